@@ -1,0 +1,139 @@
+"""The ``mnistio`` command line, with Datumaro's flag names.
+
+::
+
+    mnistio convert [-if FORMAT] -i PATH -f FORMAT -o DIR [--overwrite] [-- EXPORT OPTIONS]
+    mnistio info PATH [-if FORMAT] [--json]
+    mnistio formats
+
+Export options (after ``--``): ``--save-media``, ``--image-ext EXT``,
+``--save-dataset-meta``. Every failure prints one line,
+``mnistio: error: ...``, and exits non-zero; never a traceback.
+"""
+
+import argparse
+import json
+import sys
+
+from . import __version__, formats
+from .dataset import Dataset
+from .errors import MnistioError
+
+__all__ = ["main"]
+
+PROG = "mnistio"
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog=PROG, description="Read, write and convert MNIST-format datasets.")
+    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    convert = commands.add_parser(
+        "convert", help="convert a dataset from one format to another",
+        description="Convert a dataset from one format to another. Export options go after '--': "
+                    "--save-media (write the pixels), --image-ext EXT, --save-dataset-meta.",
+        epilog="example: mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media")
+    convert.add_argument("-i", "--input-path", required=True, help="the dataset folder (or one of its files)")
+    convert.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    convert.add_argument("-f", "--output-format", required=True, help="the format to write (%s)" % ", ".join(formats.names()))
+    convert.add_argument("-o", "--output-dir", required=True, help="the folder to write; must be empty or missing")
+    convert.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
+    convert.set_defaults(run=_convert)
+
+    info = commands.add_parser("info", help="describe a dataset",
+                               description="Print a dataset's format, subsets, item counts, label names "
+                                           "and counts, and image sizes.")
+    info.add_argument("path", help="the dataset folder (or one of its files)")
+    info.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    info.add_argument("--json", action="store_true", help="print JSON instead of text")
+    info.set_defaults(run=_info)
+
+    listing = commands.add_parser("formats", help="list the known formats", description="List the known formats.")
+    listing.set_defaults(run=lambda args: print("\n".join(formats.names())) or 0)
+    return parser
+
+
+def _export_parser():
+    parser = argparse.ArgumentParser(prog="%s convert ... --" % PROG, description="Export options.")
+    parser.add_argument("--save-media", action="store_true", help="write the images, not only the labels")
+    parser.add_argument("--image-ext", help="file type of written images, e.g. .png (formats with image files)")
+    parser.add_argument("--save-dataset-meta", action="store_true", help="also write dataset_meta.json")
+    return parser
+
+
+def _convert(args):
+    options = vars(_export_parser().parse_args(args.export_options))
+    dataset = Dataset.import_from(args.input_path, args.input_format)
+    report = dataset.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
+    counts = ", ".join("%s: %d" % pair for pair in report.subsets.items()) or "no items"
+    print("wrote %d items (%s) as %s to %s" % (report.items, counts, args.output_format, args.output_dir))
+    for note in report.notes:
+        print("note: " + note)
+    return 0
+
+
+def describe(dataset):
+    """A dict of what ``info`` prints: per subset counts, labels, sizes."""
+    names = dataset.label_names
+    subsets = {}
+    for item in dataset:
+        subset = subsets.setdefault(item.subset, {"items": 0, "labels": {}, "unlabeled": 0,
+                                                  "image_sizes": {}, "without_image": 0})
+        subset["items"] += 1
+        for label in item.labels:
+            subset["labels"][names[label]] = subset["labels"].get(names[label], 0) + 1
+        if not item.labels:
+            subset["unlabeled"] += 1
+        if item.media is None:
+            subset["without_image"] += 1
+        else:
+            size = "%dx%d" % item.media.size + ("x%d" % item.media.channels if item.media.channels > 1 else "")
+            subset["image_sizes"][size] = subset["image_sizes"].get(size, 0) + 1
+    return {"path": dataset.path, "format": dataset.format, "label_names": names,
+            "items": sum(s["items"] for s in subsets.values()), "subsets": subsets}
+
+
+def _info(args):
+    summary = describe(Dataset.import_from(args.path, args.input_format))
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    names = summary["label_names"]
+    print("path: %s" % summary["path"])
+    print("format: %s" % summary["format"])
+    print("labels: %d (%s)" % (len(names), ", ".join(names)))
+    print("items: %d" % summary["items"])
+    for name, subset in summary["subsets"].items():
+        print("subset %s: %d items" % (name, subset["items"]))
+        counts = ", ".join("%s: %d" % (label, subset["labels"].get(label, 0)) for label in names)
+        print("  labels: %s%s" % (counts, ", no label: %d" % subset["unlabeled"] if subset["unlabeled"] else ""))
+        sizes = ", ".join("%s: %d" % pair for pair in subset["image_sizes"].items())
+        print("  image sizes: %s%s" % (sizes or "none", ", no image: %d" % subset["without_image"]
+                                       if subset["without_image"] and sizes else ""))
+    return 0
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    export_options = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, export_options = argv[:cut], argv[cut + 1:]
+    args = _parser().parse_args(argv)
+    args.export_options = export_options
+    if export_options and args.command != "convert":
+        _parser().error("options after '--' are export options, for convert only")
+    try:
+        return args.run(args)
+    except MnistioError as error:
+        print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        return 1
+    except OSError as error:
+        print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % PROG, file=sys.stderr)
+        return 130

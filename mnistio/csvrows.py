@@ -1,0 +1,129 @@
+"""Rows of "MNIST in CSV": ``label,p0,p1,...`` lines of decimal integers.
+
+Follows FORMATS.md section 3. Bytes in, bytes out: this module knows the
+row syntax, not datasets. Parsing maps each decimal field through a table
+of the 256 valid spellings, in C (``bytes.split``, ``map``, ``bytes.join``).
+Digits are mostly background, so runs of eight ``0`` fields are first
+collapsed, also in C, into one marker field that the table expands back:
+that quarters the fields Python touches. Only a row that misses the table
+takes the slow path, which accepts what ``int()`` does (spaces, leading
+zeros) and names the first bad field.
+"""
+
+import sys
+
+from .errors import FormatError
+
+__all__ = ["iter_lines", "is_header", "decode_pixels", "encode_pixels", "parse_label"]
+
+_ZERO_RUN = b",0" * 8
+_ZERO_RUN_MARKER = b"z"
+_PIXEL_BYTES = {str(value).encode(): bytes((value,)) for value in range(256)}
+_PIXEL_BYTES[_ZERO_RUN_MARKER] = bytes(8)
+_PIXEL_TEXT = [str(value).encode() for value in range(256)]
+_LABEL_VALUES = {str(value).encode(): value for value in range(-1, 256)}
+_CHUNK = 1 << 20
+
+
+def iter_lines(file):
+    """Yield ``(line number, line)`` for every non-blank line of a binary file."""
+    number = 0
+    rest = b""
+    while True:
+        chunk = file.read(_CHUNK)
+        if not chunk:
+            break
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            rest += chunk
+            continue
+        lines = (rest + chunk[:cut]).splitlines()
+        rest = chunk[cut:]
+        for line in lines:
+            number += 1
+            if line and not line.isspace():
+                yield number, line
+    for line in rest.splitlines():
+        number += 1
+        if line and not line.isspace():
+            yield number, line
+
+
+def count_lines(file):
+    """How many non-blank lines a binary file holds."""
+    return sum(1 for _ in iter_lines(file))
+
+
+def is_header(line):
+    """A first line whose first field is not an integer is a header (Kaggle's ``label,1x1,...``)."""
+    first = line.partition(b",")[0].strip()
+    try:
+        int(first)
+    except ValueError:
+        return True
+    return False
+
+
+def parse_label(text, path=None, line=None):
+    """The label field's integer value (``-1`` means none)."""
+    value = _LABEL_VALUES.get(text)
+    if value is not None:
+        return value
+    try:
+        return int(text)
+    except ValueError:
+        raise FormatError("label %r is not an integer" % text.decode("utf-8", "replace"), path,
+                          "line %d" % line if line else None) from None
+
+
+def decode_pixels(text, path=None, line=None):
+    """The pixel fields ``b"0,12,255"`` as bytes ``b"\\x00\\x0c\\xff"``."""
+    if _ZERO_RUN_MARKER not in text:
+        collapsed = text.replace(_ZERO_RUN, b"," + _ZERO_RUN_MARKER)
+        try:
+            return b"".join(map(_PIXEL_BYTES.__getitem__, collapsed.split(b",")))
+        except KeyError:
+            pass
+    return _decode_slowly(text, path, line)
+
+
+def _decode_slowly(text, path, line):
+    values = []
+    for position, field in enumerate(text.split(b","), 1):
+        try:
+            value = int(field)
+        except ValueError:
+            value = None
+        if value is None or not 0 <= value <= 255:
+            raise FormatError("pixel %d is %r, expected an integer 0..255"
+                              % (position, field.decode("utf-8", "replace").strip() if value is None else value),
+                              path, "line %d" % line if line else None)
+        values.append(value)
+    return bytes(values)
+
+
+def encode_pixels(data):
+    """uint8 values as ``b"0,12,255"``.
+
+    Pixels are looked up two at a time (as native uint16) in a table of
+    the 65,536 ``b"a,b"`` pairs, which halves the Python-level steps.
+    """
+    view = memoryview(data)
+    if view.format != "B" or not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    even = len(view) & ~1
+    text = b",".join(map(_pair_table().__getitem__, view[:even].cast("H")))
+    if even == len(view):
+        return text
+    last = _PIXEL_TEXT[view[even]]
+    return text + b"," + last if even else last
+
+
+_PAIRS = []
+
+
+def _pair_table():
+    if not _PAIRS:
+        first, second = (0, 8) if sys.byteorder == "little" else (8, 0)
+        _PAIRS.extend(b"%d,%d" % ((pair >> first) & 255, (pair >> second) & 255) for pair in range(65536))
+    return _PAIRS

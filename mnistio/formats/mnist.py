@@ -1,0 +1,374 @@
+"""The ``mnist`` layout: IDX label and image files per subset (FORMATS.md section 2).
+
+::
+
+    train-labels-idx1-ubyte.gz  train-images-idx3-ubyte.gz    subset "train"
+    t10k-labels-idx1-ubyte.gz   t10k-images-idx3-ubyte.gz     subset "test"
+    <s>-labels-idx1-ubyte.gz    <s>-images-idx3-ubyte.gz      subset "<s>"
+    <s>-meta.gz                 Datumaro's ids / sizes, when not the defaults
+    labels.txt, dataset_meta.json
+
+Files may be gzip or raw, with or without ``.gz``, and named the way the
+original downloads are (``train-images.idx3-ubyte``); when both a raw and a
+gzip copy exist (torchvision keeps both) the raw one is read. Label 255 means
+"no label". Images files whose count is Datumaro's pixel total are read too.
+"""
+
+import os
+import re
+
+from .. import idx
+from ..dataset import DatasetItem, ItemSource, Label
+from ..errors import FormatError, UsageError
+from ..image import Image
+from ._common import (MNIST_SIZE, ExportReport, MetaSpool, check_label, parse_meta_row,
+                      read_label_categories, single_label, write_label_files)
+
+__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistSource"]
+
+NAME = "mnist"
+EXPORT_OPTIONS = ()
+
+LABELS_MAGIC = 0x00000801
+IMAGES_MAGIC = 0x00000803
+NO_LABEL = 255
+META_CELL_CHARS = 32
+_META_CELL_BYTES = 4 * META_CELL_CHARS
+_LABELS_FILE = re.compile(r"^(?P<prefix>.+?)-labels[-.]idx1-ubyte(?P<gz>\.gz)?$")
+_IMAGES_FILE = re.compile(r"^(?P<prefix>.+?)-images[-.]idx3-ubyte(?:\.gz)?$")
+_META_BATCH_ROWS = 4096
+
+
+def subset_of_prefix(prefix):
+    return "test" if prefix == "t10k" else prefix
+
+
+def prefix_of_subset(subset):
+    return "t10k" if subset == "test" else subset
+
+
+def detect(path):
+    if os.path.isfile(path):
+        name = os.path.basename(path)
+        return bool(_LABELS_FILE.match(name) or _IMAGES_FILE.match(name))
+    return any(_LABELS_FILE.match(name) for name in os.listdir(path))
+
+
+def read(path):
+    return MnistSource(path)
+
+
+class _SubsetFiles:
+    def __init__(self, labels):
+        self.labels = labels
+        self.images = None
+        self.meta = None
+
+
+class MnistSource(ItemSource):
+    """The items of an ``mnist`` folder (or of one subset's file), read lazily."""
+
+    format = NAME
+
+    def __init__(self, path):
+        self.path = path
+        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        self.categories, self._names_source = read_label_categories(folder)
+        self._subsets = _find_subsets(folder, os.path.basename(path) if folder != path else None)
+        if not self._subsets:
+            raise FormatError("no MNIST labels file (expected e.g. train-labels-idx1-ubyte.gz)", path)
+        self._counts = {name: _check_headers(files) for name, files in self._subsets.items()}
+
+    def subset_counts(self):
+        return dict(self._counts)
+
+    def __iter__(self):
+        for name in self._subsets:
+            yield from self.iter_subset(name)
+
+    def iter_subset(self, name):
+        files = self._subsets.get(name)
+        return _iter_items(name, files, self.categories, self._names_source) if files else iter(())
+
+
+def _find_subsets(folder, only_file):
+    """``{subset: _SubsetFiles}``, raw files preferred over gzip twins."""
+    names = sorted(os.listdir(folder))
+    if only_file is not None:
+        match = _IMAGES_FILE.match(only_file) or _LABELS_FILE.match(only_file)
+        if match is None:
+            raise FormatError("not an MNIST labels or images file name (expected e.g. "
+                              "train-labels-idx1-ubyte.gz)", os.path.join(folder, only_file))
+        wanted = {match.group("prefix")}
+    subsets = {}
+    for name in names:
+        match = _LABELS_FILE.match(name)
+        if not match or (only_file is not None and match.group("prefix") not in wanted):
+            continue
+        prefix = match.group("prefix")
+        subset = subset_of_prefix(prefix)
+        found = subsets.get(subset)
+        if found is not None and _LABELS_FILE.match(os.path.basename(found.labels)).group("prefix") != prefix:
+            raise FormatError("two labels files for subset %r: %s and %s"
+                              % (subset, os.path.basename(found.labels), name), folder)
+        if found is None or not match.group("gz"):
+            subsets[subset] = _SubsetFiles(os.path.join(folder, name))
+    for subset, files in subsets.items():
+        prefix = _LABELS_FILE.match(os.path.basename(files.labels)).group("prefix")
+        images = [name for name in names if (_IMAGES_FILE.match(name) or _NO_MATCH).group("prefix") == prefix]
+        if images:
+            raw = [name for name in images if not name.endswith(".gz")]
+            files.images = os.path.join(folder, (raw or images)[0])
+        meta = os.path.join(folder, subset + "-meta.gz")
+        files.meta = meta if os.path.isfile(meta) else None
+    return subsets
+
+
+class _NoMatch:
+    @staticmethod
+    def group(_):
+        return None
+
+
+_NO_MATCH = _NoMatch()
+
+
+def _open_checked(path, magic):
+    reader = idx.open(path)
+    if reader.header.magic != magic:
+        reader.close()
+        raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
+                          % (reader.header.magic, magic, "uint8 labels" if magic == LABELS_MAGIC else
+                             "uint8 images, 3 dims"), path, "byte 0")
+    return reader
+
+
+def _check_headers(files):
+    """The subset's item count, once label and image headers agree."""
+    with _open_checked(files.labels, LABELS_MAGIC) as labels:
+        count = labels.header.count
+    if files.images:
+        with _open_checked(files.images, IMAGES_MAGIC) as images:
+            _images_payload(images.header, count, _meta_columns(files, count) >= 2, files.images)
+    return count
+
+
+def _images_payload(header, count, sized, path):
+    """Payload bytes of an images file for ``count`` items, or None when meta sizes decide."""
+    images, rows, cols = header.dims
+    if sized:
+        return None
+    if images == count or images == count * rows * cols:  # the latter is Datumaro's pixel total
+        return count * rows * cols
+    raise FormatError("images file holds %d images, the labels file %d labels" % (images, count), path)
+
+
+def _meta_columns(files, count):
+    """Cells per meta row (1, 2 or 3), 0 without a meta file."""
+    if not files.meta:
+        return 0
+    total = 0
+    with _open_meta(files.meta) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+    cells, remainder = divmod(total, _META_CELL_BYTES)
+    if remainder or (count and (cells % count or cells // count not in (1, 2, 3))) or (not count and cells):
+        raise FormatError("meta file holds %d bytes, not %d items x 1, 2 or 3 cells of %d bytes"
+                          % (total, count, _META_CELL_BYTES), files.meta)
+    return cells // count if count else 0
+
+
+def _open_meta(path):
+    import gzip
+
+    file = open(path, "rb")
+    if not idx.is_gzip(file.peek(2)):
+        return file
+    return gzip.GzipFile(fileobj=file, mode="rb")
+
+
+def _iter_meta_rows(path, count, columns):
+    with _open_meta(path) as stream:
+        for start in range(0, count, _META_BATCH_ROWS):
+            rows = min(_META_BATCH_ROWS, count - start)
+            try:
+                text = stream.read(rows * columns * _META_CELL_BYTES).decode("utf-32-le")
+            except (UnicodeDecodeError, OSError, EOFError) as error:
+                raise FormatError("unreadable meta file (%s)" % error, path) from None
+            cells = [text[i:i + META_CELL_CHARS].rstrip("\x00") for i in range(0, len(text), META_CELL_CHARS)]
+            for row in range(0, len(cells), columns):
+                yield cells[row:row + columns]
+
+
+def _new_label(value):
+    label = Label.__new__(Label)
+    label.label = value
+    label.id = 0
+    label.group = 0
+    label.attributes = {}
+    return label
+
+
+def _iter_items(subset, files, categories, names_source):
+    names_count = len(categories)
+    with _open_checked(files.labels, LABELS_MAGIC) as labels:
+        count = labels.header.count
+        columns = _meta_columns(files, count)
+        images = _open_checked(files.images, IMAGES_MAGIC) if files.images else None
+        try:
+            if images is not None:
+                images.payload_size = _images_payload(images.header, count, columns >= 2, files.images)
+            meta = _iter_meta_rows(files.meta, count, columns) if columns else None
+            if meta is None and images is not None:
+                yield from _iter_plain(subset, labels, images, names_count, names_source)
+            else:
+                yield from _iter_with_meta(subset, labels, images, meta, names_count, names_source, files)
+        finally:
+            if images is not None:
+                images.close()
+
+
+def _iter_plain(subset, labels, images, names_count, names_source):
+    """The fast path: default ids, every image of the header's size."""
+    _, rows, cols = images.header.dims
+    pixels = images.iter_records()
+    wrap, make = Image._wrap, DatasetItem._make
+    for index, value in enumerate(labels.iter_records()):
+        if value == NO_LABEL:
+            annotations = []
+        else:
+            if value >= names_count:
+                check_label(value, names_count, names_source, labels.path, "item %d" % index)
+            annotations = [_new_label(value)]
+        yield make(str(index), subset, wrap(next(pixels), rows, cols), annotations)
+    for _ in pixels:  # runs the end-of-file check
+        pass
+
+
+def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files):
+    """Items whose ids or sizes come from the meta file, or with no images file."""
+    default_size = images.header.dims[1:] if images is not None else None
+    for index, value in enumerate(labels.iter_records()):
+        where = "item %d" % index
+        item_id, size = parse_meta_row(next(meta), files.meta, where) if meta is not None else (None, None)
+        if value == NO_LABEL:
+            annotations = []
+        else:
+            check_label(value, names_count, names_source, labels.path, where)
+            annotations = [_new_label(value)]
+        image = None
+        if images is not None:
+            height, width = size if size is not None else default_size
+            if size != (0, 0):
+                image = Image._wrap(images.read(height * width), height, width)
+        yield DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
+    if images is not None:
+        images.finish()
+
+
+# -- writing ------------------------------------------------------------------------
+
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False):
+    """Write every item; labels always, pixels only with ``save_media``."""
+    report = ExportReport(NAME, save_dir)
+    names_count = len(dataset.label_names)
+    writers = {}
+    try:
+        for item in dataset:
+            writer = writers.get(item.subset)
+            if writer is None:
+                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count)
+            writer.add(item)
+        for subset, writer in writers.items():
+            writer.finish()
+            report.count(subset, writer.meta.count)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    write_label_files(save_dir, dataset.label_names, save_dataset_meta)
+    return report
+
+
+def check_subset_name(subset):
+    if not subset or subset in (".", "..") or any(char in subset for char in "/\\\x00") or subset == "t10k":
+        raise UsageError("subset name %r cannot be a file name prefix here%s"
+                         % (subset, " (t10k files are read back as 'test')" if subset == "t10k" else ""))
+
+
+def check_meta_id(item_id):
+    if len(item_id) > META_CELL_CHARS or "\x00" in item_id:
+        raise UsageError("item id %r cannot be stored in an mnist meta file (at most %d characters, no NUL)"
+                         % (item_id, META_CELL_CHARS))
+
+
+class _SubsetWriter:
+    def __init__(self, folder, subset, save_media, names_count):
+        check_subset_name(subset)
+        self.folder = folder
+        self.subset = subset
+        self.save_media = save_media
+        self.names_count = names_count
+        base = os.path.join(folder, prefix_of_subset(subset))
+        self.labels = idx.open(base + "-labels-idx1-ubyte.gz", "wb")
+        self.images_path = base + "-images-idx3-ubyte.gz"
+        self.images = None
+        self.first_size = None
+        self.meta = MetaSpool(folder)
+
+    def add(self, item):
+        label = single_label(item)
+        if label is not None and (label >= self.names_count or label >= NO_LABEL):
+            raise UsageError("item %r (subset %r) has label %d, but %s"
+                             % (item.id, item.subset, label, "255 means 'no label' in mnist" if label >= NO_LABEL
+                                else "the dataset names only %d labels" % self.names_count))
+        if item.id != str(self.meta.count):
+            check_meta_id(item.id)
+        self.labels.write_payload(bytes((NO_LABEL if label is None else label,)), 1)
+        size = None
+        if self.save_media and item.media is not None and item.media.has_data:
+            size = self._write_image(item)
+        self.meta.add(item.id, size)
+
+    def _write_image(self, item):
+        image = item.media
+        if image.channels != 1:
+            raise UsageError("item %r (subset %r) has a %d-channel image; the mnist layout stores one channel"
+                             % (item.id, item.subset, image.channels))
+        if self.images is None:
+            self.first_size = image.size
+            self.images = idx.open(self.images_path, "wb", record_shape=self.first_size)
+        self.images.write_payload(image.data, 1)
+        return image.size
+
+    def finish(self):
+        self.labels.close()
+        if self.images is not None:
+            # The true count and the first image's size; the meta file holds
+            # every size when they differ (FORMATS.md section 2).
+            self.images.count = self.meta.count
+            self.images.close()
+        rows = self.meta.rows()
+        if rows is not None:
+            _write_meta(os.path.join(self.folder, self.subset + "-meta.gz"), rows)
+
+    def close(self):
+        for file in (self.labels, self.images):
+            if file is not None:
+                file.close()
+        self.meta.close()
+
+
+def _write_meta(path, rows):
+    import gzip
+
+    with gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) as out:
+        batch = []
+        for row in rows:
+            batch.extend(cell.ljust(META_CELL_CHARS, "\x00") for cell in row)
+            if len(batch) >= 3 * _META_BATCH_ROWS:
+                out.write("".join(batch).encode("utf-32-le", "surrogatepass"))
+                batch = []
+        out.write("".join(batch).encode("utf-32-le", "surrogatepass"))

@@ -1,0 +1,227 @@
+"""The ``mnist_csv`` layout: "MNIST in CSV", one file per subset (FORMATS.md section 3).
+
+::
+
+    mnist_train.csv  mnist_test.csv  mnist_<s>.csv    subset = text after "mnist_"
+    meta_<s>.csv                                     Datumaro's ids / sizes, when needed
+    labels.txt, dataset_meta.json
+
+Each line is ``label,p0,p1,...`` (28 x 28 unless the meta file gives sizes);
+a line with only the label is an item without an image; label -1 means "no
+label". A first line whose first field is not a number (Kaggle's
+``label,1x1,...``) is a header and skipped; ids count data lines from 0.
+Meta ids are quoted per RFC 4180 when they need it; unquoted ones (as
+Datumaro writes them) are read too.
+"""
+
+import csv
+import os
+import re
+
+from .. import csvrows
+from ..dataset import DatasetItem, ItemSource, Label
+from ..errors import FormatError, UsageError
+from ..image import Image
+from ._common import (MNIST_SIZE, ExportReport, MetaSpool, check_label, parse_meta_row,
+                      read_label_categories, single_label, write_label_files)
+
+__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistCsvSource"]
+
+NAME = "mnist_csv"
+EXPORT_OPTIONS = ()
+NO_LABEL = -1
+_DATA_FILE = re.compile(r"^.*?mnist_(?P<subset>.+)\.csv$")
+
+
+def detect(path):
+    if os.path.isfile(path):
+        return bool(_DATA_FILE.match(os.path.basename(path)))
+    return any(_DATA_FILE.match(name) for name in os.listdir(path))
+
+
+def read(path):
+    return MnistCsvSource(path)
+
+
+class MnistCsvSource(ItemSource):
+    """The items of an ``mnist_csv`` folder (or of one CSV file), read lazily."""
+
+    format = NAME
+
+    def __init__(self, path):
+        self.path = path
+        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        self.categories, self._names_source = read_label_categories(folder)
+        names = os.listdir(folder) if folder == path else [os.path.basename(path)]
+        self._files = {}
+        for name in sorted(names):
+            match = _DATA_FILE.match(name)
+            if not match:
+                continue
+            subset = match.group("subset")
+            if subset in self._files:
+                raise FormatError("two CSV files for subset %r: %s and %s"
+                                  % (subset, os.path.basename(self._files[subset]), name), folder)
+            self._files[subset] = os.path.join(folder, name)
+        if not self._files:
+            raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv)", path)
+        self._folder = folder
+        self._counts = None
+
+    def subset_counts(self):
+        if self._counts is None:
+            self._counts = {subset: _count_items(path) for subset, path in self._files.items()}
+        return dict(self._counts)
+
+    def __iter__(self):
+        for subset in self._files:
+            yield from self.iter_subset(subset)
+
+    def iter_subset(self, name):
+        path = self._files.get(name)
+        if path is None:
+            return iter(())
+        meta = os.path.join(self._folder, "meta_%s.csv" % name)
+        return _iter_items(name, path, meta if os.path.isfile(meta) else None,
+                           len(self.categories), self._names_source)
+
+
+def _count_items(path):
+    with open(path, "rb") as file:
+        lines = csvrows.iter_lines(file)
+        first = next(lines, None)
+        if first is None:
+            return 0
+        return sum(1 for _ in lines) + (0 if csvrows.is_header(first[1]) else 1)
+
+
+def _data_lines(file):
+    lines = csvrows.iter_lines(file)
+    first = next(lines, None)
+    if first is not None and not csvrows.is_header(first[1]):
+        yield first
+    yield from lines
+
+
+def _iter_meta(path):
+    with open(path, encoding="utf-8", newline="") as file:
+        for number, row in enumerate(csv.reader(file), 1):
+            if row:
+                yield number, row
+
+
+def _iter_items(subset, path, meta_path, names_count, names_source):
+    meta = _iter_meta(meta_path) if meta_path else None
+    decode, parse_label = csvrows.decode_pixels, csvrows.parse_label
+    wrap, make = Image._wrap, DatasetItem._make
+    height, width = MNIST_SIZE
+    item_id = None
+    with open(path, "rb") as file:
+        for index, (number, line) in enumerate(_data_lines(file)):
+            label_text, comma, pixel_text = line.partition(b",")
+            label = parse_label(label_text, path, number)
+            if label == NO_LABEL:
+                annotations = []
+            else:
+                if not 0 <= label < names_count:
+                    if label < 0:
+                        raise FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
+                    check_label(label, names_count, names_source, path, "line %d" % number)
+                annotations = [_new_label(label)]
+            if meta is not None:
+                item_id, size = _next_meta(meta, meta_path, index)
+                height, width = size or MNIST_SIZE
+            image = None
+            if comma:
+                pixels = decode(pixel_text, path, number)
+                if len(pixels) != height * width:
+                    raise FormatError("%d pixel values (expected %d for %d x %d%s)"
+                                      % (len(pixels), height * width, height, width,
+                                         "" if meta else "; other sizes need a meta_%s.csv" % subset),
+                                      path, "line %d" % number)
+                image = wrap(pixels, height, width)
+            yield make(item_id if item_id is not None else str(index), subset, image, annotations)
+    if meta is not None and next(meta, None) is not None:
+        raise FormatError("more meta rows than data lines in %s" % os.path.basename(path), meta_path)
+
+
+def _next_meta(meta, meta_path, index):
+    try:
+        number, row = next(meta)
+    except StopIteration:
+        raise FormatError("meta file ends before item %d" % index, meta_path) from None
+    return parse_meta_row(row, meta_path, "line %d" % number)
+
+
+def _new_label(value):
+    label = Label.__new__(Label)
+    label.label = value
+    label.id = 0
+    label.group = 0
+    label.attributes = {}
+    return label
+
+
+# -- writing ------------------------------------------------------------------------
+
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False):
+    """Write every item; pixels only with ``save_media``."""
+    report = ExportReport(NAME, save_dir)
+    names_count = len(dataset.label_names)
+    writers = {}
+    try:
+        for item in dataset:
+            writer = writers.get(item.subset)
+            if writer is None:
+                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count)
+            writer.add(item)
+        for subset, writer in writers.items():
+            writer.finish()
+            report.count(subset, writer.meta.count)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    write_label_files(save_dir, dataset.label_names, save_dataset_meta)
+    return report
+
+
+class _SubsetWriter:
+    def __init__(self, folder, subset, save_media, names_count):
+        if not subset or any(char in subset for char in "/\\\x00") or subset in (".", ".."):
+            raise UsageError("subset name %r cannot be part of a file name" % subset)
+        self.folder = folder
+        self.subset = subset
+        self.save_media = save_media
+        self.names_count = names_count
+        self.file = open(os.path.join(folder, "mnist_%s.csv" % subset), "wb")
+        # A line with only the label already says "no image": no size needed for it.
+        self.meta = MetaSpool(folder, sizes_for_missing_images=False)
+
+    def add(self, item):
+        label = single_label(item)
+        if label is not None and label >= self.names_count:
+            raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
+                             % (item.id, item.subset, label, self.names_count))
+        row = b"-1" if label is None else str(label).encode()
+        size = None
+        image = item.media
+        if self.save_media and image is not None and image.has_data:
+            if image.channels != 1:
+                raise UsageError("item %r (subset %r) has a %d-channel image; mnist_csv stores one channel"
+                                 % (item.id, item.subset, image.channels))
+            row += b"," + csvrows.encode_pixels(image.data)
+            size = image.size
+        self.file.write(row + b"\n")
+        self.meta.add(item.id, size)
+
+    def finish(self):
+        self.file.close()
+        rows = self.meta.rows()
+        if rows is not None:
+            with open(os.path.join(self.folder, "meta_%s.csv" % self.subset), "w", encoding="utf-8",
+                      newline="") as file:
+                csv.writer(file, lineterminator="\n").writerows(rows)
+
+    def close(self):
+        self.file.close()
+        self.meta.close()
