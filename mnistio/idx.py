@@ -215,6 +215,10 @@ class Reader:
         record_size = header.record_size
         per_batch = max(1, _BATCH_BYTES // max(1, record_size))
         remaining = header.count
+        if record_size == 0 and header.record_shape:
+            empty = memoryview(b"") if typecode == "B" else array(typecode)
+            yield from (empty[:] for _ in range(remaining))
+            remaining = 0
         while remaining > 0:
             batch = min(per_batch, remaining)
             data = self.read(batch * record_size)

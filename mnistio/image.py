@@ -234,6 +234,8 @@ def _product(values):
 
 def _to_uint8(values):
     """uint8 bytes from numbers; whole-number floats allowed, anything else refused."""
+    if not isinstance(values, list):
+        values = list(values)  # bytes(an array) would copy its raw buffer, not its values
     try:
         return bytes(values)
     except (TypeError, ValueError):

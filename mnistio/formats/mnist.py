@@ -147,9 +147,10 @@ def _check_headers(files):
     """The subset's item count, once label and image headers agree."""
     with _open_checked(files.labels, LABELS_MAGIC) as labels:
         count = labels.header.count
+    columns = _meta_columns(files, count)
     if files.images:
         with _open_checked(files.images, IMAGES_MAGIC) as images:
-            _images_payload(images.header, count, _meta_columns(files, count) >= 2, files.images)
+            _images_payload(images.header, count, columns >= 2, files.images)
     return count
 
 

@@ -153,6 +153,13 @@ def _next_meta(meta, meta_path, index):
     return parse_meta_row(row, meta_path, "line %d" % number)
 
 
+def _csv_field(text):
+    """RFC 4180 quoting, when the field needs it (and for edge spaces, which readers strip)."""
+    if text and text == text.strip() and not any(char in text for char in ',"\r\n'):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _new_label(value):
     label = Label.__new__(Label)
     label.label = value
@@ -220,7 +227,7 @@ class _SubsetWriter:
         if rows is not None:
             with open(os.path.join(self.folder, "meta_%s.csv" % self.subset), "w", encoding="utf-8",
                       newline="") as file:
-                csv.writer(file, lineterminator="\n").writerows(rows)
+                file.writelines(",".join(map(_csv_field, row)) + "\n" for row in rows)
 
     def close(self):
         self.file.close()
