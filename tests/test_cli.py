@@ -1,0 +1,78 @@
+"""The command line: convert and info, help, one-line errors, exit codes."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mnistio.cli import main
+
+
+def run(*args):
+    """Run ``python -m mnistio`` as a user would; return (code, stdout, stderr)."""
+    done = subprocess.run([sys.executable, "-m", "mnistio"] + list(args), capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_convert_with_datumaro_flags_and_round_trip(tmp_path, sample_dir):
+    code, out, err = run("convert", "-if", "mnist", "-i", sample_dir, "-f", "mnist_csv", "-o",
+                         str(tmp_path / "csv"), "--", "--save-media")
+    assert (code, err) == (0, "")
+    assert "wrote 600 items (test: 100, train: 500) as mnist_csv" in out
+    assert main(["convert", "--input-path", str(tmp_path / "csv"), "--output-format", "mnist",
+                 "--output-dir", str(tmp_path / "back"), "--", "--save-media", "--save-dataset-meta"]) == 0
+    assert sorted(os.listdir(tmp_path / "back")) == [
+        "dataset_meta.json", "labels.txt", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+
+
+def test_info(sample_dir, capsys):
+    assert main(["info", sample_dir]) == 0
+    out = capsys.readouterr().out
+    assert "format: mnist" in out and "items: 600" in out and "subset train: 500 items" in out
+    assert "image sizes: 28x28: 500" in out
+    assert main(["info", sample_dir, "--json"]) == 0
+    assert '"items": 600' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [[], ["convert"], ["info"], ["formats"]])
+def test_help_everywhere(command):
+    code, out, err = run(*(command + ["--help"]))
+    assert code == 0 and "usage: mnistio" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["info", "/nonexistent/path"], "mnistio: error: /nonexistent/path: no such file or folder\n"),
+    (["convert", "-i", "/nonexistent", "-f", "mnist", "-o", "x"], "mnistio: error: /nonexistent: no such file"),
+    (["convert", "-i", "SAMPLE", "-f", "voc", "-o", "OUT"], "mnistio: error: unknown format 'voc'"),
+])
+def test_errors_are_one_line(tmp_path, sample_dir, args, message):
+    args = [sample_dir if a == "SAMPLE" else str(tmp_path / "o") if a == "OUT" else a for a in args]
+    code, out, err = run(*args)
+    assert code == 1 and err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_output_must_be_empty_without_overwrite(tmp_path, sample_dir):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    code, _, err = run("convert", "-i", sample_dir, "-f", "mnist_csv", "-o", str(out))
+    assert code == 1 and "output folder is not empty (use --overwrite" in err
+    code, _, err = run("convert", "-i", sample_dir, "-f", "mnist_csv", "-o", str(out), "--overwrite")
+    assert code == 0 and not (out / "old.txt").exists()
+
+
+def test_bad_input_file_is_one_line_and_no_output(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "mnist_train.csv").write_text("1" + ",0" * 784 + "\n2,0,300" + ",0" * 782 + "\n")
+    code, _, err = run("convert", "-i", str(src), "-f", "mnist", "-o", str(tmp_path / "out"), "--", "--save-media")
+    assert code == 1 and err == "mnistio: error: %s, line 2: pixel 2 is 300, expected an integer 0..255\n" % (
+        src / "mnist_train.csv")
+    assert sorted(os.listdir(tmp_path)) == ["src"]
+
+
+def test_unknown_export_option_is_an_argparse_error(tmp_path, sample_dir):
+    code, _, err = run("convert", "-i", sample_dir, "-f", "mnist", "-o", str(tmp_path / "o"), "--", "--bogus")
+    assert code == 2 and "unrecognized arguments: --bogus" in err
