@@ -292,6 +292,12 @@ def test_unreadable_meta_files(tmp_path):
     write_gz(tmp_path / "train-meta.gz", b"\x00" * 100)
     with pytest.raises(FormatError, match="meta file holds 100 bytes, not 2 items x 1, 2 or 3 cells"):
         dm.Dataset.import_from(tmp_path, "mnist")
+    (tmp_path / "train-meta.gz").write_bytes(gzip.compress(b"\x00" * 256)[:-12])
+    with pytest.raises(FormatError, match=r"train-meta.gz: unreadable meta file \(Compressed file ended"):
+        dm.Dataset.import_from(tmp_path, "mnist")
+    (tmp_path / "meta_train.csv").write_bytes(b"\xff\xfe,1,1\n")
+    with pytest.raises(FormatError, match=r"meta_train.csv: unreadable meta file \('utf-8' codec"):
+        list(dm.Dataset.import_from(tmp_path, "mnist_csv"))
 
 
 def test_missing_input_and_unknown_format(tmp_path):

@@ -169,12 +169,15 @@ def _meta_columns(files, count):
     if not files.meta:
         return 0
     total = 0
-    with _open_meta(files.meta) as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                break
-            total += len(chunk)
+    try:
+        with _open_meta(files.meta) as stream:
+            while True:
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+    except (OSError, EOFError) as error:
+        raise FormatError("unreadable meta file (%s)" % (error or "gzip stream ends early"), files.meta) from None
     cells, remainder = divmod(total, _META_CELL_BYTES)
     if remainder or (count and (cells % count or cells // count not in (1, 2, 3))) or (not count and cells):
         raise FormatError("meta file holds %d bytes, not %d items x 1, 2 or 3 cells of %d bytes"

@@ -105,9 +105,12 @@ def _data_lines(file):
 
 def _iter_meta(path):
     with open(path, encoding="utf-8", newline="") as file:
-        for number, row in enumerate(csv.reader(file), 1):
-            if row:
-                yield number, row
+        try:
+            for number, row in enumerate(csv.reader(file), 1):
+                if row:
+                    yield number, row
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise FormatError("unreadable meta file (%s)" % error, path) from None
 
 
 def _iter_items(subset, path, meta_path, names_count, names_source):
