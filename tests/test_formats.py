@@ -333,3 +333,12 @@ def test_failed_export_leaves_old_output_untouched(tmp_path, sample_dir):
         bad.export(out, "mnist", overwrite=True)
     assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before
     assert os.listdir(tmp_path) == ["out"]  # no temporary folder left behind
+
+
+def test_qmnist_labels_give_their_class_column(tmp_path):
+    rows = [[3, 1, 0, 7, 0, 0, 0, 0], [8, 2, 0, 9, 0, 0, 0, 0]]
+    from array import array
+    idx.write(tmp_path / "qmnist-train-labels-idx2-int.gz", array("i", sum(rows, [])), (2, 8))
+    write_gz(tmp_path / "qmnist-train-images-idx3-ubyte.gz", struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(2 * 784))
+    items = list(dm.Dataset.import_from(tmp_path))
+    assert [(i.subset, i.id, i.labels) for i in items] == [("qmnist-train", "0", [3]), ("qmnist-train", "1", [8])]

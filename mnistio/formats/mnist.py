@@ -11,7 +11,8 @@
 Files may be gzip or raw, with or without ``.gz``, and named the way the
 original downloads are (``train-images.idx3-ubyte``); when both a raw and a
 gzip copy exist (torchvision keeps both) the raw one is read. Label 255 means
-"no label". Images files whose count is Datumaro's pixel total are read too.
+"no label". Images files whose count is Datumaro's pixel total are read too,
+and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
 """
 
 import os
@@ -30,11 +31,12 @@ NAME = "mnist"
 EXPORT_OPTIONS = ()
 
 LABELS_MAGIC = 0x00000801
+QMNIST_LABELS_MAGIC = 0x00000C02  # int32, N x 8 columns; column 0 is the class
 IMAGES_MAGIC = 0x00000803
 NO_LABEL = 255
 META_CELL_CHARS = 32
 _META_CELL_BYTES = 4 * META_CELL_CHARS
-_LABELS_FILE = re.compile(r"^(?P<prefix>.+?)-labels[-.]idx1-ubyte(?P<gz>\.gz)?$")
+_LABELS_FILE = re.compile(r"^(?P<prefix>.+?)-labels[-.](?P<kind>idx1-ubyte|idx2-int)(?P<gz>\.gz)?$")
 _IMAGES_FILE = re.compile(r"^(?P<prefix>.+?)-images[-.]idx3-ubyte(?:\.gz)?$")
 _META_BATCH_ROWS = 4096
 
@@ -133,19 +135,31 @@ class _NoMatch:
 _NO_MATCH = _NoMatch()
 
 
+def _labels_magic(path):
+    return QMNIST_LABELS_MAGIC if _LABELS_FILE.match(os.path.basename(path)).group("kind") == "idx2-int" \
+        else LABELS_MAGIC
+
+
+def _label_values(reader):
+    """The class of each item: the value itself, or QMNIST's column 0."""
+    if reader.header.magic == QMNIST_LABELS_MAGIC:
+        return (row[0] for row in reader.iter_records())
+    return reader.iter_records()
+
+
 def _open_checked(path, magic):
     reader = idx.open(path)
     if reader.header.magic != magic:
         reader.close()
         raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
-                          % (reader.header.magic, magic, "uint8 labels" if magic == LABELS_MAGIC else
-                             "uint8 images, 3 dims"), path, "byte 0")
+                          % (reader.header.magic, magic, {LABELS_MAGIC: "uint8 labels", QMNIST_LABELS_MAGIC: "QMNIST int32 labels"}
+                             .get(magic, "uint8 images, 3 dims")), path, "byte 0")
     return reader
 
 
 def _check_headers(files):
     """The subset's item count, once label and image headers agree."""
-    with _open_checked(files.labels, LABELS_MAGIC) as labels:
+    with _open_checked(files.labels, _labels_magic(files.labels)) as labels:
         count = labels.header.count
     columns = _meta_columns(files, count)
     if files.images:
@@ -218,7 +232,7 @@ def _new_label(value):
 
 def _iter_items(subset, files, categories, names_source):
     names_count = len(categories)
-    with _open_checked(files.labels, LABELS_MAGIC) as labels:
+    with _open_checked(files.labels, _labels_magic(files.labels)) as labels:
         count = labels.header.count
         columns = _meta_columns(files, count)
         images = _open_checked(files.images, IMAGES_MAGIC) if files.images else None
@@ -240,7 +254,7 @@ def _iter_plain(subset, labels, images, names_count, names_source):
     _, rows, cols = images.header.dims
     pixels = images.iter_records()
     wrap, make = Image._wrap, DatasetItem._make
-    for index, value in enumerate(labels.iter_records()):
+    for index, value in enumerate(_label_values(labels)):
         if value == NO_LABEL:
             annotations = []
         else:
@@ -255,7 +269,7 @@ def _iter_plain(subset, labels, images, names_count, names_source):
 def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files):
     """Items whose ids or sizes come from the meta file, or with no images file."""
     default_size = images.header.dims[1:] if images is not None else None
-    for index, value in enumerate(labels.iter_records()):
+    for index, value in enumerate(_label_values(labels)):
         where = "item %d" % index
         item_id, size = parse_meta_row(next(meta), files.meta, where) if meta is not None else (None, None)
         if value == NO_LABEL:
