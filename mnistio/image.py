@@ -118,6 +118,27 @@ class Image:
     def tobytes(self):
         return bytes(self.data)
 
+    def to_gray(self):
+        """One channel: ITU-R 601-2 luma for colour (as Pillow's "L"), alpha dropped."""
+        if self.channels == 1:
+            return self
+        if self.channels == 2:
+            return Image._wrap(bytes(self.data)[0::2], self.height, self.width, 1)
+        return Image._wrap(_luma(bytes(self.data), self.channels), self.height, self.width, 1)
+
+    def to_rgb(self):
+        """Three channels: gray replicated into R, G and B, alpha dropped."""
+        if self.channels == 3:
+            return self
+        data = bytes(self.data)
+        if self.channels in (2, 4):
+            data = bytes(self.to_gray().data) if self.channels == 2 else _drop_alpha(data)
+        if len(data) == self.height * self.width * 3:
+            return Image._wrap(data, self.height, self.width, 3)
+        rgb = bytearray(3 * len(data))
+        rgb[0::3] = rgb[1::3] = rgb[2::3] = data
+        return Image._wrap(bytes(rgb), self.height, self.width, 3)
+
     @property
     def __array_interface__(self):
         return {"shape": self.shape, "typestr": "|u1", "data": self.data, "version": 3}
@@ -143,6 +164,29 @@ class Image:
             raise UsageError("image is %dx%dx%d, expected %dx%dx%d"
                              % (height, width, channels, self.height, self.width, self.channels), self.path)
         self._data, self.height, self.width, self.channels = data, height, width, channels
+
+
+def _drop_alpha(rgba):
+    rgb = bytearray(len(rgba) // 4 * 3)
+    for channel in range(3):
+        rgb[channel::3] = rgba[channel::4]
+    return bytes(rgb)
+
+
+def _luma(data, channels):
+    """``(19595 R + 38470 G + 7471 B + 0x8000) >> 16`` for every pixel, as Pillow.
+
+    No loop per pixel: each plane is spread into 32-bit lanes of one big
+    integer, so three multiplications and two additions weigh every pixel
+    at once (no lane can carry into the next: the sum stays below 2**25).
+    """
+    count = len(data) // channels
+    lanes = bytearray(4 * count)
+    total = 0x8000 * int.from_bytes(b"\x00\x00\x00\x01" * count, "big")
+    for channel, weight in enumerate((19595, 38470, 7471)):
+        lanes[3::4] = data[channel::channels]
+        total += weight * int.from_bytes(lanes, "big")
+    return total.to_bytes(4 * count, "big")[1::4]
 
 
 def _check_shape(shape):

@@ -8,6 +8,7 @@ Label names follow FORMATS.md section 5 (``dataset_meta.json`` wins over
 
 import json
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from ..dataset import LabelCategories
 from ..errors import FormatError, UsageError
 
-__all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
+__all__ = ["id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames", "LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "write_label_files", "check_label", "single_label", "MetaSpool", "ExportReport",
            "atomic_output_dir", "MNIST_SIZE"]
 
@@ -179,6 +180,84 @@ def parse_meta_row(row, path, where):
     if height < 0 or width < 0:
         raise FormatError("negative image size %d x %d" % (height, width), path, where)
     return item_id, (height, width)
+
+
+# -- ids as file paths -------------------------------------------------------------------
+
+# Characters no file name may hold on some system (Windows' list, controls, NUL),
+# plus "%", the escape itself, so that the mapping can be undone.
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f<>:"|?*%\\]')
+_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _escape(text):
+    return _UNSAFE_IN_NAME.sub(lambda match: "%%%02X" % ord(match.group()), text)
+
+
+def id_to_relative_path(item_id):
+    """A relative path (``/``-separated) that stays inside any folder, for an id.
+
+    An id's ``/`` make subfolders, as in Datumaro, when every part is a plain
+    name; otherwise (``..``, ``.``, an empty part from a leading or doubled
+    ``/``) the whole id becomes one file name with ``/`` escaped. Characters
+    unsafe in file names are written ``%XX``; :func:`relative_path_to_id`
+    undoes it.
+    """
+    parts = item_id.split("/")
+    if all(part not in ("", ".", "..") for part in parts):
+        return "/".join(_escape(part) for part in parts)
+    escaped = _escape(item_id).replace("/", "%2F")
+    return "%2E%2E" if escaped == ".." else "%2E" if escaped == "." else escaped
+
+
+def relative_path_to_id(relative_path):
+    """The id :func:`id_to_relative_path` made ``relative_path`` from."""
+    text = relative_path.replace(os.sep, "/")
+    return _ESCAPE.sub(lambda match: chr(int(match.group()[1:], 16)), text)
+
+
+def safe_join(root, relative_path):
+    """``root/relative_path``, refused unless it stays inside ``root`` (as tarfile checks)."""
+    path = os.path.join(root, *relative_path.split("/"))
+    real_root = os.path.realpath(root)
+    if os.path.isabs(relative_path) or os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        raise UsageError("path %r would leave the output folder" % relative_path, root)
+    return path
+
+
+class UniqueNames:
+    """Hands out relative paths no other item has taken, deterministically.
+
+    A path already taken (by an earlier item of another subset, say: real
+    MNIST has train and test items with the same id and label) gets
+    ``~<subset>``, then ``~<subset>~2``, ... before its extension. What is
+    taken is asked of the output folder itself, so memory stays flat.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.renamed = 0
+        self._pending = set()
+
+    def claim(self, relative_stem, extension, subset):
+        candidate = relative_stem + extension
+        attempt = 1
+        while self._taken(candidate):
+            attempt += 1
+            suffix = "~" + _escape(subset).replace("/", "%2F") + ("~%d" % (attempt - 1) if attempt > 2 else "")
+            candidate = relative_stem + suffix + extension
+        if attempt > 1:
+            self.renamed += 1
+        self._pending.add(candidate.lower())
+        return candidate
+
+    def written(self, relative_path):
+        """The file exists now: the folder answers for it from here on."""
+        self._pending.discard(relative_path.lower())
+
+    def _taken(self, relative_path):
+        # Lower case: two names differing in case are one file on Windows and macOS.
+        return relative_path.lower() in self._pending or os.path.lexists(safe_join(self.root, relative_path))
 
 
 # -- export bookkeeping -------------------------------------------------------------
