@@ -13,6 +13,7 @@ Export options (after ``--``): ``--save-media``, ``--image-ext EXT``,
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__, formats
@@ -60,11 +61,15 @@ def _export_parser():
     parser.add_argument("--save-media", action="store_true", help="write the images, not only the labels")
     parser.add_argument("--image-ext", help="file type of written images, e.g. .png (formats with image files)")
     parser.add_argument("--save-dataset-meta", action="store_true", help="also write dataset_meta.json")
+    parser.add_argument("--refuse-color", action="store_true",
+                        help="mnist, mnist_csv: refuse colour images instead of converting them to gray")
     return parser
 
 
 def _convert(args):
     options = vars(_export_parser().parse_args(args.export_options))
+    if not options["refuse_color"]:
+        del options["refuse_color"]  # an option of the one-channel layouts only
     dataset = Dataset.import_from(args.input_path, args.input_format)
     report = dataset.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
     counts = ", ".join("%s: %d" % pair for pair in report.subsets.items()) or "no items"
@@ -137,3 +142,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: still one line, with a way to see more
+        if os.environ.get("MNISTIO_TRACEBACK"):
+            raise
+        print("%s: internal error: %s: %s (set MNISTIO_TRACEBACK=1 to see where; please report it)"
+              % (PROG, type(error).__name__, error), file=sys.stderr)
+        return 3

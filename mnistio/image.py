@@ -39,21 +39,21 @@ _VALID_CHANNELS = (1, 2, 3, 4)
 class Image:
     """Pixels (row-major uint8) plus ``height``, ``width`` and ``channels``."""
 
-    __slots__ = ("_data", "height", "width", "channels", "_loader", "path")
+    __slots__ = ("_data", "_height", "_width", "_channels", "_loader", "path")
 
     def __init__(self, data=None, shape=None, *, path=None):
         self.path = path
         self._loader = None
         if isinstance(data, Image):
-            self._data, self.height, self.width, self.channels = data.data, data.height, data.width, data.channels
+            self._data, self._height, self._width, self._channels = data.data, data.height, data.width, data.channels
             return
         if data is None:
             raise UsageError("an Image needs pixel data (use Image.from_loader for lazy images)")
         pixels, found_shape = _pixels_and_shape(data, shape)
-        self.height, self.width, self.channels = _check_shape(found_shape)
-        if len(pixels) != self.height * self.width * self.channels:
+        self._height, self._width, self._channels = _check_shape(found_shape)
+        if len(pixels) != self._height * self._width * self._channels:
             raise UsageError("%d pixel values do not fill shape %r (expected %d)"
-                             % (len(pixels), tuple(found_shape), self.height * self.width * self.channels))
+                             % (len(pixels), tuple(found_shape), self._height * self._width * self._channels))
         self._data = pixels
 
     # -- constructors -------------------------------------------------------
@@ -74,7 +74,7 @@ class Image:
         image._data = None
         image._loader = load
         image.path = path
-        image.height, image.width, image.channels = _check_shape(shape) if shape else (None, None, None)
+        image._height, image._width, image._channels = _check_shape(shape) if shape else (None, None, None)
         return image
 
     @classmethod
@@ -82,9 +82,9 @@ class Image:
         """Trusted fast path for readers: no checks, no copy."""
         image = cls.__new__(cls)
         image._data = data
-        image.height = height
-        image.width = width
-        image.channels = channels
+        image._height = height
+        image._width = width
+        image._channels = channels
         image._loader = None
         image.path = None
         return image
@@ -99,14 +99,30 @@ class Image:
         return self._data
 
     @property
+    def height(self):
+        if self._height is None:
+            self._load()
+        return self._height
+
+    @property
+    def width(self):
+        if self._height is None:
+            self._load()
+        return self._width
+
+    @property
+    def channels(self):
+        if self._height is None:
+            self._load()
+        return self._channels
+
+    @property
     def has_data(self):
         return self._data is not None or self._loader is not None
 
     @property
     def size(self):
         """``(height, width)``, as in Datumaro."""
-        if self.height is None:
-            self._load()
         return (self.height, self.width)
 
     @property
@@ -152,7 +168,7 @@ class Image:
         return hash((self.shape, bytes(self.data)))
 
     def __repr__(self):
-        if self._data is None and self.height is None:
+        if self._data is None and self._height is None:
             return "Image(<not loaded>%s)" % (", path=%r" % self.path if self.path else "")
         return "Image(shape=%r%s)" % (self.shape, ", path=%r" % self.path if self.path else "")
 
@@ -160,10 +176,10 @@ class Image:
 
     def _load(self):
         data, height, width, channels = self._loader()
-        if self.height is not None and (height, width, channels) != (self.height, self.width, self.channels):
+        if self._height is not None and (height, width, channels) != (self._height, self._width, self._channels):
             raise UsageError("image is %dx%dx%d, expected %dx%dx%d"
-                             % (height, width, channels, self.height, self.width, self.channels), self.path)
-        self._data, self.height, self.width, self.channels = data, height, width, channels
+                             % (height, width, channels, self._height, self._width, self._channels), self.path)
+        self._data, self._height, self._width, self._channels = data, height, width, channels
 
 
 def _drop_alpha(rgba):

@@ -214,10 +214,21 @@ def test_ids_that_do_not_fit_a_meta_cell_are_refused(tmp_path):
         assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("format", FORMATS)
+def test_color_is_converted_to_gray_and_said(tmp_path, format):
+    rgb = bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
+    report = dm.Dataset.from_iterable([dm.DatasetItem(id=0, image=dm.Image(rgb, shape=(2, 2, 3)))]).export(
+        tmp_path, format, save_media=True)
+    assert report.notes == ['1 colour images converted to gray (ITU-R 601-2 luma, as Pillow\'s "L")']
+    (item,) = dm.Dataset.import_from(tmp_path)
+    assert item.media.shape == (2, 2) and bytes(item.media.data) == bytes([76, 150, 29, 18])
+
+
 def test_multi_channel_and_unnamed_labels_are_refused(tmp_path):
     color = dm.Dataset.from_iterable([dm.DatasetItem(id=0, image=[[[1, 2, 3]]])])
-    with pytest.raises(UsageError, match="3-channel image"):
-        color.export(tmp_path / "c", "mnist", save_media=True)
+    for format in FORMATS:
+        with pytest.raises(UsageError, match="3-channel image and %s stores one channel" % format):
+            color.export(tmp_path / "c", format, save_media=True, refuse_color=True)
     unnamed = dm.Dataset.from_iterable([dm.DatasetItem(id=0, annotations=[dm.Label(5)])], categories=["a"])
     for format in FORMATS:
         with pytest.raises(UsageError, match="names only 1 labels"):

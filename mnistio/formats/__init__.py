@@ -21,9 +21,15 @@ from ..errors import UsageError
 __all__ = ["FORMATS", "get", "names", "detect", "read", "export"]
 
 #: format name -> module implementing it
+#: format name -> module implementing it; detection prefers the earlier
+#: ones, the most specific first.
 FORMATS = {
     "mnist": "mnistio.formats.mnist",
     "mnist_csv": "mnistio.formats.mnist_csv",
+    "imagenet_txt": "mnistio.formats.imagenet_txt",
+    "imagenet_with_subset_dirs": "mnistio.formats.imagenet_with_subset_dirs",
+    "imagenet": "mnistio.formats.imagenet",
+    "image_dir": "mnistio.formats.image_dir",
 }
 
 
@@ -54,8 +60,6 @@ def read(path, format=None, **options):
         if not found:
             raise UsageError("cannot tell the format (known formats: %s); give it with -if/format="
                              % ", ".join(FORMATS), path)
-        if len(found) > 1:
-            raise UsageError("looks like several formats (%s); choose one with -if/format=" % ", ".join(found), path)
         format = found[0]
     return get(format).read(path, **options)
 

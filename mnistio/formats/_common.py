@@ -19,7 +19,7 @@ from ..errors import FormatError, UsageError
 
 __all__ = ["id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames", "LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "write_label_files", "check_label", "single_label", "MetaSpool", "ExportReport",
-           "atomic_output_dir", "MNIST_SIZE"]
+           "atomic_output_dir", "MNIST_SIZE", "GrayPolicy"]
 
 LABELS_FILE = "labels.txt"
 DATASET_META_FILE = "dataset_meta.json"
@@ -103,6 +103,30 @@ def single_label(item):
         raise UsageError("item %r (subset %r) has %d labels; this layout stores one per item"
                          % (item.id, item.subset, len(labels)))
     return labels[0] if labels else None
+
+
+class GrayPolicy:
+    """One channel for layouts that hold one: colour is converted (luma) or refused."""
+
+    def __init__(self, refuse_color):
+        self.refuse_color = refuse_color
+        self.converted = 0
+
+    def apply(self, item, layout):
+        image = item.media
+        if image.channels == 1:
+            return image
+        if self.refuse_color:
+            raise UsageError("item %r (subset %r) has a %d-channel image and %s stores one channel "
+                             "(without --refuse-color it is converted to gray)"
+                             % (item.id, item.subset, image.channels, layout))
+        self.converted += 1
+        return image.to_gray()
+
+    def note(self, report):
+        if self.converted:
+            report.notes.append("%d colour images converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
+                                % self.converted)
 
 
 # -- meta rows --------------------------------------------------------------------

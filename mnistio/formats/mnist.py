@@ -22,13 +22,13 @@ from .. import idx
 from ..dataset import DatasetItem, ItemSource, Label
 from ..errors import FormatError, UsageError
 from ..image import Image
-from ._common import (MNIST_SIZE, ExportReport, MetaSpool, check_label, parse_meta_row,
+from ._common import (MNIST_SIZE, ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
                       read_label_categories, single_label, write_label_files)
 
 __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistSource"]
 
 NAME = "mnist"
-EXPORT_OPTIONS = ()
+EXPORT_OPTIONS = ("refuse_color",)
 
 LABELS_MAGIC = 0x00000801
 QMNIST_LABELS_MAGIC = 0x00000C02  # int32, N x 8 columns; column 0 is the class
@@ -289,16 +289,17 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
 
 # -- writing ------------------------------------------------------------------------
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False):
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False):
     """Write every item; labels always, pixels only with ``save_media``."""
     report = ExportReport(NAME, save_dir)
     names_count = len(dataset.label_names)
+    gray = GrayPolicy(refuse_color)
     writers = {}
     try:
         for item in dataset:
             writer = writers.get(item.subset)
             if writer is None:
-                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count)
+                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count, gray)
             writer.add(item)
         for subset, writer in writers.items():
             writer.finish()
@@ -307,6 +308,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
         for writer in writers.values():
             writer.close()
     write_label_files(save_dir, dataset.label_names, save_dataset_meta)
+    gray.note(report)
     return report
 
 
@@ -323,12 +325,13 @@ def check_meta_id(item_id):
 
 
 class _SubsetWriter:
-    def __init__(self, folder, subset, save_media, names_count):
+    def __init__(self, folder, subset, save_media, names_count, gray):
         check_subset_name(subset)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
         self.names_count = names_count
+        self.gray = gray
         base = os.path.join(folder, prefix_of_subset(subset))
         self.labels = idx.open(base + "-labels-idx1-ubyte.gz", "wb")
         self.images_path = base + "-images-idx3-ubyte.gz"
@@ -351,10 +354,7 @@ class _SubsetWriter:
         self.meta.add(item.id, size)
 
     def _write_image(self, item):
-        image = item.media
-        if image.channels != 1:
-            raise UsageError("item %r (subset %r) has a %d-channel image; the mnist layout stores one channel"
-                             % (item.id, item.subset, image.channels))
+        image = self.gray.apply(item, NAME)
         if self.images is None:
             self.first_size = image.size
             self.images = idx.open(self.images_path, "wb", record_shape=self.first_size)

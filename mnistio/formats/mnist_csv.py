@@ -22,13 +22,13 @@ from .. import csvrows
 from ..dataset import DatasetItem, ItemSource, Label
 from ..errors import FormatError, UsageError
 from ..image import Image
-from ._common import (MNIST_SIZE, ExportReport, MetaSpool, check_label, parse_meta_row,
+from ._common import (MNIST_SIZE, ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
                       read_label_categories, single_label, write_label_files)
 
 __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistCsvSource"]
 
 NAME = "mnist_csv"
-EXPORT_OPTIONS = ()
+EXPORT_OPTIONS = ("refuse_color",)
 NO_LABEL = -1
 _DATA_FILE = re.compile(r"^.*?mnist_(?P<subset>.+)\.csv$")
 
@@ -174,16 +174,17 @@ def _new_label(value):
 
 # -- writing ------------------------------------------------------------------------
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False):
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False):
     """Write every item; pixels only with ``save_media``."""
     report = ExportReport(NAME, save_dir)
     names_count = len(dataset.label_names)
+    gray = GrayPolicy(refuse_color)
     writers = {}
     try:
         for item in dataset:
             writer = writers.get(item.subset)
             if writer is None:
-                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count)
+                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count, gray)
             writer.add(item)
         for subset, writer in writers.items():
             writer.finish()
@@ -192,17 +193,19 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
         for writer in writers.values():
             writer.close()
     write_label_files(save_dir, dataset.label_names, save_dataset_meta)
+    gray.note(report)
     return report
 
 
 class _SubsetWriter:
-    def __init__(self, folder, subset, save_media, names_count):
+    def __init__(self, folder, subset, save_media, names_count, gray):
         if not subset or any(char in subset for char in "/\\\x00") or subset in (".", ".."):
             raise UsageError("subset name %r cannot be part of a file name" % subset)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
         self.names_count = names_count
+        self.gray = gray
         self.file = open(os.path.join(folder, "mnist_%s.csv" % subset), "wb")
         # A line with only the label already says "no image": no size needed for it.
         self.meta = MetaSpool(folder, sizes_for_missing_images=False)
@@ -216,9 +219,7 @@ class _SubsetWriter:
         size = None
         image = item.media
         if self.save_media and image is not None and image.has_data:
-            if image.channels != 1:
-                raise UsageError("item %r (subset %r) has a %d-channel image; mnist_csv stores one channel"
-                                 % (item.id, item.subset, image.channels))
+            image = self.gray.apply(item, NAME)
             row += b"," + csvrows.encode_pixels(image.data)
             size = image.size
         self.file.write(row + b"\n")

@@ -1,0 +1,177 @@
+"""What the layouts that keep one image file per item share.
+
+Writing: :class:`ImageFileWriter` gives every item a path no other item has
+taken (see ``_common.UniqueNames``), inside the output folder whatever the
+id holds, and encodes the files in batches. With more than one core, and
+where processes can be forked (Linux), batches after the first go to a pool
+of worker processes, so encoding and writing use every core; a bounded
+number of batches is in flight, so memory stays flat.
+
+Reading: :func:`lazy_image` decodes a file the first time its pixels are
+needed; :func:`iter_image_files` walks a folder in a stable order.
+"""
+
+import os
+import sys
+from collections import deque
+from functools import partial
+
+from .. import png
+from ..errors import UsageError
+from ..image import Image
+from ._common import UniqueNames, safe_join
+
+__all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
+           "normalize_ext", "folder_profile"]
+
+DEFAULT_IMAGE_EXT = ".png"
+#: extensions recognised as images when reading a folder (those beyond
+#: png.NATIVE_EXTENSIONS are decoded through Pillow, when installed)
+IMAGE_EXTENSIONS = frozenset(png.NATIVE_EXTENSIONS + (".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".webp", ".gif"))
+_BATCH_ITEMS = 256
+_IN_FLIGHT_PER_WORKER = 2
+
+
+def normalize_ext(image_ext):
+    ext = (image_ext or DEFAULT_IMAGE_EXT).lower()
+    return ext if ext.startswith(".") else "." + ext
+
+
+def lazy_image(path):
+    """An Image that reads and decodes ``path`` when its pixels are first needed."""
+    return Image.from_loader(partial(_load, path), path=path)
+
+
+def _load(path):
+    with open(path, "rb") as file:
+        blob = file.read()
+    data, width, height, channels = png.decode_image(blob, path=path, ext=os.path.splitext(path)[1])
+    return data, height, width, channels
+
+
+def iter_image_files(root):
+    """``(relative folder, file name)`` of every image under ``root``, sorted."""
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        relative = os.path.relpath(folder, root)
+        for name in sorted(files):
+            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
+                yield ("" if relative == "." else relative.replace(os.sep, "/")), name
+
+
+def folder_profile(root):
+    """``(depths of image files, whether any other file exists)`` under ``root``.
+
+    Depth 0 is the root itself. Detection of the image-folder layouts reads
+    only this: Datumaro's rule is that such a folder holds nothing but images.
+    """
+    depths = set()
+    others = False
+    for folder, subfolders, files in os.walk(root):
+        depth = 0 if os.path.samefile(folder, root) else os.path.relpath(folder, root).count(os.sep) + 1
+        for name in files:
+            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
+                depths.add(depth)
+            else:
+                others = True
+    return depths, others
+
+
+def _default_workers():
+    # Forked workers only: with "spawn" a user's script without a main guard
+    # would be re-run by every worker.
+    if not sys.platform.startswith("linux"):
+        return 1
+    return os.cpu_count() or 1
+
+
+class ImageFileWriter:
+    """Writes item images as files under ``root``; :meth:`close` waits for all of them."""
+
+    def __init__(self, root, image_ext=None, workers=None):
+        self.root = root
+        self.ext = normalize_ext(image_ext)
+        self.workers = _default_workers() if workers is None else max(1, workers)
+        self.names = UniqueNames(root)
+        self.written = 0
+        self._batch = []
+        self._flushed = 0
+        self._in_flight = deque()
+        self._pool = None
+        png.encode_image(b"\x00", 1, 1, 1, self.ext)  # an unsupported type fails now, not mid-export
+
+    def write(self, relative_stem, image, subset):
+        """Queue ``image`` as ``relative_stem`` + extension; return the path used."""
+        relative = self.names.claim(relative_stem, self.ext, subset)
+        path = safe_join(self.root, relative)
+        self._batch.append((relative, path, bytes(image.data), image.width, image.height, image.channels))
+        if len(self._batch) >= _BATCH_ITEMS:
+            self._flush()
+        return relative
+
+    def close(self):
+        try:
+            self._flush()
+            while self._in_flight:
+                self._finish_oldest()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True) if sys.version_info >= (3, 9) \
+                    else self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _flush(self):
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        self._flushed += 1
+        if self.workers == 1 or self._flushed == 1:
+            self._done(_write_batch(batch, self.ext))
+            return
+        if self._pool is None:
+            self._pool = _fork_pool(self.workers)
+        self._in_flight.append(self._pool.submit(_write_batch, batch, self.ext))
+        while len(self._in_flight) > self.workers * _IN_FLIGHT_PER_WORKER:
+            self._finish_oldest()
+
+    def _finish_oldest(self):
+        self._done(self._in_flight.popleft().result())
+
+    def _done(self, relatives):
+        for relative in relatives:
+            self.names.written(relative)
+        self.written += len(relatives)
+
+
+def _fork_pool(workers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _write_batch(batch, ext):
+    """Encode and write one batch (runs in a worker process when there are several)."""
+    made = set()
+    for relative, path, data, width, height, channels in batch:
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        encoded = png.encode_image(data, width, height, channels, ext)
+        with open(path, "xb") as file:  # "x": never replace a file, whatever happens
+            file.write(encoded)
+    return [entry[0] for entry in batch]
+
+
+def require_media(report, skipped_without_image, save_media):
+    """Tell the user about items whose image could not be written."""
+    if not save_media:
+        report.notes.append("no image files written: this layout keeps images as files (use --save-media)")
+    elif skipped_without_image:
+        report.notes.append("%d items have no image and were not written" % skipped_without_image)
+
+
+def check_writable_subset(subset):
+    if not subset or subset in (".", "..") or any(char in subset for char in "/\\\x00"):
+        raise UsageError("subset name %r cannot be a folder name" % subset)

@@ -1,0 +1,66 @@
+"""The ``image_dir`` layout: a folder of images and nothing else (FORMATS.md section 6).
+
+::
+
+    out/<id><ext>       an id's "/" make subfolders; unsafe characters are %XX
+
+No labels and no subsets are kept. An item whose file is taken by an
+earlier one (another subset with the same id) gets ``~<subset>`` in its
+name, never overwriting it.
+"""
+
+import os
+
+from ..dataset import DatasetItem, ItemSource, LabelCategories
+from ._common import ExportReport, id_to_relative_path, relative_path_to_id
+from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+
+__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write"]
+
+NAME = "image_dir"
+EXPORT_OPTIONS = ("workers",)
+
+
+def detect(path):
+    if not os.path.isdir(path):
+        return False
+    depths, others = folder_profile(path)
+    return not others and 0 in depths
+
+
+def read(path):
+    return ImageDirSource(path)
+
+
+class ImageDirSource(ItemSource):
+    format = NAME
+
+    def __init__(self, path):
+        self.path = path
+        self.categories = LabelCategories()
+
+    def __iter__(self):
+        for folder, name in iter_image_files(self.path):
+            relative = (folder + "/" if folder else "") + os.path.splitext(name)[0]
+            yield DatasetItem._make(relative_path_to_id(relative), "default",
+                                    lazy_image(os.path.join(self.path, folder, name)), [])
+
+
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None):
+    report = ExportReport(NAME, save_dir)
+    writer = ImageFileWriter(save_dir, image_ext, workers)
+    skipped = 0
+    try:
+        for item in dataset:
+            if not save_media or item.media is None or not item.media.has_data:
+                skipped += 1
+                continue
+            writer.write(id_to_relative_path(item.id), item.media, item.subset)
+            report.count(item.subset)
+    finally:
+        writer.close()
+    require_media(report, skipped, save_media)
+    if writer.names.renamed:
+        report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
+                            % writer.names.renamed)
+    return report

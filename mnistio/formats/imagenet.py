@@ -1,0 +1,142 @@
+"""The ``imagenet`` layout: one folder per label name (FORMATS.md section 6).
+
+::
+
+    out/<label name>/<name><ext>       out/no_label/<name><ext>
+
+Reading: an image's label is its folder relative to the root (files in the
+root or in ``no_label/`` have none), the id is ``"<label>:<file stem>"``
+and the label names are every folder, sorted, as Datumaro does: the layout
+keeps no label order, so names come back sorted. Writing: the file name is
+the id's part after its first ``:`` (the whole id when there is none), with
+``/`` and characters unsafe in file names escaped as ``%XX`` (undone on
+reading), so every item keeps its label folder.
+
+All subsets go into one folder (use ``imagenet_with_subset_dirs`` to keep
+them): an item whose file is already taken (real MNIST's train and test
+share ids and labels) is written as ``<name>~<subset><ext>`` instead of
+over the other, and the export report says how many were renamed.
+"""
+
+import os
+
+from ..dataset import DatasetItem, ItemSource, Label, LabelCategories
+from ..errors import FormatError, UsageError
+from ._common import ExportReport, relative_path_to_id, single_label, _escape
+from ._imagefiles import (ImageFileWriter, check_writable_subset, folder_profile, iter_image_files,
+                          lazy_image, require_media)
+
+__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "ImagenetSource"]
+
+NAME = "imagenet"
+EXPORT_OPTIONS = ("workers",)
+NO_LABEL_DIR = "no_label"
+ID_SEPARATOR = ":"
+
+
+def detect(path):
+    """Only images, some in label folders, not all exactly two levels down."""
+    if not os.path.isdir(path):
+        return False
+    depths, others = folder_profile(path)
+    return not others and any(depth >= 1 for depth in depths) and depths != {2}
+
+
+def read(path):
+    return ImagenetSource(path)
+
+
+def label_dir(name):
+    """The folder of a label name: its ``/`` are subfolders, as Datumaro's labels."""
+    return "/".join(_escape(part) for part in name.split("/"))
+
+
+def file_stem(item_id):
+    """The file name (no extension) of an item: the id after its first ``:``."""
+    name = item_id.split(ID_SEPARATOR, 1)[1] if ID_SEPARATOR in item_id else item_id
+    if name in ("", ".", ".."):
+        raise UsageError("item id %r gives no usable file name" % item_id)
+    return _escape(name).replace("/", "%2F")
+
+
+class ImagenetSource(ItemSource):
+    """Items of an imagenet folder; ``subset`` names them (``default``)."""
+
+    format = NAME
+
+    def __init__(self, path, subset="default", categories=None):
+        if not os.path.isdir(path):
+            raise UsageError("an imagenet dataset is a folder", path)
+        self.path = path
+        self.subset = subset
+        self.categories = categories if categories is not None else LabelCategories(label_names(path))
+
+    def __iter__(self):
+        return _iter_items(self.path, self.subset, self.categories)
+
+    def iter_subset(self, name):
+        return iter(self) if name == self.subset else iter(())
+
+
+def label_names(root):
+    """Every folder under root but ``no_label``, sorted: Datumaro's label names."""
+    folders = set()
+    for folder, _, _ in os.walk(root):
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        if relative not in (".", NO_LABEL_DIR):
+            folders.add(relative_path_to_id(relative))
+    return sorted(folders)
+
+
+def _iter_items(root, subset, categories):
+    for folder, name in iter_image_files(root):
+        label = relative_path_to_id(folder) if folder not in ("", NO_LABEL_DIR) else None
+        stem = relative_path_to_id(os.path.splitext(name)[0])
+        annotations = []
+        if label is not None:
+            index, _ = categories.find(label)
+            if index is None:
+                raise FormatError("folder %r is not a label" % folder, root)
+            annotations = [Label(index)]
+        item_id = (label if label is not None else NO_LABEL_DIR) + ID_SEPARATOR + stem
+        yield DatasetItem._make(item_id, subset, lazy_image(os.path.join(root, folder, name)), annotations)
+
+
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None,
+          subset_dirs=False):
+    report = ExportReport(NAME, save_dir)
+    names = dataset.label_names
+    writer = ImageFileWriter(save_dir, image_ext, workers)
+    skipped = 0
+    roots = set()
+    try:
+        for item in dataset:
+            root = ""
+            if subset_dirs:
+                check_writable_subset(item.subset)
+                root = _escape(item.subset) + "/"
+            if root not in roots:  # every label keeps its folder, even with no item in it
+                roots.add(root)
+                for name in names:
+                    os.makedirs(os.path.join(save_dir, *(root + label_dir(name)).split("/")), exist_ok=True)
+            label = single_label(item)
+            folder = root + (NO_LABEL_DIR if label is None else label_dir(names[_checked(label, names, item)]))
+            if not save_media or item.media is None or not item.media.has_data:
+                skipped += 1
+                continue
+            writer.write(folder + "/" + file_stem(item.id), item.media, item.subset)
+            report.count(item.subset)
+    finally:
+        writer.close()
+    require_media(report, skipped, save_media)
+    if writer.names.renamed:
+        report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
+                            % writer.names.renamed)
+    return report
+
+
+def _checked(label, names, item):
+    if label >= len(names):
+        raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
+                         % (item.id, item.subset, label, len(names)))
+    return label
