@@ -214,7 +214,9 @@ class Reader:
         name, typecode, _ = DTYPES[header.dtype]
         record_size = header.record_size
         per_batch = max(1, _BATCH_BYTES // max(1, record_size))
-        remaining = header.count
+        # The payload decides, when a caller corrected it (Datumaro's pixel-total counts).
+        remaining = self.payload_size // record_size if record_size and self.payload_size is not None \
+            else header.count
         if record_size == 0 and header.record_shape:
             empty = memoryview(b"") if typecode == "B" else array(typecode)
             yield from (empty[:] for _ in range(remaining))

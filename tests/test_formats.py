@@ -127,6 +127,23 @@ def test_datumaro_pixel_count_header_and_meta_ids(tmp_path):
     assert [(i.id, i.labels, i.media.shape) for i in items] == [("cat 1", [1], (28, 28)), ("dog/2", [], (28, 28))]
 
 
+def test_datumaro_pixel_count_header_with_default_ids(tmp_path):
+    write_gz(tmp_path / "train-labels-idx1-ubyte.gz", struct.pack(">II", 0x801, 2) + b"\x03\x07")
+    write_gz(tmp_path / "train-images-idx3-ubyte.gz",
+             struct.pack(">IIII", 0x803, 2 * 784, 28, 28) + bytes(784) + bytes([9]) * 784)
+    items = list(dm.Dataset.import_from(tmp_path, "mnist"))
+    assert [(i.id, i.labels, bytes(i.media.data)) for i in items] == [
+        ("0", [3], bytes(784)), ("1", [7], bytes([9]) * 784)]
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_zero_area_image_is_written_as_no_image(tmp_path, format):
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id=0, image=dm.Image(b"", shape=(0, 0)),
+                                                       annotations=[dm.Label(1)])], categories=["a", "b"])
+    dataset.export(tmp_path, format, save_media=True)
+    assert [(i.id, i.labels, i.media) for i in dm.Dataset.import_from(tmp_path)] == [("0", [1], None)]
+
+
 def test_datumaro_meta_with_sizes(tmp_path):
     write_gz(tmp_path / "test-meta.gz", cells("a", "2", "3", "b", "1", "1"))
     write_gz(tmp_path / "t10k-labels-idx1-ubyte.gz", struct.pack(">II", 0x801, 2) + b"\x00\x01")
@@ -170,7 +187,11 @@ def test_csv_header_line_is_skipped_and_ids_count_data_lines(tmp_path):
 def test_csv_meta_quoted_ids_and_datumaro_unquoted(tmp_path):
     items = [dm.DatasetItem(id='a,"b"', image=dm.Image(bytes(4), shape=(2, 2))), dm.DatasetItem(id="c")]
     dm.Dataset.from_iterable(items).export(tmp_path / "q", "mnist_csv", save_media=True)
-    assert (tmp_path / "q" / "meta_default.csv").read_text() == '"a,""b""",2,2\nc\n' or True
+    assert (tmp_path / "q" / "meta_default.csv").read_text() == '"a,""b""",2,2\nc,0,0\n'
+    items = [dm.DatasetItem(id=i) for i in ('say "hi"', " lead", '"q', "")]
+    dm.Dataset.from_iterable(items).export(tmp_path / "r", "mnist_csv")
+    assert (tmp_path / "r" / "meta_default.csv").read_text() == 'say "hi"\n lead\n"""q"\n""\n'
+    assert [i.id for i in dm.Dataset.import_from(tmp_path / "r")] == ['say "hi"', " lead", '"q', ""]
     assert [i.id for i in dm.Dataset.import_from(tmp_path / "q")] == ['a,"b"', "c"]
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "mnist_train.csv").write_text("1,0,1,2,3\n")

@@ -241,12 +241,17 @@ def relative_path_to_id(relative_path):
 
 
 def safe_join(root, relative_path):
-    """``root/relative_path``, refused unless it stays inside ``root`` (as tarfile checks)."""
-    path = os.path.join(root, *relative_path.split("/"))
-    real_root = os.path.realpath(root)
-    if os.path.isabs(relative_path) or os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+    """``root/relative_path``, refused unless every part is a plain name.
+
+    Lexical, with no system call: the ``/`` separated parts may not be
+    empty, ``.`` or ``..``, nor hold ``:``, ``\\`` or NUL (a drive or a
+    separator elsewhere), so the path cannot leave ``root``; exports write
+    into a temporary folder made for them, which holds no links.
+    """
+    parts = relative_path.split("/")
+    if any(part in ("", ".", "..") or ":" in part or "\\" in part or "\x00" in part for part in parts):
         raise UsageError("path %r would leave the output folder" % relative_path, root)
-    return path
+    return os.path.join(root, *parts)
 
 
 class UniqueNames:

@@ -349,7 +349,7 @@ class _SubsetWriter:
             check_meta_id(item.id)
         self.labels.write_payload(bytes((NO_LABEL if label is None else label,)), 1)
         size = None
-        if self.save_media and item.media is not None and item.media.has_data:
+        if self.save_media and item.media is not None and item.media.has_data and item.media.height * item.media.width:
             size = self._write_image(item)
         self.meta.add(item.id, size)
 

@@ -157,8 +157,9 @@ def _next_meta(meta, meta_path, index):
 
 
 def _csv_field(text):
-    """RFC 4180 quoting, when the field needs it (and for edge spaces, which readers strip)."""
-    if text and text == text.strip() and not any(char in text for char in ',"\r\n'):
+    """RFC 4180 quoting, only where a reader needs it: Datumaro does not unquote,
+    and a quote inside an unquoted field is read as it is."""
+    if text and not text.startswith('"') and not any(char in text for char in ",\r\n"):
         return text
     return '"' + text.replace('"', '""') + '"'
 
@@ -218,7 +219,7 @@ class _SubsetWriter:
         row = b"-1" if label is None else str(label).encode()
         size = None
         image = item.media
-        if self.save_media and image is not None and image.has_data:
+        if self.save_media and image is not None and image.has_data and image.height * image.width:
             image = self.gray.apply(item, NAME)
             row += b"," + csvrows.encode_pixels(image.data)
             size = image.size
