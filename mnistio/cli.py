@@ -4,6 +4,8 @@
 
     mnistio convert [-if FORMAT] -i PATH -f FORMAT -o DIR [--overwrite] [-- EXPORT OPTIONS]
     mnistio info PATH [-if FORMAT] [--json]
+    mnistio detect-format PATH
+    mnistio preview PATH -o GRID.png [-if FORMAT] [--per-label N] [--scale N]
     mnistio formats
 
 Export options (after ``--``): ``--save-media``, ``--image-ext EXT``,
@@ -18,7 +20,8 @@ import sys
 
 from . import __version__, formats
 from .dataset import Dataset
-from .errors import MnistioError
+from .errors import MnistioError, UsageError
+from .progress import Progress
 
 __all__ = ["main"]
 
@@ -41,6 +44,8 @@ def _parser():
     convert.add_argument("-f", "--output-format", required=True, help="the format to write (%s)" % ", ".join(formats.names()))
     convert.add_argument("-o", "--output-dir", required=True, help="the folder to write; must be empty or missing")
     convert.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
+    convert.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when "
+                                                                      "stderr is not a terminal)")
     convert.set_defaults(run=_convert)
 
     info = commands.add_parser("info", help="describe a dataset",
@@ -50,6 +55,21 @@ def _parser():
     info.add_argument("-if", "--input-format", help="its format (default: detect it)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.set_defaults(run=_info)
+
+    detect = commands.add_parser("detect-format", help="print the formats a path looks like",
+                                 description="Print the formats PATH looks like, best first.")
+    detect.add_argument("path", help="a dataset folder (or one of its files)")
+    detect.set_defaults(run=_detect)
+
+    preview = commands.add_parser("preview", help="write a contact sheet PNG of a dataset",
+                                  description="Write a PNG with a row of sample images per label, "
+                                              "the label names written at the left.")
+    preview.add_argument("path", help="the dataset folder (or one of its files)")
+    preview.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    preview.add_argument("-o", "--output", required=True, help="the PNG file to write")
+    preview.add_argument("--per-label", type=int, default=10, help="samples per label (default 10)")
+    preview.add_argument("--scale", type=int, default=2, help="pixel scale factor (default 2)")
+    preview.set_defaults(run=_preview)
 
     listing = commands.add_parser("formats", help="list the known formats", description="List the known formats.")
     listing.set_defaults(run=lambda args: print("\n".join(formats.names())) or 0)
@@ -71,11 +91,30 @@ def _convert(args):
     if not options["refuse_color"]:
         del options["refuse_color"]  # an option of the one-channel layouts only
     dataset = Dataset.import_from(args.input_path, args.input_format)
-    report = dataset.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
+    with Progress(total=dataset.known_length(), enabled=not args.quiet, label="convert") as bar:
+        counted = dataset.transform_items(lambda item: bar.update() or item)
+        report = counted.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
     counts = ", ".join("%s: %d" % pair for pair in report.subsets.items()) or "no items"
     print("wrote %d items (%s) as %s to %s" % (report.items, counts, args.output_format, args.output_dir))
     for note in report.notes:
         print("note: " + note)
+    return 0
+
+
+def _detect(args):
+    found = formats.detect(args.path)
+    if not found:
+        raise UsageError("no known format (known formats: %s)" % ", ".join(formats.names()), args.path)
+    print("\n".join(found))
+    return 0
+
+
+def _preview(args):
+    from .preview import write_contact_sheet
+
+    dataset = Dataset.import_from(args.path, args.input_format)
+    width, height = write_contact_sheet(dataset, args.output, per_label=args.per_label, scale=args.scale)
+    print("wrote a %dx%d contact sheet of %s to %s" % (width, height, args.path, args.output))
     return 0
 
 

@@ -211,6 +211,10 @@ class ItemSource:
     def iter_subset(self, name):
         return (item for item in self if item.subset == name)
 
+    def known_counts(self):
+        """:meth:`subset_counts` when it costs no reading, else None."""
+        return None
+
 
 class _ListSource(ItemSource):
     def __init__(self, items, categories):
@@ -219,6 +223,9 @@ class _ListSource(ItemSource):
 
     def __iter__(self):
         return iter(self.items)
+
+    def known_counts(self):
+        return self.subset_counts()
 
 
 class Dataset:
@@ -279,6 +286,11 @@ class Dataset:
     def __len__(self):
         return sum(self.subset_counts().values())
 
+    def known_length(self):
+        """The number of items when it is known without reading them, else None."""
+        counts = self._counts or self._source.known_counts()
+        return sum(counts.values()) if counts is not None else None
+
     def subset_counts(self):
         """``{subset name: item count}``."""
         if self._counts is None:
@@ -304,6 +316,10 @@ class Dataset:
             if item.id == id:
                 return item
         return None
+
+    def transform_items(self, function):
+        """A new dataset whose items are ``function(item)``, lazily; None drops one."""
+        return Dataset(_MappedSource(self._source, function))
 
     def export(self, save_dir, format, *, save_media=False, image_ext=None, save_dataset_meta=False,
                overwrite=False, **options):
@@ -338,3 +354,19 @@ class _SubsetSource(ItemSource):
 
     def iter_subset(self, name):
         return self._parent.iter_subset(name) if name == self._name else iter(())
+
+
+class _MappedSource(ItemSource):
+    def __init__(self, parent, function):
+        self._parent = parent
+        self._function = function
+        self.categories = parent.categories
+        self.path = parent.path
+        self.format = parent.format
+
+    def __iter__(self):
+        function = self._function
+        for item in self._parent:
+            result = function(item)
+            if result is not None:
+                yield result

@@ -76,3 +76,35 @@ def test_bad_input_file_is_one_line_and_no_output(tmp_path):
 def test_unknown_export_option_is_an_argparse_error(tmp_path, sample_dir):
     code, _, err = run("convert", "-i", sample_dir, "-f", "mnist", "-o", str(tmp_path / "o"), "--", "--bogus")
     assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
+def test_detect_format_prints_candidates(tmp_path, sample_dir):
+    code, out, err = run("detect-format", sample_dir)
+    assert (code, out) == (0, "mnist\n")
+    code, out, err = run("detect-format", str(tmp_path))
+    assert code == 1 and err.startswith("mnistio: error: %s: no known format" % tmp_path)
+
+
+def test_preview_writes_a_png_contact_sheet(tmp_path, sample_dir):
+    from mnistio import png
+
+    code, out, err = run("preview", sample_dir, "-o", str(tmp_path / "grid.png"), "--per-label", "3")
+    assert code == 0 and "contact sheet" in out
+    data, width, height, channels = png.decode_png((tmp_path / "grid.png").read_bytes())
+    assert channels == 3 and height > 10 * 28 * 2 and width > 3 * 28 * 2
+
+
+def test_convert_to_every_layout_and_back(tmp_path, sample_dir):
+    for layout in ("imagenet", "imagenet_with_subset_dirs", "imagenet_txt", "image_dir"):
+        code, out, err = run("convert", "-i", sample_dir, "-f", layout, "-o", str(tmp_path / layout),
+                             "--", "--save-media", "--image-ext", ".bmp")
+        assert code == 0 and err == "", err
+        assert "wrote 600 items" in out
+        code, out, err = run("convert", "-if", layout, "-i", str(tmp_path / layout), "-f", "mnist",
+                             "-o", str(tmp_path / (layout + "-back")), "--", "--save-media")
+        assert code == 0 and "wrote 600 items" in out, err
+
+
+def test_no_progress_bar_when_piped_or_quiet(tmp_path, sample_dir):
+    code, out, err = run("convert", "-i", sample_dir, "-f", "mnist_csv", "-o", str(tmp_path / "a"), "-q")
+    assert code == 0 and err == ""

@@ -84,6 +84,8 @@ class MnistSource(ItemSource):
     def subset_counts(self):
         return dict(self._counts)
 
+    known_counts = subset_counts
+
     def __iter__(self):
         for name in self._subsets:
             yield from self.iter_subset(name)
