@@ -26,6 +26,7 @@ __all__ = ["FORMATS", "get", "names", "detect", "read", "export"]
 FORMATS = {
     "mnist": "mnistio.formats.mnist",
     "mnist_csv": "mnistio.formats.mnist_csv",
+    "cifar": "mnistio.formats.cifar",
     "imagenet_txt": "mnistio.formats.imagenet_txt",
     "imagenet_with_subset_dirs": "mnistio.formats.imagenet_with_subset_dirs",
     "imagenet": "mnistio.formats.imagenet",
