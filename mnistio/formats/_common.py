@@ -215,6 +215,8 @@ _ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
 def _escape(text):
+    if _UNSAFE_IN_NAME.search(text) is None:
+        return text
     return _UNSAFE_IN_NAME.sub(lambda match: "%%%02X" % ord(match.group()), text)
 
 
@@ -269,24 +271,24 @@ class UniqueNames:
         self._pending = set()
 
     def claim(self, relative_stem, extension, subset):
+        """``(relative path, full path)`` of a file no other item has."""
         candidate = relative_stem + extension
+        path = safe_join(self.root, candidate)
         attempt = 1
-        while self._taken(candidate):
+        while candidate.lower() in self._pending or os.path.lexists(path):
             attempt += 1
             suffix = "~" + _escape(subset).replace("/", "%2F") + ("~%d" % (attempt - 1) if attempt > 2 else "")
             candidate = relative_stem + suffix + extension
+            path = safe_join(self.root, candidate)
         if attempt > 1:
             self.renamed += 1
+        # Lower case: two names differing in case are one file on Windows and macOS.
         self._pending.add(candidate.lower())
-        return candidate
+        return candidate, path
 
     def written(self, relative_path):
         """The file exists now: the folder answers for it from here on."""
         self._pending.discard(relative_path.lower())
-
-    def _taken(self, relative_path):
-        # Lower case: two names differing in case are one file on Windows and macOS.
-        return relative_path.lower() in self._pending or os.path.lexists(safe_join(self.root, relative_path))
 
 
 # -- export bookkeeping -------------------------------------------------------------

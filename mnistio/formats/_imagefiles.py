@@ -19,7 +19,7 @@ from functools import partial
 from .. import png
 from ..errors import UsageError
 from ..image import Image
-from ._common import UniqueNames, safe_join
+from ._common import UniqueNames
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
            "normalize_ext", "folder_profile"]
@@ -29,6 +29,9 @@ DEFAULT_IMAGE_EXT = ".png"
 #: png.NATIVE_EXTENSIONS are decoded through Pillow, when installed)
 IMAGE_EXTENSIONS = frozenset(png.NATIVE_EXTENSIONS + (".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".webp", ".gif"))
 _BATCH_ITEMS = 256
+# zlib's fastest level, as OpenCV (and so Datumaro) writes PNGs: on digits the
+# files are 5% larger than at level 6 and written a third faster.
+_PNG_LEVEL = 1
 _IN_FLIGHT_PER_WORKER = 2
 
 
@@ -102,8 +105,7 @@ class ImageFileWriter:
 
     def write(self, relative_stem, image, subset):
         """Queue ``image`` as ``relative_stem`` + extension; return the path used."""
-        relative = self.names.claim(relative_stem, self.ext, subset)
-        path = safe_join(self.root, relative)
+        relative, path = self.names.claim(relative_stem, self.ext, subset)
         self._batch.append((relative, path, bytes(image.data), image.width, image.height, image.channels))
         if len(self._batch) >= _BATCH_ITEMS:
             self._flush()
@@ -158,10 +160,25 @@ def _write_batch(batch, ext):
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
-        encoded = png.encode_image(data, width, height, channels, ext)
-        with open(path, "xb") as file:  # "x": never replace a file, whatever happens
-            file.write(encoded)
+        encoded = png.encode_png(data, width, height, channels, compress_level=_PNG_LEVEL) if ext == ".png" \
+            else png.encode_image(data, width, height, channels, ext)
+        _create(path, encoded)
     return [entry[0] for entry in batch]
+
+
+# O_EXCL: never replace a file, whatever happens. A raw descriptor costs a
+# third of what open() does, and files are most of an export's time.
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _create(path, data):
+    descriptor = os.open(path, _CREATE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 def require_media(report, skipped_without_image, save_media):

@@ -107,6 +107,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     report = ExportReport(NAME, save_dir)
     names = dataset.label_names
     writer = ImageFileWriter(save_dir, image_ext, workers)
+    folders_of = [label_dir(name) for name in names]
     skipped = 0
     roots = set()
     try:
@@ -120,7 +121,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
                 for name in names:
                     os.makedirs(os.path.join(save_dir, *(root + label_dir(name)).split("/")), exist_ok=True)
             label = single_label(item)
-            folder = root + (NO_LABEL_DIR if label is None else label_dir(names[_checked(label, names, item)]))
+            folder = root + (NO_LABEL_DIR if label is None else folders_of[_checked(label, names, item)])
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
