@@ -71,6 +71,10 @@ def _parser():
     preview.add_argument("--scale", type=int, default=2, help="pixel scale factor (default 2)")
     preview.set_defaults(run=_preview)
 
+    from .commands import register_all
+
+    register_all(commands)
+
     listing = commands.add_parser("formats", help="list the known formats", description="List the known formats.")
     listing.set_defaults(run=lambda args: print("\n".join(formats.names())) or 0)
     return parser
