@@ -52,7 +52,11 @@ def test_round_trip_keeps_every_image_and_label(tmp_path_factory, layout, datase
     if layout == "image_dir":
         assert sorted(p for _, _, p in pixels_by_label(loaded)) == sorted(p for _, _, p in pixels_by_label(dataset))
         return
-    assert set(loaded.label_names) == set(dataset.label_names)
+    used = {dataset.label_names[label] for item in dataset for label in item.labels}
+    if layout == "imagenet_txt":
+        assert loaded.label_names == dataset.label_names
+    else:  # imagenet keeps names only as folders of images
+        assert set(loaded.label_names) == used
     assert pixels_by_label(loaded) == pixels_by_label(dataset)
     if layout in ("imagenet_with_subset_dirs", "imagenet_txt"):
         assert loaded.subset_counts() == dataset.subset_counts()
@@ -122,7 +126,17 @@ def test_ids_with_slashes_make_subfolders(tmp_path):
 def test_without_save_media_the_report_says_so(tmp_path, sample_dir):
     report = dm.Dataset.import_from(sample_dir).export(tmp_path / "o", "imagenet")
     assert "no image files written" in report.notes[0]
-    assert sorted(os.listdir(tmp_path / "o")) == [str(d) for d in range(10)]
+    assert os.listdir(tmp_path / "o") == []
+
+
+def test_label_names_without_items_are_reported_not_left_as_empty_folders(tmp_path):
+    image = dm.Image(bytes([5]), shape=(1, 1))
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="a", image=image, annotations=[dm.Label(0)])],
+                                       categories=["used", "unused"])
+    report = dataset.export(tmp_path / "o", "imagenet", save_media=True)
+    assert os.listdir(tmp_path / "o") == ["used"]
+    assert report.notes == ["1 label names have no item, and this layout keeps names only as folders of "
+                            "images: unused"]
 
 
 def test_imagenet_txt_lines_as_datumaro_writes_them(tmp_path):

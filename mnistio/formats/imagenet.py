@@ -12,6 +12,12 @@ the id's part after its first ``:`` (the whole id when there is none), with
 ``/`` and characters unsafe in file names escaped as ``%XX`` (undone on
 reading), so every item keeps its label folder.
 
+Label names come only from folders of images: a name no item has is not
+kept (an empty folder would make Datumaro refuse the whole tree), and the
+export report lists such names. A label name holding ``:`` makes ids that
+split ambiguously; ids differing only in case get ``~<subset>`` too, as
+they would be one file on Windows and macOS.
+
 All subsets go into one folder (use ``imagenet_with_subset_dirs`` to keep
 them): an item whose file is already taken (real MNIST's train and test
 share ids and labels) is written as ``<name>~<subset><ext>`` instead of
@@ -108,19 +114,16 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     names = dataset.label_names
     writer = ImageFileWriter(save_dir, image_ext, workers)
     folders_of = [label_dir(name) for name in names]
+    used = set()
     skipped = 0
-    roots = set()
     try:
         for item in dataset:
             root = ""
             if subset_dirs:
                 check_writable_subset(item.subset)
                 root = _escape(item.subset) + "/"
-            if root not in roots:  # every label keeps its folder, even with no item in it
-                roots.add(root)
-                for name in names:
-                    os.makedirs(os.path.join(save_dir, *(root + label_dir(name)).split("/")), exist_ok=True)
             label = single_label(item)
+            used.add(label)
             folder = root + (NO_LABEL_DIR if label is None else folders_of[_checked(label, names, item)])
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
@@ -130,6 +133,11 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     finally:
         writer.close()
     require_media(report, skipped, save_media)
+    # No empty folder is written for them: Datumaro refuses a tree holding one.
+    unused = [name for index, name in enumerate(names) if index not in used]
+    if unused and save_media:
+        report.notes.append("%d label names have no item, and this layout keeps names only as folders of "
+                            "images: %s" % (len(unused), ", ".join(unused)))
     if writer.names.renamed:
         report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
                             % writer.names.renamed)
