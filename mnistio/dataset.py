@@ -321,6 +321,31 @@ class Dataset:
         """A new dataset whose items are ``function(item)``, lazily; None drops one."""
         return Dataset(_MappedSource(self._source, function))
 
+    # The operations sit above the model; they are looked up only when called.
+
+    def filter(self, expression, filter_annotations=False, remove_empty=False):
+        """Keep the items (or annotations) an XPath expression or a callable selects; lazily.
+
+        ``filter_annotations=False`` is Datumaro's mode ``i``; True is ``a``;
+        True with ``remove_empty=True`` is ``i+a``.
+        """
+        from .ops.filter import filter_dataset
+
+        return filter_dataset(self, expression, filter_annotations=filter_annotations,
+                              remove_empty=remove_empty)
+
+    def transform(self, name, **options):
+        """The dataset through the named transform (see :mod:`mnistio.ops.transforms`); lazily."""
+        from .ops.transforms import transform
+
+        return transform(self, name, **options)
+
+    def merge(self, *others, exact=False):
+        """The union of this dataset and ``others``, label names reconciled by name."""
+        from .ops.merge import merge
+
+        return merge(self, *others, exact=exact)
+
     def export(self, save_dir, format, *, save_media=False, image_ext=None, save_dataset_meta=False,
                overwrite=False, **options):
         """Write the dataset to ``save_dir`` in ``format``, atomically.
