@@ -42,7 +42,13 @@ def _parser():
     convert.add_argument("-i", "--input-path", required=True, help="the dataset folder (or one of its files)")
     convert.add_argument("-if", "--input-format", help="its format (default: detect it)")
     convert.add_argument("-f", "--output-format", required=True, help="the format to write (%s)" % ", ".join(formats.names()))
-    convert.add_argument("-o", "--output-dir", required=True, help="the folder to write; must be empty or missing")
+    convert.add_argument("-o", "--output-dir", help="the folder to write; must be empty or missing "
+                                                  "(default: <input name>-<format> here, as Datumaro)")
+    convert.add_argument("-e", "--filter", help="keep what this XPath expression selects, e.g. "
+                                                "'/item[annotation/label=\"3\"]'")
+    convert.add_argument("--filter-mode", default="i", choices=("i", "a", "i+a"),
+                         help="the filter keeps items (i), annotations (a), or annotations then the items "
+                              "left with some (i+a); default i")
     convert.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     convert.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when "
                                                                       "stderr is not a terminal)")
@@ -82,7 +88,8 @@ def _parser():
 
 def _export_parser():
     parser = argparse.ArgumentParser(prog="%s convert ... --" % PROG, description="Export options.")
-    parser.add_argument("--save-media", action="store_true", help="write the images, not only the labels")
+    parser.add_argument("--save-media", action="store_true", default=None,
+                        help="write the images, not only the labels (layouts of image files always do)")
     parser.add_argument("--image-ext", help="file type of written images, e.g. .png (formats with image files)")
     parser.add_argument("--save-dataset-meta", action="store_true", help="also write dataset_meta.json")
     parser.add_argument("--refuse-color", action="store_true",
@@ -90,19 +97,46 @@ def _export_parser():
     return parser
 
 
-def _convert(args):
+def export_options(args):
+    """The export options given after ``--``, as keyword arguments of ``Dataset.export``."""
     options = vars(_export_parser().parse_args(args.export_options))
     if not options["refuse_color"]:
         del options["refuse_color"]  # an option of the one-channel layouts only
+    return options
+
+
+def _convert(args):
+    options = export_options(args)
     dataset = Dataset.import_from(args.input_path, args.input_format)
+    if args.output_dir is None:
+        args.output_dir = default_output_dir(args.input_path, args.output_format)
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label="convert") as bar:
-        counted = dataset.transform_items(lambda item: bar.update() or item)
-        report = counted.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
+        dataset = dataset.transform_items(lambda item: bar.update() or item)  # counts what is read
+        if args.filter:
+            dataset = apply_filter(dataset, args.filter, args.filter_mode)
+        report = dataset.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
     counts = ", ".join("%s: %d" % pair for pair in report.subsets.items()) or "no items"
     print("wrote %d items (%s) as %s to %s" % (report.items, counts, args.output_format, args.output_dir))
     for note in report.notes:
         print("note: " + note)
     return 0
+
+
+def apply_filter(dataset, expression, mode):
+    from .ops.filter import parse_mode
+
+    filter_annotations, remove_empty = parse_mode(mode)
+    return dataset.filter(expression, filter_annotations=filter_annotations, remove_empty=remove_empty)
+
+
+def default_output_dir(input_path, output_format, folder="."):
+    """``<input name>-<format>``, numbered ``.1``, ``.2``, ... when taken, as Datumaro names it."""
+    base = "%s-%s" % (os.path.basename(os.path.normpath(os.path.abspath(input_path))), output_format)
+    name, number = base, 0
+    while os.path.exists(os.path.join(folder, name)):
+        number += 1
+        name = "%s.%d" % (base, number)
+    return os.path.join(folder, name)
 
 
 def _detect(args):
@@ -166,21 +200,24 @@ def _info(args):
 def main(argv=None):
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    export_options = []
+    after_dashes = []
     if "--" in argv:
         cut = argv.index("--")
-        argv, export_options = argv[:cut], argv[cut + 1:]
+        argv, after_dashes = argv[:cut], argv[cut + 1:]
     args = _parser().parse_args(argv)
-    args.export_options = export_options
-    if export_options and args.command != "convert":
-        _parser().error("options after '--' are export options, for convert only")
+    args.export_options = after_dashes
+
     try:
         return args.run(args)
     except MnistioError as error:
-        print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        # One line: a message's further lines (an expression with a caret) are for the API.
+        print("%s: error: %s" % (PROG, str(error).splitlines()[0]), file=sys.stderr)
         return 1
     except OSError as error:
         print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (| head): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)

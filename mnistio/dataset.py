@@ -346,9 +346,13 @@ class Dataset:
 
         return merge(self, *others, exact=exact)
 
-    def export(self, save_dir, format, *, save_media=False, image_ext=None, save_dataset_meta=False,
+    def export(self, save_dir, format, *, save_media=None, image_ext=None, save_dataset_meta=False,
                overwrite=False, **options):
         """Write the dataset to ``save_dir`` in ``format``, atomically.
+
+        ``save_media=None`` is the layout's default, as in Datumaro: labels
+        only, but images for the layouts made of image files only
+        (imagenet, imagenet_with_subset_dirs, image_dir).
 
         ``save_dir`` must be missing or empty unless ``overwrite=True``; it
         is replaced as a whole only once the export has succeeded.

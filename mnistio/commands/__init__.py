@@ -13,6 +13,7 @@ import importlib
 __all__ = ["COMMANDS", "register_all"]
 
 COMMANDS = [
+    "filter",
 ]
 
 

@@ -8,7 +8,10 @@ Each layout is one module in this package exposing the same few names:
 * ``read(path, **options) -> ItemSource``: a lazy source of its items;
 * ``write(dataset, save_dir, *, save_media, image_ext, save_dataset_meta,
   **options) -> ExportReport``: write every item into ``save_dir``, an
-  empty temporary folder that :func:`export` renames into place.
+  empty temporary folder that :func:`export` renames into place;
+* ``SAVE_MEDIA_DEFAULT``: what ``save_media=None`` means (as Datumaro: off,
+  but on for the layouts made only of image files, whose exporters always
+  write them).
 
 Adding a layout is one new module and one line in :data:`FORMATS`.
 """
@@ -65,12 +68,14 @@ def read(path, format=None, **options):
     return get(format).read(path, **options)
 
 
-def export(dataset, save_dir, format, *, save_media=False, image_ext=None, save_dataset_meta=False,
+def export(dataset, save_dir, format, *, save_media=None, image_ext=None, save_dataset_meta=False,
            overwrite=False, **options):
     """Write ``dataset`` to ``save_dir`` through a temporary folder renamed into place."""
     from ._common import atomic_output_dir
 
     module = get(format)
+    if save_media is None:
+        save_media = getattr(module, "SAVE_MEDIA_DEFAULT", False)
     unknown = set(options) - set(getattr(module, "EXPORT_OPTIONS", ()))
     if unknown:
         raise UsageError("format %s has no export option %s" % (format, ", ".join(sorted(unknown))))

@@ -19,6 +19,8 @@ __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write"]
 
 NAME = "image_dir"
 EXPORT_OPTIONS = ("workers",)
+#: Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
+SAVE_MEDIA_DEFAULT = True
 
 
 def detect(path):
@@ -46,7 +48,7 @@ class ImageDirSource(ItemSource):
                                     lazy_image(os.path.join(self.path, folder, name)), [])
 
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None):
+def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None):
     report = ExportReport(NAME, save_dir)
     writer = ImageFileWriter(save_dir, image_ext, workers)
     skipped = 0

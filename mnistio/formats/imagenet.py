@@ -36,6 +36,8 @@ __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "ImagenetSource"
 
 NAME = "imagenet"
 EXPORT_OPTIONS = ("workers",)
+#: Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
+SAVE_MEDIA_DEFAULT = True
 NO_LABEL_DIR = "no_label"
 ID_SEPARATOR = ":"
 
@@ -108,7 +110,7 @@ def _iter_items(root, subset, categories):
         yield DatasetItem._make(item_id, subset, lazy_image(os.path.join(root, folder, name)), annotations)
 
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None,
+def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None,
           subset_dirs=False):
     report = ExportReport(NAME, save_dir)
     names = dataset.label_names

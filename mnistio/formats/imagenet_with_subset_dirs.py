@@ -19,6 +19,7 @@ __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write"]
 
 NAME = "imagenet_with_subset_dirs"
 EXPORT_OPTIONS = imagenet.EXPORT_OPTIONS
+SAVE_MEDIA_DEFAULT = imagenet.SAVE_MEDIA_DEFAULT
 
 
 def detect(path):

@@ -1,0 +1,44 @@
+"""``mnistio filter``: keep the items or annotations an XPath expression selects.
+
+::
+
+    mnistio filter -e EXPR [-m i|a|i+a] [-if FORMAT] PATH [-o DIR] [-f FORMAT] [--overwrite] [-- EXPORT OPTIONS]
+
+As ``datum filter``: the output format defaults to the input's, the output
+folder to ``<input name>-filter``.
+"""
+
+from ..dataset import Dataset
+
+__all__ = ["register"]
+
+
+def register(commands):
+    parser = commands.add_parser(
+        "filter", help="keep the items or annotations an XPath expression selects",
+        description="Keep the items (or annotations) that an XPath 1.0 expression selects in the item's "
+                    "XML view, and write them. Export options go after '--'.",
+        epilog="example: mnistio filter -e '/item[annotation/label=\"3\"]' data/ -o threes/ -- --save-media")
+    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    parser.add_argument("-e", "--filter", required=True, help="the XPath 1.0 expression")
+    parser.add_argument("-m", "--mode", default="i", choices=("i", "a", "i+a"),
+                        help="keep items (i), annotations (a), or annotations then the items left with some "
+                             "(i+a); default i")
+    parser.add_argument("-if", "--input-format", help="the input's format (default: detect it)")
+    parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
+    parser.add_argument("-o", "--output-dir", help="the folder to write (default: <input name>-filter)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from ..cli import apply_filter, default_output_dir, export_options
+
+    dataset = Dataset.import_from(args.path, args.input_format)
+    output_format = args.output_format or dataset.format
+    output_dir = args.output_dir or default_output_dir(args.path, "filter")
+    kept = apply_filter(dataset, args.filter, args.mode)
+    report = kept.export(output_dir, output_format, overwrite=args.overwrite, **export_options(args))
+    print("kept %d items (%s) as %s in %s" % (report.items, ", ".join("%s: %d" % pair for pair in report.subsets.items())
+                                              or "none", output_format, output_dir))
+    return 0

@@ -1,0 +1,139 @@
+"""Filtering items and annotations with XPath 1.0, as Datumaro does (FORMATS.md section 7).
+
+Each item is seen as the XML tree Datumaro's ``DatasetItemEncoder`` builds
+for lxml, element for element::
+
+    <item>
+      <id>17</id><subset>train</subset>
+      <image><height>28</height><width>28</width><has_data>1</has_data><path></path></image>
+      <annotation>
+        <id>0</id><type>label</type><group>0</group>
+        <label>3</label><label_id>3</label_id>
+      </annotation>
+    </item>
+
+and the expression is evaluated with ``<item>`` as the context node by
+:mod:`mnistio.xpath`. Modes:
+
+* items (``i``): keep an item when the result is true (as Datumaro, Python's
+  truth: a non-empty node-set or string, a non-zero number);
+* annotations (``a``): keep the annotations among the selected nodes;
+* both (``i+a``): ``a``, then drop the items left without annotations.
+
+A Python callable may stand for the expression: ``item -> bool`` in item
+mode, ``(item, annotation) -> bool`` in the annotation modes.
+"""
+
+from .. import xpath
+from ..dataset import Dataset
+from ..errors import UsageError
+
+__all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
+
+#: Datumaro's mode names -> (filter_annotations, remove_empty)
+MODES = {"i": (False, False), "a": (True, False), "i+a": (True, True)}
+
+
+def parse_mode(mode):
+    try:
+        return MODES[mode]
+    except KeyError:
+        raise UsageError("unknown filter mode %r (expected i, a or i+a)" % (mode,)) from None
+
+
+def item_element(item, label_names):
+    """The ``<item>`` element of an item; its ``annotation`` children follow ``item.annotations``."""
+    element = xpath.Element("item")
+    element.append(xpath.Element("id", item.id))
+    element.append(xpath.Element("subset", item.subset))
+    if item.media is not None:
+        element.append(_image_element(item.media))
+    for annotation in item.annotations:
+        element.append(_annotation_element(annotation, label_names))
+    return element
+
+
+def _image_element(image):
+    element = xpath.Element("image")
+    height, width = image.size if image.has_data else ("unknown", "unknown")
+    element.append(xpath.Element("height", str(height)))
+    element.append(xpath.Element("width", str(width)))
+    element.append(xpath.Element("has_data", "%d" % image.has_data))
+    element.append(xpath.Element("path", image.path or ""))
+    return element
+
+
+def _annotation_element(annotation, label_names):
+    element = xpath.Element("annotation")
+    element.append(xpath.Element("id", str(annotation.id)))
+    element.append(xpath.Element("type", annotation.type.name))
+    for key, value in annotation.attributes.items():
+        key = "_" + key if key.isdigit() else key
+        element.append(xpath.Element(key.replace(" ", "-"), str(value)))
+    element.append(xpath.Element("group", str(annotation.group)))
+    label = annotation.label
+    element.append(xpath.Element("label", label_names[label] if label < len(label_names) else ""))
+    element.append(xpath.Element("label_id", str(label)))
+    return element
+
+
+def filter_dataset(dataset, expression, filter_annotations=False, remove_empty=False):
+    """A lazy view of ``dataset`` with what ``expression`` selects (see the module docstring)."""
+    if callable(expression):
+        keep = _callable_filter(expression, filter_annotations, remove_empty)
+    else:
+        compiled = xpath.compile(expression)  # a bad expression fails here, before any reading
+        names = dataset.label_names
+        keep = (_annotation_filter(compiled, names, remove_empty) if filter_annotations
+                else _item_filter(compiled, names))
+    return dataset.transform_items(keep)
+
+
+def _item_filter(compiled, names):
+    evaluate = compiled.evaluate
+
+    def keep(item):
+        return item if _truth(evaluate(item_element(item, names))) else None
+    return keep
+
+
+def _annotation_filter(compiled, names, remove_empty):
+    if compiled.result_type != xpath.NODESET:
+        raise UsageError("filter expression %r gives a %s; annotation modes need one that selects "
+                         "annotations, e.g. /item/annotation[label_id=\"7\"]"
+                         % (compiled.expression, compiled.result_type))
+
+    def keep(item):
+        element = item_element(item, names)
+        selected = {id(node) for node in compiled.select(element)}
+        kept = [annotation for annotation, node in zip(item.annotations, _annotation_nodes(element))
+                if id(node) in selected]
+        return _with_annotations(item, kept, remove_empty)
+    return keep
+
+
+def _annotation_nodes(element):
+    return [child for child in element.children if child.tag == "annotation"]
+
+
+def _callable_filter(function, filter_annotations, remove_empty):
+    if not filter_annotations:
+        return lambda item: item if function(item) else None
+
+    def keep(item):
+        kept = [annotation for annotation in item.annotations if function(item, annotation)]
+        return _with_annotations(item, kept, remove_empty)
+    return keep
+
+
+def _with_annotations(item, kept, remove_empty):
+    if remove_empty and not kept:
+        return None
+    if len(kept) == len(item.annotations):
+        return item
+    return item.wrap(annotations=kept)
+
+
+def _truth(result):
+    """Python's truth of an lxml result, as Datumaro's ``bool(xpath(item))``."""
+    return bool(result)
