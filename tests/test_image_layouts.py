@@ -123,8 +123,10 @@ def test_ids_with_slashes_make_subfolders(tmp_path):
     assert [i.id for i in dm.Dataset.import_from(tmp_path / "o", "image_dir")] == ["a/b/c"]
 
 
-def test_without_save_media_the_report_says_so(tmp_path, sample_dir):
-    report = dm.Dataset.import_from(sample_dir).export(tmp_path / "o", "imagenet")
+def test_save_media_defaults_to_the_layout_and_false_is_said(tmp_path, sample_dir):
+    dataset = dm.Dataset.import_from(sample_dir)
+    assert dataset.export(tmp_path / "default", "imagenet").items == 600  # as Datumaro: images are the layout
+    report = dataset.export(tmp_path / "o", "imagenet", save_media=False)
     assert "no image files written" in report.notes[0]
     assert os.listdir(tmp_path / "o") == []
 
