@@ -169,3 +169,37 @@ def test_parallel_writing_matches_serial(tmp_path, sample_dir):
         files[run] = {os.path.relpath(os.path.join(f, n), root): open(os.path.join(f, n), "rb").read()
                       for f, _, names in os.walk(root) for n in names}
     assert len(files["one"]) == 600 and files["one"] == files["two"]
+
+
+@pytest.mark.parametrize("name, blob, message", [
+    ("cut.png", "TRUNCATED", "the file ends after"),
+    ("crc.png", "BADCRC", "CRC"),
+    ("bomb.png", "BOMB", "pixels"),
+    ("what.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", ".jpg"),
+])
+def test_bad_image_files_give_one_line_errors_naming_the_file(tmp_path, name, blob, message):
+    import struct
+    import subprocess
+    import sys
+    import zlib
+    from mnistio import png
+
+    good = png.encode_png(bytes(4), 2, 2, 1)
+    if blob == "TRUNCATED":
+        blob = good[:-20]
+    elif blob == "BADCRC":
+        blob = good[:29] + bytes([good[29] ^ 0xFF]) + good[30:]  # the IHDR CRC
+    elif blob == "BOMB":
+        ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+        blob = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    folder = tmp_path / "data" / "3"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(blob)
+    done = subprocess.run([sys.executable, "-m", "mnistio", "convert", "-if", "imagenet", "-i", str(tmp_path / "data"),
+                           "-f", "mnist", "-o", str(tmp_path / "out"), "--", "--save-media"],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                              [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))] + sys.path)))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and str(folder / name) in done.stderr, done.stderr
+    assert message.lower() in done.stderr.lower()
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Benchmark the conversion of full-size MNIST to image files, mnistio beside Datumaro.
+
+usage: python benchmarks/bench_layouts.py DATA_DIR [--datumaro PATH] [--repeat N] [--keep DIR]
+
+DATA_DIR holds ``idx/`` as ``../shared/bench/make_full.py`` writes it
+(70,000 digits). Measured, as whole commands in one run:
+
+1. ``mnist`` -> ``imagenet`` with ``--save-media``: ``python -m mnistio
+   convert`` and ``datum convert`` (PNG for both, so pixels are lossless);
+   wall time (best of N), peak memory (the largest of the process and its
+   children, from ``os.wait4``), and the number of image files written;
+2. ``imagenet`` -> ``mnist`` back with mnistio, checking that every image
+   and label comes back (the multiset of (label, pixels) equals the source's).
+
+``--datumaro`` is the ``datum`` executable (default: the one on PATH, else
+Datumaro is skipped). Unix only.
+"""
+
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import mnistio as dm  # noqa: E402  (after the path tweak, to run from a checkout)
+
+
+def run(command):
+    """(wall seconds, peak RSS in MB of the command and its children)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
+    if process.returncode:
+        raise SystemExit("failed: %s\n%s" % (" ".join(command), process.stderr.read().decode()))
+    return wall, usage.ru_maxrss / 1024
+
+
+def count_files(folder):
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
+def best_of(repeat, command, out):
+    results = []
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(["sync"])
+        results.append(run(command))
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def content(dataset):
+    names = dataset.label_names
+    return collections.Counter((names[i.labels[0]] if i.labels else None, bytes(i.media.data)) for i in dataset)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data")
+    parser.add_argument("--datumaro", default=shutil.which("datum"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", help="work folder (default: a temporary one, removed)")
+    args = parser.parse_args()
+    source = os.path.join(args.data, "idx")
+    work = args.keep or tempfile.mkdtemp(prefix="bench-layouts-")
+    rows = []
+    ours = os.path.join(work, "mnistio-imagenet")
+    mine = best_of(args.repeat, [sys.executable, "-m", "mnistio", "convert", "-if", "mnist", "-i", source,
+                                 "-f", "imagenet", "-o", ours, "-q", "--", "--save-media"], ours)
+    rows.append(("mnistio convert", mine, count_files(ours)))
+    if args.datumaro:
+        theirs = os.path.join(work, "datum-imagenet")
+        other = best_of(args.repeat, [args.datumaro, "convert", "-if", "mnist", "-i", source, "-f", "imagenet",
+                                      "-o", theirs, "--", "--save-media", "--image-ext", ".png"], theirs)
+        rows.append(("datum convert", other, count_files(theirs)))
+    print("mnist -> imagenet --save-media, %s (70,000 digits), best of %d" % (source, args.repeat))
+    print("%-16s %9s %9s %10s %8s" % ("tool", "wall", "x mnistio", "peak MB", "files"))
+    for name, (wall, peak), files in rows:
+        print("%-16s %8.2fs %9.2f %10.1f %8d" % (name, wall, wall / mine[0], peak, files))
+
+    back = os.path.join(work, "back")
+    dm.Dataset.import_from(ours, "imagenet").export(back, "mnist", save_media=True, overwrite=True)
+    same = content(dm.Dataset.import_from(back)) == content(dm.Dataset.import_from(source))
+    print("imagenet -> mnist gives back every image and label: %s" % ("yes" if same else "NO"))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
