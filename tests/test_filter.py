@@ -57,7 +57,8 @@ def test_seed_example_2_as_written(tmp_path, sample_dir):
     done = subprocess.run([sys.executable, "-m", "mnistio", "convert", "--input-format", "mnist",
                            "--input-path", sample_dir, "--output-format", "imagenet",
                            "--filter", '/item[annotation/label="3"]'],
-                          cwd=str(tmp_path), capture_output=True, text=True)
+                          cwd=str(tmp_path), capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     assert done.returncode == 0, done.stderr
     out = tmp_path / "mnist_sample-imagenet"
     assert os.listdir(out) == ["3"]
