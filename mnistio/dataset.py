@@ -43,6 +43,16 @@ class Label:
         self.group = group
         self.attributes = dict(attributes) if attributes else {}
 
+    @classmethod
+    def _make(cls, label):
+        """Trusted fast path for readers: no checks."""
+        made = cls.__new__(cls)
+        made.label = label
+        made.id = 0
+        made.group = 0
+        made.attributes = {}
+        return made
+
     def __eq__(self, other):
         if not isinstance(other, Label):
             return NotImplemented

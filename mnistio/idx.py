@@ -24,6 +24,7 @@ where the header says. Values come out as plain Python objects: ``bytes`` or
 """
 
 import builtins
+import math
 import os
 import struct
 import sys
@@ -83,7 +84,7 @@ class Header(namedtuple("Header", "dtype dims")):
     @property
     def record_size(self):
         """Bytes per record (the values under the first dim)."""
-        return _product(self.dims[1:]) * self.itemsize
+        return math.prod(self.dims[1:]) * self.itemsize
 
     @property
     def size(self):
@@ -92,17 +93,10 @@ class Header(namedtuple("Header", "dtype dims")):
 
     @property
     def payload_size(self):
-        return _product(self.dims) * self.itemsize
+        return math.prod(self.dims) * self.itemsize
 
     def pack(self):
         return struct.pack(">HBB%dI" % len(self.dims), 0, self.dtype, len(self.dims), *self.dims)
-
-
-def _product(values):
-    result = 1
-    for value in values:
-        result *= value
-    return result
 
 
 def is_gzip(prefix):
@@ -322,7 +316,7 @@ class Writer:
         self.record_shape = tuple(record_shape)
         self.count = 0
         self._declared = count
-        self._record_size = _product(self.record_shape) * DTYPES[self.dtype][2]
+        self._record_size = math.prod(self.record_shape) * DTYPES[self.dtype][2]
         path = os.fspath(file) if isinstance(file, (str, bytes, os.PathLike)) else getattr(file, "name", None)
         if compress is None:
             compress = isinstance(path, str) and path.endswith(".gz")
@@ -465,7 +459,7 @@ def write(file, values, shape=None, dtype=None, compress=None, compresslevel=6):
     shape = tuple(shape) if shape is not None else (len(values),)
     if not shape:
         raise UsageError("shape must have at least one dimension")
-    if _product(shape) != len(values):
+    if math.prod(shape) != len(values):
         raise UsageError("%d values do not fill shape %r" % (len(values), shape))
     with Writer(file, dtype, shape[1:], count=shape[0], compress=compress, compresslevel=compresslevel) as writer:
         payload = writer._encode(values)

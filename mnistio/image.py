@@ -20,6 +20,7 @@ An image may also be lazy: ``Image.from_loader(load, shape)`` calls
 ``load()`` for the pixels the first time they are needed.
 """
 
+import math
 from array import array
 from itertools import chain
 
@@ -273,7 +274,7 @@ def _from_nested(rows, shape):
         found.append(len(probe))
         probe = probe[0] if probe else None
     values = _flatten(rows, len(found))
-    if len(values) != _product(found):
+    if len(values) != math.prod(found):
         raise UsageError("nested pixel rows are ragged (expected shape %r)" % (tuple(found),))
     return _to_uint8(values), shape or tuple(found)
 
@@ -283,13 +284,6 @@ def _flatten(rows, depth):
     for _ in range(depth - 1):
         values = list(chain.from_iterable(values))
     return values if isinstance(values, list) else list(values)
-
-
-def _product(values):
-    result = 1
-    for value in values:
-        result *= value
-    return result
 
 
 def _to_uint8(values):

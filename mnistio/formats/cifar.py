@@ -49,6 +49,7 @@ swapped, as in any CIFAR loader.
 """
 
 import json
+import math
 import os
 import pickle
 import posixpath
@@ -154,7 +155,7 @@ class _Array:
         if not isinstance(dtype, _DType):
             raise FormatError("malformed numpy array dtype")
         self.shape, self.dtype = shape, dtype
-        count = _product(shape)
+        count = math.prod(shape)
         if dtype.kind == "O":
             if not isinstance(raw, list) or len(raw) != count:
                 raise FormatError("object array of shape %r does not hold %d objects" % (shape, count))
@@ -187,7 +188,7 @@ class _Array:
 
 def _c_order(values, shape, fortran, itemsize):
     """``values`` (a flat buffer or list) rearranged from Fortran to C order; 2 dims at most."""
-    if not fortran or len(shape) < 2 or _product(shape) == 0:
+    if not fortran or len(shape) < 2 or math.prod(shape) == 0:
         return values
     if len(shape) > 2:
         raise FormatError("Fortran-ordered arrays of more than 2 dimensions are not supported")
@@ -301,13 +302,6 @@ def _text(value):
     raise FormatError("expected a string, found %s" % type(value).__name__)
 
 
-def _product(values):
-    result = 1
-    for value in values:
-        result *= value
-    return result
-
-
 def _uint8(values):
     try:
         return bytes(values)
@@ -374,7 +368,7 @@ def _pixel_rows(data, count, path):
     if isinstance(data, _Array):
         elements = data.objects
         if len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
-            width = _product(data.shape[1:])
+            width = math.prod(data.shape[1:])
             elements = [elements[i * width:(i + 1) * width] for i in range(data.shape[0])]
     elif isinstance(data, (list, tuple)):
         elements = data
@@ -388,7 +382,7 @@ def _pixel_rows(data, count, path):
 
 
 def _numeric_rows(data):
-    width = _product(data.shape[1:])
+    width = math.prod(data.shape[1:])
     raw = memoryview(data.row_bytes())
     return [raw[i * width:(i + 1) * width] for i in range(data.shape[0])]
 
@@ -861,7 +855,7 @@ class _SubsetWriter:
 
     def _array(self, shape):
         """A uint8 array whose data are the next pixels of the spool file, in order."""
-        return _ArrayValue(shape, False, partial(_copy_bytes, self.pixels, _product(shape)))
+        return _ArrayValue(shape, False, partial(_copy_bytes, self.pixels, math.prod(shape)))
 
     def close(self):
         if self.pixels is not None:

@@ -223,15 +223,6 @@ def _iter_meta_rows(path, count, columns):
                 yield cells[row:row + columns]
 
 
-def _new_label(value):
-    label = Label.__new__(Label)
-    label.label = value
-    label.id = 0
-    label.group = 0
-    label.attributes = {}
-    return label
-
-
 def _iter_items(subset, files, categories, names_source):
     names_count = len(categories)
     with _open_checked(files.labels, _labels_magic(files.labels)) as labels:
@@ -262,7 +253,7 @@ def _iter_plain(subset, labels, images, names_count, names_source):
         else:
             if value >= names_count:
                 check_label(value, names_count, names_source, labels.path, "item %d" % index)
-            annotations = [_new_label(value)]
+            annotations = [Label._make(value)]
         yield make(str(index), subset, wrap(next(pixels), rows, cols), annotations)
     for _ in pixels:  # runs the end-of-file check
         pass
@@ -278,7 +269,7 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
             annotations = []
         else:
             check_label(value, names_count, names_source, labels.path, where)
-            annotations = [_new_label(value)]
+            annotations = [Label._make(value)]
         image = None
         if images is not None:
             height, width = size if size is not None else default_size

@@ -130,7 +130,7 @@ def _iter_items(subset, path, meta_path, names_count, names_source):
                     if label < 0:
                         raise FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
                     check_label(label, names_count, names_source, path, "line %d" % number)
-                annotations = [_new_label(label)]
+                annotations = [Label._make(label)]
             if meta is not None:
                 item_id, size = _next_meta(meta, meta_path, index)
                 height, width = size or MNIST_SIZE
@@ -162,15 +162,6 @@ def _csv_field(text):
     if text and not text.startswith('"') and not any(char in text for char in ",\r\n"):
         return text
     return '"' + text.replace('"', '""') + '"'
-
-
-def _new_label(value):
-    label = Label.__new__(Label)
-    label.label = value
-    label.id = 0
-    label.group = 0
-    label.attributes = {}
-    return label
 
 
 # -- writing ------------------------------------------------------------------------
