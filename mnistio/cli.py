@@ -213,11 +213,11 @@ def main(argv=None):
         # One line: a message's further lines (an expression with a caret) are for the API.
         print("%s: error: %s" % (PROG, str(error).splitlines()[0]), file=sys.stderr)
         return 1
-    except OSError as error:
-        print("%s: error: %s" % (PROG, error), file=sys.stderr)
-        return 1
     except BrokenPipeError:  # the reader went away (| head): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        print("%s: error: %s" % (PROG, error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
