@@ -1169,7 +1169,8 @@ class _Compiler(object):
         args = [self.argument(name, index, arg, types[min(index, len(types) - 1)])
                 for index, arg in enumerate(tree.args)]
         fn = build(args)
-        if result == NODESET or name in _CONTEXT_FUNCTIONS or (not args and name not in _CONSTANT_FUNCTIONS):
+        reads_context = name in _CONTEXT_FUNCTIONS or not (args or name in _CONSTANT_FUNCTIONS)
+        if result == NODESET or reads_context:
             return _Code(fn, result)
         return _folded(fn, result, args)
 
