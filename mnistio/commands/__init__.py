@@ -14,6 +14,8 @@ __all__ = ["COMMANDS", "register_all"]
 
 COMMANDS = [
     "filter",
+    "merge",
+    "stats",
 ]
 
 
