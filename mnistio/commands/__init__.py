@@ -16,6 +16,7 @@ COMMANDS = [
     "filter",
     "merge",
     "stats",
+    "transform",
 ]
 
 
