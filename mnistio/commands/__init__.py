@@ -17,6 +17,7 @@ COMMANDS = [
     "merge",
     "stats",
     "transform",
+    "project",
 ]
 
 

@@ -1,0 +1,420 @@
+"""Projects: named dataset sources and the operations applied to them, in one JSON file.
+
+A project is a folder holding one human-readable file,
+``mnistio-project.json`` (written indented; shown compact here)::
+
+    {
+      "version": 1,
+      "sources": [
+        {"name": "train-set", "path": "data/mnist", "format": "mnist"},
+        {"name": "extra", "path": "/srv/digits/extra.csv", "format": "mnist_csv"}
+      ],
+      "operations": [
+        {"type": "filter", "expression": "/item[subset=\\"train\\"]", "mode": "i"},
+        {"type": "transform", "name": "remap_labels", "args": ["-l", "3:three"]}
+      ]
+    }
+
+A source's path is relative to the project folder when it is inside it
+(with ``/`` separators), else absolute. Sources are never copied: the
+project only points at them. :meth:`Project.build` opens every source,
+merges them in order (:meth:`Dataset.merge`: label names united by name,
+clashing ids renamed) and applies the operations in order, lazily, so an
+export streams from the sources to the output. Transform ``args`` are the
+command-line words given after ``--``, parsed by
+:func:`mnistio.ops.transforms.parse_options` when the project is built.
+
+Usage::
+
+    project = Project.create("proj")
+    project.add_source("data/mnist")             # format detected, data checked
+    project.add_filter('/item[annotation/label="3"]')
+    project.save()
+    Project.load("proj").build().export("out", "mnist_csv", save_media=True)
+"""
+
+import json
+import os
+import uuid
+from collections import namedtuple
+
+from . import formats
+from .dataset import Dataset
+from .errors import FormatError, MnistioError, UsageError
+
+__all__ = ["PROJECT_FILE", "PROJECT_VERSION", "Source", "Filter", "Transform", "Project"]
+
+PROJECT_FILE = "mnistio-project.json"
+PROJECT_VERSION = 1
+
+#: a dataset the project reads; ``path`` as stored (see :meth:`Project.source_path`)
+Source = namedtuple("Source", "name path format")
+#: keep what an XPath expression selects; ``mode`` is ``i``, ``a`` or ``i+a``
+Filter = namedtuple("Filter", "expression mode")
+#: a named transform with its command-line options (a list of words)
+Transform = namedtuple("Transform", "name args")
+
+_KEYS = {
+    "project": ("version", "sources", "operations"),
+    "source": ("name", "path", "format"),
+    "filter": ("type", "expression", "mode"),
+    "transform": ("type", "name", "args"),
+}
+
+
+# -- reading and writing the project file --------------------------------------
+
+def _read_document(file, folder):
+    try:
+        with open(file, "rb") as stream:
+            data = stream.read()
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError("no project file %s here; run mnistio create first" % PROJECT_FILE, folder) from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise FormatError("not UTF-8 text (byte %d)" % error.start, file) from None
+    except ValueError as error:
+        where = "line %d, column %d" % (error.lineno, error.colno) if hasattr(error, "lineno") else None
+        raise FormatError("not valid JSON: %s" % getattr(error, "msg", error), file, where) from None
+
+
+def _write_atomically(file, text):
+    """Write ``text`` to ``file`` through a sibling temporary file and ``os.replace``."""
+    temporary = "%s.%s.tmp" % (file, uuid.uuid4().hex[:12])
+    # os.open with 0o666 applies the umask, as a plain open() would; mkstemp's 0o600 would not.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, file)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _check_keys(entry, kind, file, where):
+    if not isinstance(entry, dict):
+        raise FormatError("expected a JSON object", file, where)
+    expected = _KEYS[kind]
+    unknown = [key for key in entry if key not in expected]
+    missing = [key for key in expected if key not in entry]
+    if unknown or missing:
+        raise FormatError("%s %s (a %s has the keys %s)" % (
+            "unknown key" if unknown else "missing key", (unknown or missing)[0], kind, ", ".join(expected)),
+            file, where)
+
+
+def _check_string(value, what, file, where):
+    if not isinstance(value, str) or not value:
+        raise FormatError("%s must be a non-empty string, not %s" % (what, json.dumps(value)), file, where)
+    return value
+
+
+def _parse_document(document, file):
+    if not isinstance(document, dict):
+        raise FormatError("expected a JSON object with \"version\", \"sources\" and \"operations\"", file)
+    version = document.get("version")
+    if type(version) is not int or version != PROJECT_VERSION:
+        raise FormatError("unknown project file version %s (this mnistio reads version %d)"
+                          % (json.dumps(version), PROJECT_VERSION), file)
+    _check_keys(document, "project", file, None)
+    for key in ("sources", "operations"):
+        if not isinstance(document[key], list):
+            raise FormatError("\"%s\" must be a list" % key, file)
+    sources = [_parse_source(entry, file, "source %d" % number)
+               for number, entry in enumerate(document["sources"], 1)]
+    names = [source.name for source in sources]
+    for number, name in enumerate(names, 1):
+        if name in names[:number - 1]:
+            raise FormatError("source name %r appears twice" % name, file, "source %d" % number)
+    operations = [_parse_operation(entry, file, "operation %d" % number)
+                  for number, entry in enumerate(document["operations"], 1)]
+    return sources, operations
+
+
+def _parse_source(entry, file, where):
+    _check_keys(entry, "source", file, where)
+    name, path, format = (_check_string(entry[key], key, file, where) for key in _KEYS["source"])
+    if format not in formats.FORMATS:
+        raise FormatError("unknown format %r (known formats: %s)" % (format, ", ".join(formats.names())),
+                          file, where)
+    return Source(name, path, format)
+
+
+def _parse_operation(entry, file, where):
+    kind = entry.get("type") if isinstance(entry, dict) else None
+    if kind not in ("filter", "transform"):
+        raise FormatError("an operation is an object whose \"type\" is \"filter\" or \"transform\"", file, where)
+    _check_keys(entry, kind, file, where)
+    if kind == "filter":
+        from .ops.filter import MODES
+
+        if entry["mode"] not in MODES:
+            raise FormatError("unknown filter mode %s (expected i, a or i+a)" % json.dumps(entry["mode"]), file, where)
+        return Filter(_check_string(entry["expression"], "expression", file, where), entry["mode"])
+    args = entry["args"]
+    if not isinstance(args, list) or not all(isinstance(word, str) for word in args):
+        raise FormatError("\"args\" must be a list of strings", file, where)
+    return Transform(_check_string(entry["name"], "name", file, where), list(args))
+
+
+def _operation_entry(operation):
+    if isinstance(operation, Filter):
+        return {"type": "filter", "expression": operation.expression, "mode": operation.mode}
+    return {"type": "transform", "name": operation.name, "args": list(operation.args)}
+
+
+# -- building -----------------------------------------------------------------
+
+def _apply(dataset, operation):
+    if isinstance(operation, Filter):
+        from .ops.filter import parse_mode
+
+        filter_annotations, remove_empty = parse_mode(operation.mode)
+        return dataset.filter(operation.expression, filter_annotations=filter_annotations,
+                              remove_empty=remove_empty)
+    from .ops.transforms import parse_options
+
+    return dataset.transform(operation.name, **parse_options(operation.name, list(operation.args)))
+
+
+def _inside(path, folder):
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives on Windows
+        return False
+
+
+def _overlap(first, second):
+    return _inside(first, second) or _inside(second, first)
+
+
+class Project:
+    """A project folder and the content of its project file.
+
+    Make one with :meth:`create` or :meth:`load`; the ``add_*`` and
+    ``remove_*`` methods change it in memory, :meth:`save` writes it.
+    """
+
+    def __init__(self, folder, sources=(), operations=()):
+        self.dir = os.path.abspath(os.fspath(folder))
+        self.sources = list(sources)
+        self.operations = list(operations)
+
+    # -- user visible -------------------------------------------------------
+
+    @classmethod
+    def create(cls, folder, overwrite=False):
+        """A new, empty project in ``folder`` (made if missing), saved."""
+        project = cls(folder)
+        if os.path.lexists(project.file) and not overwrite:
+            raise UsageError("a project already exists here (use --overwrite to start a new one)", project.file)
+        os.makedirs(project.dir, exist_ok=True)
+        project.save()
+        return project
+
+    @classmethod
+    def load(cls, folder):
+        """The project saved in ``folder``."""
+        project = cls(folder)
+        document = _read_document(project.file, project.dir)
+        project.sources, project.operations = _parse_document(document, project.file)
+        return project
+
+    @property
+    def file(self):
+        return os.path.join(self.dir, PROJECT_FILE)
+
+    def to_dict(self):
+        """The project file's content."""
+        return {"version": PROJECT_VERSION,
+                "sources": [dict(source._asdict()) for source in self.sources],
+                "operations": [_operation_entry(operation) for operation in self.operations]}
+
+    def save(self):
+        """Write the project file, atomically."""
+        _write_atomically(self.file, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+    def source(self, name):
+        """The source called ``name``."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise UsageError("no source %r in the project (its sources: %s)"
+                         % (name, ", ".join(repr(source.name) for source in self.sources) or "none"))
+
+    def source_path(self, source):
+        """The path of a source (a :class:`Source` or its name), ready to open."""
+        if not isinstance(source, Source):
+            source = self.source(source)
+        if os.path.isabs(source.path):
+            return source.path
+        return os.path.normpath(os.path.join(self.dir, *source.path.split("/")))
+
+    def add_source(self, path, format=None, name=None, check=True):
+        """Add the dataset at ``path``; return its :class:`Source`.
+
+        ``format=None`` detects it; ``name=None`` picks ``source-1``,
+        ``source-2``, ... With ``check`` (the default) the dataset is opened
+        and its first item read, so that a source that does not read is
+        refused now rather than at export.
+        """
+        name = self._new_name(name)
+        absolute = os.path.abspath(os.fspath(path))
+        if check or format is None:
+            if not os.path.exists(absolute):
+                raise UsageError("no such file or folder", path)
+        format = self._format_of(absolute, format)
+        if check:
+            dataset = Dataset.import_from(absolute, format)
+            next(iter(dataset), None)
+        source = Source(name, self._stored_path(absolute), format)
+        self.sources.append(source)
+        return source
+
+    def remove_source(self, name):
+        """Forget the source called ``name`` (its data stays where it is); return it."""
+        source = self.source(name)
+        self.sources.remove(source)
+        return source
+
+    def add_filter(self, expression, mode="i"):
+        """Append a filter: keep the items (``i``), annotations (``a``) or both
+        (``i+a``) an XPath expression selects. Return the :class:`Filter`."""
+        if callable(expression) or not isinstance(expression, str) or not expression.strip():
+            raise UsageError("a project filter is an XPath expression (a non-empty string), not %r"
+                             % (expression,))
+        operation = Filter(expression, mode)
+        _apply(Dataset.from_iterable([]), operation)  # a bad mode or expression fails now, not at export
+        self.operations.append(operation)
+        return operation
+
+    def add_transform(self, name, args=(), check=True):
+        """Append the transform ``name`` with its command-line options ``args``
+        (a list of words, as after ``--``). Return the :class:`Transform`.
+
+        The options are parsed now, so that a typo fails here rather than at
+        export; with ``check`` (the default) the transform is also set up on
+        the project's current result (reading no item), which catches e.g.
+        a label name the sources do not have.
+        """
+        if isinstance(args, (str, bytes)) or not all(isinstance(word, str) for word in args):
+            raise UsageError("transform options are a list of command-line words, e.g. "
+                             "['-l', '3:three'], not %r" % (args,))
+        from .ops.transforms import parse_options
+
+        operation = Transform(name, list(args))
+        parse_options(name, list(args))
+        if check and self.sources:
+            _apply(self.build(), operation)
+        self.operations.append(operation)
+        return operation
+
+    def build(self):
+        """The project's dataset: its sources merged in order, then each operation, lazily."""
+        if not self.sources:
+            raise UsageError("the project has no sources; add one with mnistio import", self.dir)
+        datasets = [self._open(source) for source in self.sources]
+        dataset = datasets[0] if len(datasets) == 1 else datasets[0].merge(*datasets[1:])
+        for operation in self.operations:
+            dataset = _apply(dataset, operation)
+        return dataset
+
+    def export(self, save_dir, format, *, filter=None, filter_mode="i", **options):
+        """Build the project and export it (see :meth:`Dataset.export`); return the report.
+
+        ``filter`` is one more XPath filter, for this export only. Refuses an
+        output folder that is, holds or is inside a source, or holds the
+        project file, so that ``overwrite=True`` cannot destroy them.
+        """
+        formats.get(format)
+        self._check_output(os.fspath(save_dir))
+        dataset = self.build()
+        if filter is not None:
+            dataset = _apply(dataset, Filter(filter, filter_mode))
+        return dataset.export(save_dir, format, **options)
+
+    def info(self):
+        """A dict describing the project: its sources (with the formats their
+        paths look like and item counts), operations, and the built dataset's
+        label names and item counts. A source that cannot be read gets an
+        ``error`` instead of counts, and the built dataset is then not described."""
+        sources = [self._source_info(source) for source in self.sources]
+        summary = {"dir": self.dir, "file": self.file, "sources": sources,
+                   "operations": [_operation_entry(operation) for operation in self.operations],
+                   "label_names": None, "items": None, "subsets": None, "error": None}
+        if sources and not any(source["error"] for source in sources):
+            try:
+                dataset = self.build()
+                summary["subsets"] = dataset.subset_counts()
+                summary["label_names"] = dataset.label_names
+                summary["items"] = sum(summary["subsets"].values())
+            except MnistioError as error:
+                summary["error"] = str(error)
+        return summary
+
+    # -- internal -----------------------------------------------------------
+
+    def _new_name(self, name):
+        taken = {source.name for source in self.sources}
+        if name is None:
+            number = 1
+            while "source-%d" % number in taken:
+                number += 1
+            return "source-%d" % number
+        if not isinstance(name, str) or not name.strip():
+            raise UsageError("a source name is a non-empty string, not %r" % (name,))
+        if name in taken:
+            raise UsageError("the project already has a source named %r; choose another name" % name)
+        return name
+
+    @staticmethod
+    def _format_of(path, format):
+        if format is not None:
+            formats.get(format)
+            return format
+        found = formats.detect(path)
+        if not found:
+            raise UsageError("cannot tell the format (known formats: %s); give it with -f/format="
+                             % ", ".join(formats.names()), path)
+        return found[0]
+
+    def _stored_path(self, absolute):
+        if _inside(absolute, self.dir):
+            return os.path.relpath(absolute, self.dir).replace(os.sep, "/")
+        return absolute
+
+    def _open(self, source):
+        path = self.source_path(source)
+        if not os.path.exists(path):
+            raise UsageError("source %r: no such file or folder" % source.name, path)
+        return Dataset.import_from(path, source.format)
+
+    def _source_info(self, source):
+        path = self.source_path(source)
+        entry = {"name": source.name, "path": source.path, "format": source.format,
+                 "detected": None, "items": None, "subsets": None, "error": None}
+        try:
+            entry["detected"] = formats.detect(path) if os.path.exists(path) else []
+            entry["subsets"] = self._open(source).subset_counts()
+            entry["items"] = sum(entry["subsets"].values())
+        except MnistioError as error:
+            entry["error"] = str(error)
+        return entry
+
+    def _check_output(self, save_dir):
+        real = os.path.realpath(save_dir)
+        if _inside(os.path.realpath(self.dir), real):
+            raise UsageError("the output folder holds the project file; choose another", save_dir)
+        for source in self.sources:
+            path = self.source_path(source)
+            if _overlap(real, os.path.realpath(path)):
+                raise UsageError("the output folder would overwrite or write into source %r (%s); "
+                                 "choose another" % (source.name, path), save_dir)
+
+    def __repr__(self):
+        return "Project(%r, sources=%d, operations=%d)" % (self.dir, len(self.sources), len(self.operations))
