@@ -33,7 +33,9 @@ class Label:
     type = AnnotationType.label
 
     def __init__(self, label, *, id=0, group=0, attributes=None):
-        if not isinstance(label, int) or isinstance(label, bool) or label < 0:
+        if isinstance(label, bool):
+            raise UsageError("a label is a non-negative integer index, not %r" % (label,))
+        if not isinstance(label, int) or label < 0:
             try:
                 label = _label_index(label)
             except (TypeError, ValueError):

@@ -94,6 +94,8 @@ def test_item_defaults_and_conversions():
         dm.DatasetItem(id=1, image=[[1]], media=dm.Image([[1]]))
     with pytest.raises(UsageError):
         dm.Label(-1)
+    with pytest.raises(UsageError):
+        dm.Label(True)
     assert dm.Label(3.0).label == 3
 
 
