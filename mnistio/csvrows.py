@@ -11,10 +11,11 @@ zeros) and names the first bad field.
 """
 
 import sys
+from array import array
 
 from .errors import FormatError
 
-__all__ = ["iter_lines", "is_header", "decode_pixels", "encode_pixels", "parse_label"]
+__all__ = ["iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
 
 _ZERO_RUN = b",0" * 8
 _ZERO_RUN_MARKER = b"z"
@@ -78,13 +79,46 @@ def parse_label(text, path=None, line=None):
 
 def decode_pixels(text, path=None, line=None):
     """The pixel fields ``b"0,12,255"`` as bytes ``b"\\x00\\x0c\\xff"``."""
-    if _ZERO_RUN_MARKER not in text:
-        collapsed = text.replace(_ZERO_RUN, b"," + _ZERO_RUN_MARKER)
-        try:
-            return b"".join(map(_PIXEL_BYTES.__getitem__, collapsed.split(b",")))
-        except KeyError:
-            pass
-    return _decode_slowly(text, path, line)
+    pixels = _decode_fast(text)
+    return pixels if pixels is not None else _decode_slowly(text, path, line)
+
+
+def _decode_fast(text):
+    """The pixels of well-formed fields, or None."""
+    if _ZERO_RUN_MARKER in text:
+        return None
+    try:
+        return b"".join(map(_PIXEL_BYTES.__getitem__, text.replace(_ZERO_RUN, b"," + _ZERO_RUN_MARKER).split(b",")))
+    except KeyError:
+        return None
+
+
+def decode_block(block):
+    """Every line of a block of whole lines, when all are well-formed.
+
+    Returns ``(labels, lengths, pixels)``: an ``array("i")`` of the labels,
+    one of the pixel counts (:data:`NO_PIXELS` for a line holding only its
+    label), and all the pixels joined. Returns None when any line is blank or
+    needs :func:`parse_label` and :func:`decode_pixels`, which name what is
+    wrong: callers parse such a block line by line.
+    """
+    labels = array("i")
+    lengths = array("I")
+    parts = []
+    for line in block.splitlines():
+        label_text, comma, pixel_text = line.partition(b",")
+        label = _LABEL_VALUES.get(label_text)
+        pixels = _decode_fast(pixel_text) if comma else b""
+        if label is None or pixels is None:
+            return None
+        labels.append(label)
+        lengths.append(len(pixels) if comma else NO_PIXELS)
+        parts.append(pixels)
+    return labels, lengths, b"".join(parts)
+
+
+#: the length recorded for a line holding only its label (an item without an image)
+NO_PIXELS = 0xFFFFFFFF
 
 
 def _decode_slowly(text, path, line):

@@ -374,3 +374,49 @@ def test_qmnist_labels_give_their_class_column(tmp_path):
     write_gz(tmp_path / "qmnist-train-images-idx3-ubyte.gz", struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(2 * 784))
     items = list(dm.Dataset.import_from(tmp_path))
     assert [(i.subset, i.id, i.labels) for i in items] == [("qmnist-train", "0", [3]), ("qmnist-train", "1", [8])]
+
+
+# -- parallel CSV parsing ------------------------------------------------------------------
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Parse even small files in worker processes, in blocks of a few lines."""
+    from mnistio.formats import mnist_csv
+    monkeypatch.setattr(mnist_csv, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(mnist_csv, "_PARALLEL_BLOCK", 2000)
+
+
+def test_parallel_csv_parsing_equals_serial(tmp_path, sample_dir, small_blocks):
+    dm.Dataset.import_from(sample_dir).export(tmp_path / "csv", "mnist_csv", save_media=True)
+    text = (tmp_path / "csv" / "mnist_train.csv").read_bytes().splitlines(keepends=True)
+    # A header, blank lines, an unlabeled item, one without image, a label above 255 (careful path).
+    lines = [b"label," + b",".join(b"p%d" % i for i in range(784)) + b"\n"] + text[:40] + [b"\n"] + text[40:80] + \
+        [b"-1," + text[80].split(b",", 1)[1], b"7\n", b"300\n", b"  \n"] + text[81:]
+    (tmp_path / "csv" / "mnist_train.csv").write_bytes(b"".join(lines))
+    (tmp_path / "csv" / "labels.txt").write_text("\n".join(str(i) for i in range(301)))
+    serial = snapshot(dm.Dataset.import_from(tmp_path / "csv", "mnist_csv", workers=1))
+    parallel = snapshot(dm.Dataset.import_from(tmp_path / "csv", "mnist_csv", workers=2))
+    assert parallel == serial and len(serial["train"]) == 502
+
+
+def test_parallel_csv_errors_name_the_exact_line(tmp_path, small_blocks):
+    rows = ["%d," % (i % 10) + ",".join(["0"] * 784) for i in range(300)]
+    rows[0:0] = ["", ""]
+    rows[250] = "5," + ",".join(["0"] * 783)  # file line 251
+    rows[270] = "5," + ",".join(["0"] * 782 + ["x", "0"])  # file line 271
+    (tmp_path / "mnist_train.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(FormatError, match=r"mnist_train.csv, line 251: 783 pixel values"):
+        list(dm.Dataset.import_from(tmp_path, workers=2))
+    rows[250] = rows[249]
+    (tmp_path / "mnist_train.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(FormatError, match=r"mnist_train.csv, line 271: pixel 783 is 'x'"):
+        list(dm.Dataset.import_from(tmp_path, workers=2))
+
+
+def test_stopping_early_stops_the_workers(tmp_path, sample_dir, small_blocks):
+    import threading
+    dm.Dataset.import_from(sample_dir).export(tmp_path, "mnist_csv", save_media=True)
+    items = iter(dm.Dataset.import_from(tmp_path, workers=2))
+    first = [next(items) for _ in range(3)]
+    items.close()
+    assert [i.id for i in first] == ["0", "1", "2"] and threading.active_count() == 1

@@ -12,7 +12,6 @@ needed; :func:`iter_image_files` walks a folder in a stable order.
 """
 
 import os
-import sys
 from collections import deque
 from functools import partial
 
@@ -20,6 +19,7 @@ from .. import png
 from ..errors import UsageError
 from ..image import Image
 from ._common import UniqueNames
+from ._parallel import default_workers, fork_pool, shutdown
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
            "normalize_ext", "folder_profile"]
@@ -80,21 +80,13 @@ def folder_profile(root):
     return depths, others
 
 
-def _default_workers():
-    # Forked workers only: with "spawn" a user's script without a main guard
-    # would be re-run by every worker.
-    if not sys.platform.startswith("linux"):
-        return 1
-    return os.cpu_count() or 1
-
-
 class ImageFileWriter:
     """Writes item images as files under ``root``; :meth:`close` waits for all of them."""
 
     def __init__(self, root, image_ext=None, workers=None):
         self.root = root
         self.ext = normalize_ext(image_ext)
-        self.workers = _default_workers() if workers is None else max(1, workers)
+        self.workers = default_workers() if workers is None else max(1, workers)
         self.names = UniqueNames(root)
         self.written = 0
         self._batch = []
@@ -118,8 +110,7 @@ class ImageFileWriter:
                 self._finish_oldest()
         finally:
             if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True) if sys.version_info >= (3, 9) \
-                    else self._pool.shutdown(wait=True)
+                shutdown(self._pool)
                 self._pool = None
 
     def _flush(self):
@@ -131,7 +122,7 @@ class ImageFileWriter:
             self._done(_write_batch(batch, self.ext))
             return
         if self._pool is None:
-            self._pool = _fork_pool(self.workers)
+            self._pool = fork_pool(self.workers)
         self._in_flight.append(self._pool.submit(_write_batch, batch, self.ext))
         while len(self._in_flight) > self.workers * _IN_FLIGHT_PER_WORKER:
             self._finish_oldest()
@@ -143,13 +134,6 @@ class ImageFileWriter:
         for relative in relatives:
             self.names.written(relative)
         self.written += len(relatives)
-
-
-def _fork_pool(workers):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _write_batch(batch, ext):

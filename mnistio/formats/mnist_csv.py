@@ -15,6 +15,7 @@ Datumaro writes them) are read too.
 """
 
 import csv
+import itertools
 import os
 import re
 
@@ -22,6 +23,7 @@ from .. import csvrows
 from ..dataset import DatasetItem, ItemSource, Label
 from ..errors import FormatError, UsageError
 from ..image import Image
+from ._parallel import default_workers, ordered_map
 from ._common import (MNIST_SIZE, ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
                       read_label_categories, single_label, write_label_files)
 
@@ -30,6 +32,9 @@ __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistCsvSource"
 NAME = "mnist_csv"
 EXPORT_OPTIONS = ("refuse_color",)
 NO_LABEL = -1
+# Files this large are parsed by worker processes, in blocks of this size.
+_PARALLEL_MIN_BYTES = 8 << 20
+_PARALLEL_BLOCK = 2 << 20
 _DATA_FILE = re.compile(r"^.*?mnist_(?P<subset>.+)\.csv$")
 
 
@@ -39,8 +44,9 @@ def detect(path):
     return any(_DATA_FILE.match(name) for name in os.listdir(path))
 
 
-def read(path):
-    return MnistCsvSource(path)
+def read(path, workers=None):
+    """``workers``: processes parsing a large file (default: every core, on Linux)."""
+    return MnistCsvSource(path, workers)
 
 
 class MnistCsvSource(ItemSource):
@@ -48,8 +54,9 @@ class MnistCsvSource(ItemSource):
 
     format = NAME
 
-    def __init__(self, path):
+    def __init__(self, path, workers=None):
         self.path = path
+        self.workers = workers
         folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
         self.categories, self._names_source = read_label_categories(folder)
         names = os.listdir(folder) if folder == path else [os.path.basename(path)]
@@ -83,7 +90,7 @@ class MnistCsvSource(ItemSource):
             return iter(())
         meta = os.path.join(self._folder, "meta_%s.csv" % name)
         return _iter_items(name, path, meta if os.path.isfile(meta) else None,
-                           len(self.categories), self._names_source)
+                           len(self.categories), self._names_source, self.workers)
 
 
 def _count_items(path):
@@ -95,12 +102,79 @@ def _count_items(path):
         return sum(1 for _ in lines) + (0 if csvrows.is_header(first[1]) else 1)
 
 
-def _data_lines(file):
-    lines = csvrows.iter_lines(file)
-    first = next(lines, None)
-    if first is not None and not csvrows.is_header(first[1]):
-        yield first
-    yield from lines
+def _serial_rows(path):
+    """``(line number, label, pixels or None)`` of every data line, parsed here."""
+    parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
+    with open(path, "rb") as file:
+        lines = csvrows.iter_lines(file)
+        first = next(lines, None)
+        if first is not None and not csvrows.is_header(first[1]):
+            lines = itertools.chain((first,), lines)
+        for number, line in lines:
+            label_text, comma, pixel_text = line.partition(b",")
+            yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
+
+
+def _parallel_rows(path, workers):
+    """The same rows as :func:`_serial_rows`, parsed by worker processes.
+
+    The file is cut at line ends into blocks that workers parse in order,
+    a few ahead; a block with anything unusual (a bad field, a label above
+    255) is parsed again here, line by line, for an exact error or value.
+    """
+    with open(path, "rb") as file:
+        header = file.readline()
+        start, first_line = (len(header), 2) if csvrows.is_header(header) else (0, 1)
+        blocks = list(_blocks(file, start, os.fstat(file.fileno()).st_size))
+    number = first_line
+    parsed = ordered_map(_parse_block, ((path, begin, end) for begin, end in blocks), workers)
+    try:
+        for (begin, end), result in zip(blocks, parsed):
+            if result is None:
+                with open(path, "rb") as file:
+                    file.seek(begin)
+                    lines = file.read(end - begin).splitlines()
+                yield from _parse_lines(path, lines, number)
+                number += len(lines)
+                continue
+            labels, lengths, pixels = result  # no blank line: one line an item
+            view = memoryview(pixels)
+            offset = 0
+            for label, length in zip(labels, lengths):
+                if length == csvrows.NO_PIXELS:
+                    yield number, label, None
+                else:
+                    yield number, label, view[offset:offset + length]
+                    offset += length
+                number += 1
+    finally:
+        parsed.close()  # stops the workers when the reader stops early
+
+
+def _parse_lines(path, lines, first_number):
+    parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
+    for number, line in enumerate(lines, first_number):
+        if line and not line.isspace():
+            label_text, comma, pixel_text = line.partition(b",")
+            yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
+
+
+def _blocks(file, start, size):
+    """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long."""
+    while start < size:
+        end = min(size, start + _PARALLEL_BLOCK)
+        if end < size:
+            file.seek(end)
+            end += len(file.readline())
+        yield start, end
+        start = end
+
+
+def _parse_block(path, begin, end):
+    """Run in a worker: one block's rows, or None when it needs the careful path."""
+    with open(path, "rb") as file:
+        file.seek(begin)
+        return csvrows.decode_block(file.read(end - begin))
 
 
 def _iter_meta(path):
@@ -113,37 +187,35 @@ def _iter_meta(path):
             raise FormatError("unreadable meta file (%s)" % error, path) from None
 
 
-def _iter_items(subset, path, meta_path, names_count, names_source):
+def _iter_items(subset, path, meta_path, names_count, names_source, workers):
     meta = _iter_meta(meta_path) if meta_path else None
-    decode, parse_label = csvrows.decode_pixels, csvrows.parse_label
     wrap, make = Image._wrap, DatasetItem._make
     height, width = MNIST_SIZE
     item_id = None
-    with open(path, "rb") as file:
-        for index, (number, line) in enumerate(_data_lines(file)):
-            label_text, comma, pixel_text = line.partition(b",")
-            label = parse_label(label_text, path, number)
-            if label == NO_LABEL:
-                annotations = []
-            else:
-                if not 0 <= label < names_count:
-                    if label < 0:
-                        raise FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
-                    check_label(label, names_count, names_source, path, "line %d" % number)
-                annotations = [Label._make(label)]
-            if meta is not None:
-                item_id, size = _next_meta(meta, meta_path, index)
-                height, width = size or MNIST_SIZE
-            image = None
-            if comma:
-                pixels = decode(pixel_text, path, number)
-                if len(pixels) != height * width:
-                    raise FormatError("%d pixel values (expected %d for %d x %d%s)"
-                                      % (len(pixels), height * width, height, width,
-                                         "" if meta else "; other sizes need a meta_%s.csv" % subset),
-                                      path, "line %d" % number)
-                image = wrap(pixels, height, width)
-            yield make(item_id if item_id is not None else str(index), subset, image, annotations)
+    if workers is None:
+        workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES else 1
+    rows = _parallel_rows(path, workers) if workers > 1 else _serial_rows(path)
+    for index, (number, label, pixels) in enumerate(rows):
+        if label == NO_LABEL:
+            annotations = []
+        else:
+            if not 0 <= label < names_count:
+                if label < 0:
+                    raise FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
+                check_label(label, names_count, names_source, path, "line %d" % number)
+            annotations = [Label._make(label)]
+        if meta is not None:
+            item_id, size = _next_meta(meta, meta_path, index)
+            height, width = size or MNIST_SIZE
+        image = None
+        if pixels is not None:
+            if len(pixels) != height * width:
+                raise FormatError("%d pixel values (expected %d for %d x %d%s)"
+                                  % (len(pixels), height * width, height, width,
+                                     "" if meta else "; other sizes need a meta_%s.csv" % subset),
+                                  path, "line %d" % number)
+            image = wrap(pixels, height, width)
+        yield make(item_id if item_id is not None else str(index), subset, image, annotations)
     if meta is not None and next(meta, None) is not None:
         raise FormatError("more meta rows than data lines in %s" % os.path.basename(path), meta_path)
 

@@ -1,0 +1,52 @@
+"""Work spread over forked worker processes, in order, a bounded window at a time.
+
+Used where one core is the limit: encoding image files, parsing CSV text.
+Only forked workers are used (Linux): with "spawn" a user's script without
+a main guard would be re-run by every worker. Elsewhere, and on one core,
+callers do the work in their own process.
+"""
+
+import os
+import sys
+from collections import deque
+
+__all__ = ["default_workers", "fork_pool", "ordered_map"]
+
+
+def default_workers():
+    if not sys.platform.startswith("linux"):
+        return 1
+    return os.cpu_count() or 1
+
+
+def fork_pool(workers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def shutdown(pool):
+    if sys.version_info >= (3, 9):
+        pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        pool.shutdown(wait=True)
+
+
+def ordered_map(function, tasks, workers, window_per_worker=2):
+    """Yield ``function(*task)`` for each task, in order, computed by ``workers`` processes.
+
+    At most ``workers * window_per_worker`` results are pending at once, so
+    memory stays flat; stopping early cancels what is left.
+    """
+    pool = fork_pool(workers)
+    pending = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(function, *task))
+            if len(pending) >= workers * window_per_worker:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        shutdown(pool)
