@@ -165,3 +165,12 @@ def test_annotation_mode_agrees_with_lxml(real_items):
             expected.append([item.annotations[p].label for p in positions])
         mine = [i.labels for i in dm.Dataset.from_iterable(items, names).filter(expression, filter_annotations=True)]
         assert mine == expected, expression
+
+
+def test_filter_command_takes_its_input_like_convert(tmp_path, sample_dir):
+    from mnistio.cli import main
+
+    assert main(["filter", "-e", '/item[annotation/label="1"]', "-i", sample_dir, "-o", str(tmp_path / "a")]) == 0
+    assert main(["filter", "-e", '/item[annotation/label="1"]', sample_dir, "-o", str(tmp_path / "b")]) == 0
+    assert len(dm.Dataset.import_from(tmp_path / "a")) == len(dm.Dataset.import_from(tmp_path / "b")) == 65
+    assert main(["filter", "-e", "/item", "-o", str(tmp_path / "c")]) == 1

@@ -2,13 +2,15 @@
 
 ::
 
-    mnistio filter -e EXPR [-m i|a|i+a] [-if FORMAT] PATH [-o DIR] [-f FORMAT] [--overwrite] [-- EXPORT OPTIONS]
+    mnistio filter -e EXPR [-m i|a|i+a] [-if FORMAT] (PATH | -i PATH) [-o DIR] [-f FORMAT] [--overwrite]
+                   [-- EXPORT OPTIONS]
 
 As ``datum filter``: the output format defaults to the input's, the output
 folder to ``<input name>-filter``.
 """
 
 from ..dataset import Dataset
+from ..errors import UsageError
 
 __all__ = ["register"]
 
@@ -19,7 +21,8 @@ def register(commands):
         description="Keep the items (or annotations) that an XPath 1.0 expression selects in the item's "
                     "XML view, and write them. Export options go after '--'.",
         epilog="example: mnistio filter -e '/item[annotation/label=\"3\"]' data/ -o threes/ -- --save-media")
-    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    parser.add_argument("path", nargs="?", help="the dataset folder (or one of its files)")
+    parser.add_argument("-i", "--input-path", help="the same, given as in convert")
     parser.add_argument("-e", "--filter", required=True, help="the XPath 1.0 expression")
     parser.add_argument("-m", "--mode", default="i", choices=("i", "a", "i+a"),
                         help="keep items (i), annotations (a), or annotations then the items left with some "
@@ -34,6 +37,9 @@ def register(commands):
 def run(args):
     from ..cli import apply_filter, default_output_dir, export_options
 
+    if (args.path is None) == (args.input_path is None):
+        raise UsageError("give the input once, as PATH or -i PATH")
+    args.path = args.path or args.input_path
     dataset = Dataset.import_from(args.path, args.input_format)
     output_format = args.output_format or dataset.format
     output_dir = args.output_dir or default_output_dir(args.path, "filter")
