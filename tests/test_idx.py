@@ -2,9 +2,7 @@
 
 import gzip
 import io
-import math
 import struct
-import sys
 from array import array
 
 import pytest

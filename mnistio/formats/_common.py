@@ -14,12 +14,12 @@ import struct
 import tempfile
 from contextlib import contextmanager
 
-from ..dataset import LabelCategories
+from ..dataset import ItemSource, LabelCategories
 from ..errors import FormatError, UsageError
 
 __all__ = ["id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames", "LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "write_label_files", "check_label", "single_label", "MetaSpool", "ExportReport",
-           "atomic_output_dir", "MNIST_SIZE", "GrayPolicy"]
+           "atomic_output_dir", "MNIST_SIZE", "GrayPolicy", "FilePerSubsetSource"]
 
 LABELS_FILE = "labels.txt"
 DATASET_META_FILE = "dataset_meta.json"
@@ -127,6 +127,28 @@ class GrayPolicy:
         if self.converted:
             report.notes.append("%d colour images converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
                                 % self.converted)
+
+
+class FilePerSubsetSource(ItemSource):
+    """A source with one file per subset: subclasses set ``self._files``
+    (``{subset: path}``) and define ``_count_items(path)`` and
+    ``_iter_file(subset, path)``."""
+
+    _files = {}
+    _counts = None
+
+    def subset_counts(self):
+        if self._counts is None:
+            self._counts = {subset: self._count_items(path) for subset, path in self._files.items()}
+        return dict(self._counts)
+
+    def __iter__(self):
+        for subset in self._files:
+            yield from self.iter_subset(subset)
+
+    def iter_subset(self, name):
+        path = self._files.get(name)
+        return self._iter_file(name, path) if path is not None else iter(())
 
 
 # -- meta rows --------------------------------------------------------------------

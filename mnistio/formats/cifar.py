@@ -57,11 +57,11 @@ import re
 import tempfile
 from functools import partial
 
-from ..dataset import DatasetItem, ItemSource, Label, LabelCategories
+from ..dataset import DatasetItem, Label, LabelCategories
 from ..errors import FormatError, TruncatedError, UsageError
 from ..image import Image
-from ._common import (DATASET_META_FILE, ExportReport, check_label, read_label_categories, safe_join,
-                      single_label)
+from ._common import (DATASET_META_FILE, ExportReport, FilePerSubsetSource, check_label, read_label_categories,
+                      safe_join, single_label)
 
 __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "CifarSource", "CIFAR10_LABEL_NAMES"]
 
@@ -526,7 +526,7 @@ def read(path):
     return CifarSource(path)
 
 
-class CifarSource(ItemSource):
+class CifarSource(FilePerSubsetSource):
     """The items of a ``cifar`` folder (or of one batch file), one batch file in memory at a time."""
 
     format = NAME
@@ -544,22 +544,13 @@ class CifarSource(ItemSource):
             self._files = {name: os.path.join(folder, name) for name in names}
         else:
             self._files = {posixpath.splitext(os.path.basename(path))[0]: path}
-        self._counts = None
 
-    def subset_counts(self):
-        if self._counts is None:
-            self._counts = {subset: _count_items(path) for subset, path in self._files.items()}
-        return dict(self._counts)
+    @staticmethod
+    def _count_items(path):
+        return _count_items(path)
 
-    def __iter__(self):
-        for subset in self._files:
-            yield from self.iter_subset(subset)
-
-    def iter_subset(self, name):
-        path = self._files.get(name)
-        if path is None:
-            return iter(())
-        return _iter_batch(path, name, len(self.categories), self._names_source)
+    def _iter_file(self, subset, path):
+        return _iter_batch(path, subset, len(self.categories), self._names_source)
 
 
 # -- writing pickles without numpy -------------------------------------------------------------

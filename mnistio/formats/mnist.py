@@ -22,7 +22,7 @@ from .. import idx
 from ..dataset import DatasetItem, ItemSource, Label
 from ..errors import FormatError, UsageError
 from ..image import Image
-from ._common import (MNIST_SIZE, ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
+from ._common import (ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
                       read_label_categories, single_label, write_label_files)
 
 __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistSource"]

@@ -20,11 +20,11 @@ import os
 import re
 
 from .. import csvrows
-from ..dataset import DatasetItem, ItemSource, Label
+from ..dataset import DatasetItem, Label
 from ..errors import FormatError, UsageError
 from ..image import Image
 from ._parallel import default_workers, ordered_map
-from ._common import (MNIST_SIZE, ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
+from ._common import (MNIST_SIZE, ExportReport, FilePerSubsetSource, GrayPolicy, MetaSpool, check_label, parse_meta_row,
                       read_label_categories, single_label, write_label_files)
 
 __all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistCsvSource"]
@@ -49,7 +49,7 @@ def read(path, workers=None):
     return MnistCsvSource(path, workers)
 
 
-class MnistCsvSource(ItemSource):
+class MnistCsvSource(FilePerSubsetSource):
     """The items of an ``mnist_csv`` folder (or of one CSV file), read lazily."""
 
     format = NAME
@@ -73,23 +73,14 @@ class MnistCsvSource(ItemSource):
         if not self._files:
             raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv)", path)
         self._folder = folder
-        self._counts = None
 
-    def subset_counts(self):
-        if self._counts is None:
-            self._counts = {subset: _count_items(path) for subset, path in self._files.items()}
-        return dict(self._counts)
+    @staticmethod
+    def _count_items(path):
+        return _count_items(path)
 
-    def __iter__(self):
-        for subset in self._files:
-            yield from self.iter_subset(subset)
-
-    def iter_subset(self, name):
-        path = self._files.get(name)
-        if path is None:
-            return iter(())
-        meta = os.path.join(self._folder, "meta_%s.csv" % name)
-        return _iter_items(name, path, meta if os.path.isfile(meta) else None,
+    def _iter_file(self, subset, path):
+        meta = os.path.join(self._folder, "meta_%s.csv" % subset)
+        return _iter_items(subset, path, meta if os.path.isfile(meta) else None,
                            len(self.categories), self._names_source, self.workers)
 
 

@@ -25,7 +25,6 @@ mode, ``(item, annotation) -> bool`` in the annotation modes.
 """
 
 from .. import xpath
-from ..dataset import Dataset
 from ..errors import UsageError
 
 __all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
