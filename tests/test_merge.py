@@ -1,11 +1,6 @@
 """Merging: label names by name, deterministic renames, exact mode, laziness, the CLI, flat memory."""
 
-import gzip
-import json
 import os
-import struct
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -18,6 +13,8 @@ from mnistio.commands.merge import parse_input
 from mnistio.dataset import ItemSource
 from mnistio.errors import UsageError
 from mnistio.ops.merge import merge
+
+from memory_probe import child_peak_kb
 
 
 def item(id, subset="train", label=None, pixel=0):
@@ -231,52 +228,15 @@ def test_cli_defaults_and_no_clash(tmp_path, sample_dir, capsys, monkeypatch):
 
 # -- memory -----------------------------------------------------------------------------
 
-CHILD = r"""
-import json, resource, sys
-import mnistio as dm
-
-def peak_kb():
-    # ru_maxrss of a child never reads below the RSS of the process that
-    # forked it (the pytest run, tens of MB, hiding the child's own peak);
-    # Linux's VmHWM belongs to the child's own memory.
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-source, out = sys.argv[1], sys.argv[2]
+MERGE_JOB = r"""
 merged = dm.Dataset.import_from(source).merge(dm.Dataset.import_from(source, "mnist"))
 merged.export(out, "mnist", save_media=True)
 assert merged.merge_report.total_renamed == len(dm.Dataset.import_from(source))
-print(json.dumps(peak_kb()))
 """
 
 
-def make_mnist(folder, count):
-    folder.mkdir()
-    pixels = bytes(range(256)) * 3 + bytes(16)
-    with gzip.open(folder / "train-labels-idx1-ubyte.gz", "wb", compresslevel=1) as out:
-        out.write(struct.pack(">II", 0x801, count) + bytes(i % 10 for i in range(count)))
-    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as out:
-        out.write(struct.pack(">IIII", 0x803, count, 28, 28))
-        out.write(pixels * count)
-
-
-def peak_rss_kb(tmp_path, count):
-    source = tmp_path / ("src%d" % count)
-    make_mnist(source, count)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, "-c", CHILD, str(source), str(tmp_path / ("out%d" % count))],
-                          capture_output=True, text=True, env=env, check=True)
-    return json.loads(done.stdout)
-
-
 def test_merge_memory_grows_only_by_the_ids_seen(tmp_path):
-    small, large = peak_rss_kb(tmp_path, 2000), peak_rss_kb(tmp_path, 20000)
+    small, large = child_peak_kb(MERGE_JOB, tmp_path, 2000), child_peak_kb(MERGE_JOB, tmp_path, 20000)
     # 36,000 more items (18,000 clashing) are 28 MB more pixels; the ids seen
     # (about 100 bytes each) add under 4 MB.
     assert large - small < 8 * 1024, (small, large)
