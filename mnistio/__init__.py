@@ -7,15 +7,17 @@
         item.id, item.subset, item.labels, item.media.data
     dataset.export("out", "mnist_csv", save_media=True)
 
-Layers, bottom to top: codecs (:mod:`mnistio.idx`, :mod:`mnistio.csvrows`),
-the model (:mod:`mnistio.image`, :mod:`mnistio.dataset`), the layouts
-(:mod:`mnistio.formats`), the command line (:mod:`mnistio.cli`).
+The package is layered, each layer importing only those below it
+(``docs/architecture.rst``): :mod:`mnistio.errors`; the codecs
+(:mod:`mnistio.codecs`: bytes in, bytes out); the model
+(:mod:`mnistio.model`: images, items, datasets); the layouts
+(:mod:`mnistio.formats`); the operations (:mod:`mnistio.ops`); projects
+(:mod:`mnistio.project`); the command line (:mod:`mnistio.cli`). The public
+surface is written down in ``docs/api.rst``.
 """
 
-from .dataset import (DEFAULT_SUBSET_NAME, AnnotationType, Dataset, DatasetItem, Label,
-                      LabelCategories)
 from .errors import FormatError, ImageTooLargeError, MnistioError, TruncatedError, UsageError
-from .image import Image
+from .model import DEFAULT_SUBSET_NAME, AnnotationType, Dataset, DatasetItem, Image, Label, LabelCategories
 
 __version__ = "0.1.0"
 

@@ -4,14 +4,14 @@ A project is a folder holding one human-readable file,
 ``mnistio-project.json`` (written indented; shown compact here)::
 
     {
-      "version": 1,
+      "version": 2,
       "sources": [
         {"name": "train-set", "path": "data/mnist", "format": "mnist"},
         {"name": "extra", "path": "/srv/digits/extra.csv", "format": "mnist_csv"}
       ],
       "operations": [
         {"type": "filter", "expression": "/item[subset=\\"train\\"]", "mode": "i"},
-        {"type": "transform", "name": "remap_labels", "args": ["-l", "3:three"]}
+        {"type": "transform", "name": "remap_labels", "options": {"mapping": [["3", "three"]]}}
       ]
     }
 
@@ -20,15 +20,17 @@ A source's path is relative to the project folder when it is inside it
 project only points at them. :meth:`Project.build` opens every source,
 merges them in order (:meth:`Dataset.merge`: label names united by name,
 clashing ids renamed) and applies the operations in order, lazily, so an
-export streams from the sources to the output. Transform ``args`` are the
-command-line words given after ``--``, parsed by
-:func:`mnistio.ops.transforms.parse_options` when the project is built.
+export streams from the sources to the output. A transform's ``options``
+are its keyword arguments as JSON values (tuples become lists). Files of
+version 1 stored them as command-line words (``"args": ["-l", "3:three"]``);
+they are still read, and written back as version 2.
 
 Usage::
 
     project = Project.create("proj")
     project.add_source("data/mnist")             # format detected, data checked
     project.add_filter('/item[annotation/label="3"]')
+    project.add_transform("remap_labels", mapping={"3": "three"})
     project.save()
     Project.load("proj").build().export("out", "mnist_csv", save_media=True)
 """
@@ -39,26 +41,31 @@ import uuid
 from collections import namedtuple
 
 from . import formats
-from .dataset import Dataset
 from .errors import FormatError, MnistioError, UsageError
+from .model.dataset import Dataset
+from .ops import transforms
+from .ops.filter import MODES, parse_mode
 
 __all__ = ["PROJECT_FILE", "PROJECT_VERSION", "Source", "Filter", "Transform", "Project"]
 
 PROJECT_FILE = "mnistio-project.json"
-PROJECT_VERSION = 1
+PROJECT_VERSION = 2
+#: version 1 stored transform options as command-line words
+_READABLE_VERSIONS = (1, 2)
 
 #: a dataset the project reads; ``path`` as stored (see :meth:`Project.source_path`)
 Source = namedtuple("Source", "name path format")
 #: keep what an XPath expression selects; ``mode`` is ``i``, ``a`` or ``i+a``
 Filter = namedtuple("Filter", "expression mode")
-#: a named transform with its command-line options (a list of words)
-Transform = namedtuple("Transform", "name args")
+#: a named transform with its keyword options (a dict of JSON values)
+Transform = namedtuple("Transform", "name options")
 
 _KEYS = {
     "project": ("version", "sources", "operations"),
     "source": ("name", "path", "format"),
     "filter": ("type", "expression", "mode"),
-    "transform": ("type", "name", "args"),
+    "transform": ("type", "name", "options"),
+    "transform, version 1": ("type", "name", "args"),
 }
 
 
@@ -118,9 +125,9 @@ def _parse_document(document, file):
     if not isinstance(document, dict):
         raise FormatError("expected a JSON object with \"version\", \"sources\" and \"operations\"", file)
     version = document.get("version")
-    if type(version) is not int or version != PROJECT_VERSION:
-        raise FormatError("unknown project file version %s (this mnistio reads version %d)"
-                          % (json.dumps(version), PROJECT_VERSION), file)
+    if type(version) is not int or version not in _READABLE_VERSIONS:
+        raise FormatError("unknown project file version %s (this mnistio reads versions %s)"
+                          % (json.dumps(version), ", ".join(map(str, _READABLE_VERSIONS))), file)
     _check_keys(document, "project", file, None)
     for key in ("sources", "operations"):
         if not isinstance(document[key], list):
@@ -131,7 +138,7 @@ def _parse_document(document, file):
     for number, name in enumerate(names, 1):
         if name in names[:number - 1]:
             raise FormatError("source name %r appears twice" % name, file, "source %d" % number)
-    operations = [_parse_operation(entry, file, "operation %d" % number)
+    operations = [_parse_operation(entry, file, "operation %d" % number, version)
                   for number, entry in enumerate(document["operations"], 1)]
     return sources, operations
 
@@ -139,47 +146,63 @@ def _parse_document(document, file):
 def _parse_source(entry, file, where):
     _check_keys(entry, "source", file, where)
     name, path, format = (_check_string(entry[key], key, file, where) for key in _KEYS["source"])
-    if format not in formats.FORMATS:
+    if format not in formats.names():
         raise FormatError("unknown format %r (known formats: %s)" % (format, ", ".join(formats.names())),
                           file, where)
     return Source(name, path, format)
 
 
-def _parse_operation(entry, file, where):
+def _parse_operation(entry, file, where, version):
     kind = entry.get("type") if isinstance(entry, dict) else None
     if kind not in ("filter", "transform"):
         raise FormatError("an operation is an object whose \"type\" is \"filter\" or \"transform\"", file, where)
-    _check_keys(entry, kind, file, where)
+    _check_keys(entry, kind if kind == "filter" or version > 1 else "transform, version 1", file, where)
     if kind == "filter":
-        from .ops.filter import MODES
-
         if entry["mode"] not in MODES:
             raise FormatError("unknown filter mode %s (expected i, a or i+a)" % json.dumps(entry["mode"]), file, where)
         return Filter(_check_string(entry["expression"], "expression", file, where), entry["mode"])
-    args = entry["args"]
+    name = _check_string(entry["name"], "name", file, where)
+    if version == 1:
+        return Transform(name, _options_from_words(name, entry["args"], file, where))
+    options = entry["options"]
+    if not isinstance(options, dict):
+        raise FormatError("\"options\" must be an object of option names and values", file, where)
+    return Transform(name, options)
+
+
+def _options_from_words(name, args, file, where):
+    """A version 1 transform's command-line words as keyword options."""
     if not isinstance(args, list) or not all(isinstance(word, str) for word in args):
         raise FormatError("\"args\" must be a list of strings", file, where)
-    return Transform(_check_string(entry["name"], "name", file, where), list(args))
+    try:
+        return _as_json(transforms.parse_options(name, args))
+    except UsageError as error:
+        raise FormatError(error.message, file, where) from None
+
+
+def _as_json(options):
+    """``options`` as the project file will give them back: tuples become lists."""
+    try:
+        return json.loads(json.dumps(options, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise UsageError("transform options are stored as JSON values (strings, numbers, booleans, None, "
+                         "lists and dicts of them): %s" % error) from None
 
 
 def _operation_entry(operation):
     if isinstance(operation, Filter):
         return {"type": "filter", "expression": operation.expression, "mode": operation.mode}
-    return {"type": "transform", "name": operation.name, "args": list(operation.args)}
+    return {"type": "transform", "name": operation.name, "options": dict(operation.options)}
 
 
 # -- building -----------------------------------------------------------------
 
 def _apply(dataset, operation):
     if isinstance(operation, Filter):
-        from .ops.filter import parse_mode
-
         filter_annotations, remove_empty = parse_mode(operation.mode)
         return dataset.filter(operation.expression, filter_annotations=filter_annotations,
                               remove_empty=remove_empty)
-    from .ops.transforms import parse_options
-
-    return dataset.transform(operation.name, **parse_options(operation.name, list(operation.args)))
+    return dataset.transform(operation.name, **operation.options)
 
 
 def _inside(path, folder):
@@ -293,22 +316,18 @@ class Project:
         self.operations.append(operation)
         return operation
 
-    def add_transform(self, name, args=(), check=True):
-        """Append the transform ``name`` with its command-line options ``args``
-        (a list of words, as after ``--``). Return the :class:`Transform`.
+    def add_transform(self, name, *, check=True, **options):
+        """Append the transform ``name`` with its keyword ``options`` (Python
+        values, as :meth:`Dataset.transform` takes). Return the :class:`Transform`.
 
-        The options are parsed now, so that a typo fails here rather than at
-        export; with ``check`` (the default) the transform is also set up on
-        the project's current result (reading no item), which catches e.g.
-        a label name the sources do not have.
+        The names are checked now, so that a typo fails here rather than at
+        export, and the values must be JSON values (they are stored so); with
+        ``check`` (the default) the transform is also set up on the project's
+        current result (reading no item), which catches e.g. a label name the
+        sources do not have.
         """
-        if isinstance(args, (str, bytes)) or not all(isinstance(word, str) for word in args):
-            raise UsageError("transform options are a list of command-line words, e.g. "
-                             "['-l', '3:three'], not %r" % (args,))
-        from .ops.transforms import parse_options
-
-        operation = Transform(name, list(args))
-        parse_options(name, list(args))
+        spec = transforms.get(name)
+        operation = Transform(name, _as_json(spec.check(options)))
         if check and self.sources:
             _apply(self.build(), operation)
         self.operations.append(operation)

@@ -1,4 +1,4 @@
-"""The cifar layout (FORMATS.md section 6): round trips, golden bytes, real and
+"""The cifar layout (docs/formats.rst, cifar): round trips, golden bytes, real and
 Datumaro-written pickles, refused pickles, and numpy / Datumaro cross-checks.
 
 Runs without numpy; the tests that need numpy or Datumaro skip themselves.
@@ -16,10 +16,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import mnistio as dm
-from mnistio import formats
+from mnistio.codecs import pickles
 from mnistio.errors import FormatError, TruncatedError, UsageError
 
-formats.FORMATS.setdefault("cifar", "mnistio.formats.cifar")
 
 from mnistio.formats import cifar  # noqa: E402
 
@@ -382,11 +381,11 @@ def test_only_the_array_globals_are_allowed(tmp_path, module, name):
                                     b"cnumpy\nndarray\n"])
 def test_a_pickle_cannot_change_the_allowed_globals(tmp_path, target):
     """BUILD on a global would set attributes on our stand-ins for every later load."""
-    before = {key: dir(value) for key, value in cifar._ALLOWED_GLOBALS.items()}
+    before = {key: dir(value) for key, value in pickles._ALLOWED_GLOBALS.items()}
     (tmp_path / "s").write_bytes(b"\x80\x02" + target + b"N}U\x01xK\x01s\x86b.")  # BUILD (None, {"x": 1})
     with pytest.raises(FormatError, match="tried to change the global"):
         list(dm.Dataset.import_from(tmp_path / "s", "cifar"))
-    assert {key: dir(value) for key, value in cifar._ALLOWED_GLOBALS.items()} == before
+    assert {key: dir(value) for key, value in pickles._ALLOWED_GLOBALS.items()} == before
 
 
 def test_an_empty_dataset_is_an_empty_folder_of_labels(tmp_path):

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mnistio import idx
+from mnistio.codecs import idx as codecs_idx
 from mnistio.errors import FormatError, TruncatedError, UsageError
 
 LABELS_GOLDEN = b"\x00\x00\x08\x01\x00\x00\x00\x03\x03\x01\x04"
@@ -64,7 +65,7 @@ def idx_arrays(draw):
 @given(idx_arrays(), st.booleans())
 def test_round_trip_every_dtype(tmp_path_factory, case, compress):
     dtype, shape, values = case
-    typecode = idx.DTYPES[idx._CODE_BY_NAME[dtype]][1]
+    typecode = idx.DTYPES[codecs_idx._CODE_BY_NAME[dtype]][1]
     path = tmp_path_factory.mktemp("idx") / ("f.gz" if compress else "f")
     idx.write(path, bytes(values) if dtype == "uint8" else array(typecode, values), shape)
     read_values, read_shape = idx.read(path)

@@ -2,6 +2,7 @@
 nothing overwritten, nothing written outside the output folder."""
 
 import os
+import pathlib
 
 import pytest
 from hypothesis import assume, given, note
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 import mnistio as dm
 from mnistio.errors import UsageError
-from mnistio.formats import _common
+from mnistio.formats import _paths
 
 LAYOUTS = ["imagenet", "imagenet_with_subset_dirs", "imagenet_txt", "image_dir"]
 
@@ -111,7 +112,7 @@ def test_ids_never_write_outside_the_output(tmp_path, layout, evil):
 def test_safe_join_refuses_what_would_escape(tmp_path):
     for bad in ["../x", "/abs", "a/../b", "C:/x", "a\\b", "a//b", "."]:
         with pytest.raises(UsageError, match="would leave the output folder"):
-            _common.safe_join(str(tmp_path), bad)
+            _paths.safe_join(str(tmp_path), bad)
 
 
 def test_ids_with_slashes_make_subfolders(tmp_path):
@@ -166,7 +167,7 @@ def test_parallel_writing_matches_serial(tmp_path, sample_dir):
     files = {}
     for run in ("one", "two"):
         root = tmp_path / run
-        files[run] = {os.path.relpath(os.path.join(f, n), root): open(os.path.join(f, n), "rb").read()
+        files[run] = {os.path.relpath(os.path.join(f, n), root): pathlib.Path(f, n).read_bytes()
                       for f, _, names in os.walk(root) for n in names}
     assert len(files["one"]) == 600 and files["one"] == files["two"]
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import mnistio as dm
 from mnistio.cli import main
-from mnistio.commands.merge import parse_input
+from mnistio.cli.commands.merge import parse_input
 from mnistio.dataset import ItemSource
 from mnistio.errors import UsageError
 from mnistio.ops.merge import merge

@@ -8,7 +8,7 @@ import pytest
 import mnistio as dm
 from mnistio.dataset import ItemSource, LabelCategories
 from mnistio.errors import UsageError
-from mnistio.preview import contact_sheet, write_contact_sheet
+from mnistio.ops.preview import contact_sheet, write_contact_sheet
 
 GAP = 2
 WHITE = (255, 255, 255)

@@ -6,8 +6,8 @@ import timeit
 
 import pytest
 
-from mnistio import progress as progress_module
-from mnistio.progress import Progress, track
+from mnistio.cli import progress as progress_module
+from mnistio.cli.progress import Progress, track
 
 
 class FakeTTY(io.StringIO):

@@ -147,7 +147,7 @@ def test_project_file_after_a_sequence_of_commands(tmp_path, proj, cli, sample_d
         assert cli(*argv)[0] == 0, argv
     assert project_json(proj) == """\
 {
-  "version": 1,
+  "version": 2,
   "sources": [
     {
       "name": "digits",
@@ -174,24 +174,31 @@ def test_project_file_after_a_sequence_of_commands(tmp_path, proj, cli, sample_d
     {
       "type": "transform",
       "name": "remap_labels",
-      "args": [
-        "-l",
-        "3:three"
-      ]
+      "options": {
+        "mapping": [
+          [
+            "3",
+            "three"
+          ]
+        ]
+      }
     }
   ]
 }
 """ % json.dumps(sample_dir)
 
 
-def test_transform_options_are_stored_raw_and_parsed_at_export(tmp_path, proj, cli, sample_dir):
+def test_transform_options_are_stored_as_typed_values_and_applied_at_export(tmp_path, proj, cli, sample_dir):
+    # Issue 7: the project file stores a transform's options as JSON values (version 2), not as
+    # command-line words (version 1, still read: see test_version_1_files_are_read).
     from mnistio.ops.transforms import parse_options
 
     assert cli("import", "-p", proj, sample_dir)[0] == 0
     code, out, err = cli("project", "transform", "-p", proj, "-t", "remap_labels", "--", "-l", "3:three")
     assert (code, err) == (0, "")
+    assert out.endswith("added operation 1: transform -t remap_labels -- -l 3:three\n")
     assert json.loads(project_json(proj))["operations"] == [
-        {"type": "transform", "name": "remap_labels", "args": ["-l", "3:three"]}]
+        {"type": "transform", "name": "remap_labels", "options": {"mapping": [["3", "three"]]}}]
     options = parse_options("remap_labels", ["-l", "3:three"])
     expected = Dataset.import_from(sample_dir).transform("remap_labels", **options)
     assert cli("export", "-p", proj, "-f", "mnist_csv", "-o", tmp_path / "o")[0] == 0
@@ -266,9 +273,9 @@ def test_errors_are_one_line(tmp_path, proj, cli, sample_dir, argv, message):
 @pytest.mark.parametrize("text, message", [
     (b"{\"version\": 1,", "%s, line 1, column 15: not valid JSON: Expecting property name enclosed in double quotes"),
     (b"\xff{}", "%s: not UTF-8 text (byte 0)"),
-    (b'{"version": 2, "sources": [], "operations": []}',
-     "%s: unknown project file version 2 (this mnistio reads version 1)"),
-    (b'{"sources": [], "operations": []}', "%s: unknown project file version null (this mnistio reads version 1)"),
+    (b'{"version": 3, "sources": [], "operations": []}',
+     "%s: unknown project file version 3 (this mnistio reads versions 1, 2)"),
+    (b'{"sources": [], "operations": []}', "%s: unknown project file version null (this mnistio reads versions 1, 2)"),
     (b'{"version": 1, "sources": [], "operations": [], "x": 1}',
      "%s: unknown key x (a project has the keys version, sources, operations)"),
     (b'{"version": 1, "sources": [{"name": "a", "path": "p"}], "operations": []}',
@@ -284,6 +291,12 @@ def test_errors_are_one_line(tmp_path, proj, cli, sample_dir, argv, message):
      '%s, operation 1: unknown filter mode "x" (expected i, a or i+a)'),
     (b'{"version": 1, "sources": [], "operations": [{"type": "transform", "name": "t", "args": "-x"}]}',
      '%s, operation 1: "args" must be a list of strings'),
+    (b'{"version": 1, "sources": [], "operations": [{"type": "transform", "name": "reindex", "args": ["-x"]}]}',
+     '%s, operation 1: transform reindex: unrecognized arguments: -x'),
+    (b'{"version": 2, "sources": [], "operations": [{"type": "transform", "name": "reindex", "args": []}]}',
+     '%s, operation 1: unknown key args (a transform has the keys type, name, options)'),
+    (b'{"version": 2, "sources": [], "operations": [{"type": "transform", "name": "reindex", "options": []}]}',
+     '%s, operation 1: "options" must be an object of option names and values'),
 ])
 def test_bad_project_files(proj, cli, text, message):
     file = str(proj / PROJECT_FILE)
@@ -361,8 +374,12 @@ def test_api_refusals(proj, sample_dir):
         project.add_filter(lambda item: True)
     with pytest.raises(UsageError, match="unknown filter mode 'x'"):
         project.add_filter("/item", "x")
-    with pytest.raises(UsageError, match="transform options are a list of command-line words"):
-        project.add_transform("remap_labels", "-l 3:three")
+    with pytest.raises(UsageError, match="transform options are stored as JSON values"):
+        project.add_transform("remap_labels", mapping={"3": object()})
+    with pytest.raises(UsageError, match="transform remap_labels: unexpected option 'label'"):
+        project.add_transform("remap_labels", label="3:three")
+    with pytest.raises(UsageError, match="transform resize: missing a required argument: 'height'"):
+        project.add_transform("resize", width=32)
     with pytest.raises(UsageError, match="a source name is a non-empty string"):
         project.add_source(sample_dir, name="")
     assert project.operations == [] and project.sources == []
@@ -379,3 +396,35 @@ def test_save_is_atomic(proj, sample_dir, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         project.save()
     assert project_json(proj) == before and os.listdir(str(proj)) == [PROJECT_FILE]
+
+
+def test_version_1_files_are_read(proj, cli, sample_dir, tmp_path):
+    """Files written before issue 7 stored transform options as words; they load, build and save as version 2."""
+    version_1 = {"version": 1, "sources": [{"name": "digits", "path": sample_dir, "format": "mnist"}],
+                 "operations": [{"type": "transform", "name": "remap_labels", "args": ["-l", "3:three"]},
+                                {"type": "transform", "name": "random_split",
+                                 "args": ["-s", "a:0.5", "--subset", "b:0.5", "--seed", "2"]}]}
+    (proj / PROJECT_FILE).write_text(json.dumps(version_1))
+    project = Project.load(str(proj))
+    assert [operation.options for operation in project.operations] == [
+        {"mapping": [["3", "three"]]}, {"splits": [["a", "0.5"], ["b", "0.5"]], "seed": 2}]
+    expected = Dataset.import_from(sample_dir).transform("remap_labels", mapping=[("3", "three")]).transform(
+        "random_split", splits=[("a", "0.5"), ("b", "0.5")], seed=2)
+    assert rows(project.build()) == rows(expected)
+    project.save()
+    assert json.loads(project_json(proj))["version"] == 2
+    assert Project.load(str(proj)).operations == project.operations
+
+
+def test_add_transform_takes_python_values(proj, sample_dir):
+    project = Project.load(str(proj))
+    project.add_source(sample_dir)
+    project.add_transform("random_split", splits=[("train", 0.8), ("test", 0.2)], seed=1)
+    project.add_transform("pad", width=32, height=32, value=(1,))
+    project.save()
+    loaded = Project.load(str(proj))
+    assert [operation.options for operation in loaded.operations] == [
+        {"splits": [["train", 0.8], ["test", 0.2]], "seed": 1}, {"width": 32, "height": 32, "value": [1]}]
+    built = loaded.build()
+    assert built.subset_counts() == {"train": 480, "test": 120}
+    assert {item.media.shape for item in built} == {(32, 32)}

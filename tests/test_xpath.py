@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mnistio import xpath
+from mnistio.ops.xpath import values as xpath_values
 from mnistio.errors import MnistioError, UsageError
 from mnistio.xpath import Document, Element, Text, XPath, XPathSyntaxError, to_xml
 
@@ -323,7 +324,7 @@ NUMBER_STRINGS = [
 
 @pytest.mark.parametrize("number,text", NUMBER_STRINGS)
 def test_number_to_string(number, text):
-    assert xpath._format_number_spec(number) == text
+    assert xpath_values._format_number_spec(number) == text
     if number == number and abs(number) != INF:
         assert float(text) == number
 
@@ -649,12 +650,12 @@ def libxml2_parse_number(text):
 
 @contextlib.contextmanager
 def libxml2_numbers():
-    saved = xpath._format_number, xpath._parse_number
-    xpath._format_number, xpath._parse_number = libxml2_format_number, libxml2_parse_number
+    saved = xpath_values._format_number, xpath_values._parse_number
+    xpath_values._format_number, xpath_values._parse_number = libxml2_format_number, libxml2_parse_number
     try:
         yield
     finally:
-        xpath._format_number, xpath._parse_number = saved
+        xpath_values._format_number, xpath_values._parse_number = saved
 
 
 def number_key(value):

@@ -1,90 +1,98 @@
 """The registry of dataset layouts, format detection, and atomic export.
 
-Each layout is one module in this package exposing the same few names:
-
-* ``NAME``: its registry name;
-* ``detect(path) -> bool``: whether ``path`` (a folder, or one of its files)
-  looks like this layout, cheaply;
-* ``read(path, **options) -> ItemSource``: a lazy source of its items;
-* ``write(dataset, save_dir, *, save_media, image_ext, save_dataset_meta,
-  **options) -> ExportReport``: write every item into ``save_dir``, an
-  empty temporary folder that :func:`export` renames into place;
-* ``SAVE_MEDIA_DEFAULT``: what ``save_media=None`` means (as Datumaro: off,
-  but on for the layouts made only of image files, whose exporters always
-  write them).
-
-Adding a layout is one new module and one line in :data:`FORMATS`.
+Each module of this package whose name does not start with ``_`` is one
+layout and defines ``SPEC``, a :class:`FormatSpec` named as the module.
+Adding a layout is adding one such module: the registry finds it, the
+command line derives its options from the spec. ``docs/formats.rst``
+describes every layout's files.
 """
+
+from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
+from typing import Any, Dict, List, Optional
 
 from ..errors import UsageError
+from ..model.dataset import Dataset
+from ..model.options import Option, Options
+from ..model.sources import ItemSource
+from ._export import ExportReport, atomic_output_dir
+from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
-__all__ = ["FORMATS", "get", "names", "detect", "read", "export"]
+__all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",
+           "detect", "read", "export"]
 
-#: format name -> module implementing it
-#: format name -> module implementing it; detection prefers the earlier
-#: ones, the most specific first.
-FORMATS = {
-    "mnist": "mnistio.formats.mnist",
-    "mnist_csv": "mnistio.formats.mnist_csv",
-    "cifar": "mnistio.formats.cifar",
-    "imagenet_txt": "mnistio.formats.imagenet_txt",
-    "imagenet_with_subset_dirs": "mnistio.formats.imagenet_with_subset_dirs",
-    "imagenet": "mnistio.formats.imagenet",
-    "image_dir": "mnistio.formats.image_dir",
-}
+_SPECS: Dict[str, FormatSpec] = {}
 
 
-def names():
-    return list(FORMATS)
+def names() -> List[str]:
+    """The known format names, in detection order."""
+    return [spec.name for spec in specs()]
 
 
-def get(name):
-    """The module implementing the format ``name``."""
-    try:
-        module_name = FORMATS[name]
-    except (KeyError, TypeError):
-        raise UsageError("unknown format %r (known formats: %s)" % (name, ", ".join(FORMATS))) from None
-    return importlib.import_module(module_name)
+def _module_names() -> List[str]:
+    return sorted(module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
 
 
-def detect(path):
+def get(name: str) -> FormatSpec:
+    """The spec of the format ``name``."""
+    spec = _SPECS.get(name) if isinstance(name, str) else None
+    if spec is not None:
+        return spec
+    if not isinstance(name, str) or name not in _module_names():
+        raise UsageError("unknown format %r (known formats: %s)" % (name, ", ".join(names())))
+    return _load(name)
+
+
+def _load(name: str) -> FormatSpec:
+    module = importlib.import_module("%s.%s" % (__name__, name))
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, FormatSpec) or spec.name != name:
+        raise UsageError("module %s does not define SPEC = FormatSpec(%r, ...)" % (module.__name__, name))
+    _SPECS[name] = spec
+    return spec
+
+
+def specs() -> List[FormatSpec]:
+    """Every format's spec, in detection order (by ``detect_rank``, then name)."""
+    return sorted((get(name) for name in _module_names()), key=lambda spec: (spec.detect_rank, spec.name))
+
+
+def detect(path: Any) -> List[str]:
     """The names of the formats ``path`` looks like, best first."""
     path = _existing(path)
-    return [name for name in FORMATS if get(name).detect(path)]
+    return [spec.name for spec in specs() if spec.detect(path)]
 
 
-def read(path, format=None, **options):
+def read(path: Any, format: Optional[str] = None, **options: Any) -> ItemSource:
     """A lazy item source for the dataset at ``path``."""
     path = _existing(path)
     if format is None:
         found = detect(path)
         if not found:
             raise UsageError("cannot tell the format (known formats: %s); give it with -if/format="
-                             % ", ".join(FORMATS), path)
+                             % ", ".join(names()), path)
         format = found[0]
-    return get(format).read(path, **options)
+    spec = get(format)
+    return spec.read(path, **spec.import_options.check(options))
 
 
-def export(dataset, save_dir, format, *, save_media=None, image_ext=None, save_dataset_meta=False,
-           overwrite=False, **options):
+def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional[bool] = None,
+           image_ext: Optional[str] = None, save_dataset_meta: bool = False, overwrite: bool = False,
+           **options: Any) -> ExportReport:
     """Write ``dataset`` to ``save_dir`` through a temporary folder renamed into place."""
-    from ._common import atomic_output_dir
-
-    module = get(format)
+    spec = get(format)
+    options = spec.export_options.check(options)
     if save_media is None:
-        save_media = getattr(module, "SAVE_MEDIA_DEFAULT", False)
-    unknown = set(options) - set(getattr(module, "EXPORT_OPTIONS", ()))
-    if unknown:
-        raise UsageError("format %s has no export option %s" % (format, ", ".join(sorted(unknown))))
+        save_media = spec.save_media_default
     with atomic_output_dir(save_dir, overwrite) as temporary:
-        return module.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
-                            save_dataset_meta=save_dataset_meta, **options)
+        return spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
+                          save_dataset_meta=save_dataset_meta, **options)
 
 
-def _existing(path):
+def _existing(path: Any) -> str:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise UsageError("no such file or folder", path)

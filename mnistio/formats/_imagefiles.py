@@ -1,7 +1,7 @@
 """What the layouts that keep one image file per item share.
 
 Writing: :class:`ImageFileWriter` gives every item a path no other item has
-taken (see ``_common.UniqueNames``), inside the output folder whatever the
+taken (see ``_paths.UniqueNames``), inside the output folder whatever the
 id holds, and encodes the files in batches. With more than one core, and
 where processes can be forked (Linux), batches after the first go to a pool
 of worker processes, so encoding and writing use every core; a bounded
@@ -15,19 +15,16 @@ import os
 from collections import deque
 from functools import partial
 
-from .. import png
-from ..errors import UsageError
-from ..image import Image
-from ._common import UniqueNames
+from ..codecs.images import IMAGE_EXTENSIONS, decode_image, encode_image
+from ..codecs.png import encode_png
+from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
+from ._paths import UniqueNames
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
-           "normalize_ext", "folder_profile"]
+           "normalize_ext", "folder_profile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
-#: extensions recognised as images when reading a folder (those beyond
-#: png.NATIVE_EXTENSIONS are decoded through Pillow, when installed)
-IMAGE_EXTENSIONS = frozenset(png.NATIVE_EXTENSIONS + (".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".webp", ".gif"))
 _BATCH_ITEMS = 256
 # zlib's fastest level, as OpenCV (and so Datumaro) writes PNGs: on digits the
 # files are 5% larger than at level 6 and written a third faster.
@@ -48,8 +45,7 @@ def lazy_image(path):
 def _load(path):
     with open(path, "rb") as file:
         blob = file.read()
-    data, width, height, channels = png.decode_image(blob, path=path, ext=os.path.splitext(path)[1])
-    return data, height, width, channels
+    return decode_image(blob, path=path, ext=os.path.splitext(path)[1])
 
 
 def iter_image_files(root):
@@ -93,12 +89,12 @@ class ImageFileWriter:
         self._flushed = 0
         self._in_flight = deque()
         self._pool = None
-        png.encode_image(b"\x00", 1, 1, 1, self.ext)  # an unsupported type fails now, not mid-export
+        encode_image(b"\x00", 1, 1, 1, self.ext)  # an unsupported type fails now, not mid-export
 
     def write(self, relative_stem, image, subset):
         """Queue ``image`` as ``relative_stem`` + extension; return the path used."""
         relative, path = self.names.claim(relative_stem, self.ext, subset)
-        self._batch.append((relative, path, bytes(image.data), image.width, image.height, image.channels))
+        self._batch.append((relative, path, bytes(image.data), image.height, image.width, image.channels))
         if len(self._batch) >= _BATCH_ITEMS:
             self._flush()
         return relative
@@ -139,13 +135,13 @@ class ImageFileWriter:
 def _write_batch(batch, ext):
     """Encode and write one batch (runs in a worker process when there are several)."""
     made = set()
-    for relative, path, data, width, height, channels in batch:
+    for relative, path, data, height, width, channels in batch:
         folder = os.path.dirname(path)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
-        encoded = png.encode_png(data, width, height, channels, compress_level=_PNG_LEVEL) if ext == ".png" \
-            else png.encode_image(data, width, height, channels, ext)
+        encoded = encode_png(data, height, width, channels, compress_level=_PNG_LEVEL) if ext == ".png" \
+            else encode_image(data, height, width, channels, ext)
         _create(path, encoded)
     return [entry[0] for entry in batch]
 
@@ -171,8 +167,3 @@ def require_media(report, skipped_without_image, save_media):
         report.notes.append("no image files written: this layout keeps images as files (use --save-media)")
     elif skipped_without_image:
         report.notes.append("%d items have no image and were not written" % skipped_without_image)
-
-
-def check_writable_subset(subset):
-    if not subset or subset in (".", "..") or any(char in subset for char in "/\\\x00"):
-        raise UsageError("subset name %r cannot be a folder name" % subset)

@@ -1,4 +1,4 @@
-"""The ``cifar`` layout: CIFAR-10/100 "python version" pickles (FORMATS.md section 6).
+"""The ``cifar`` layout: CIFAR-10/100 "python version" pickles (``docs/formats.rst``, cifar).
 
 The CIFAR page (https://www.cs.toronto.edu/~kriz/cifar.html, "Dataset
 layout", Python version) describes each batch file as a pickled dict whose
@@ -14,21 +14,16 @@ names each batch after its subset and adds ``image_sizes`` for other sizes::
                          "data": uint8 array, "image_sizes": [(h, w)] when not all 32 x 32}
     dataset_meta.json   optional, wins over batches.meta (FORMATS.md section 5)
 
-Reading never runs code from a file: :class:`_SafeUnpickler` resolves only
-the globals a numpy array needs, to stand-ins that rebuild it as plain bytes
-(no numpy needed), and refuses any other. A batch is one pickle, loaded
+Reading never runs code from a file (:mod:`mnistio.codecs.pickles` resolves
+only the globals a numpy array needs, to stand-ins that rebuild it as plain
+bytes, and refuses any other). A batch is one pickle, loaded
 whole: a source holds one batch file at a time. Ids are the file names less
 their extension, as Datumaro reads them; the subset is the batch's file
 name. Real (Python 2) files have bytes keys and names: both kinds are read.
 Coarse CIFAR-100 labels are not kept.
 
-Writing emits the pickle opcodes itself (protocol 4, Python 3.8-3.13's
-default and what Datumaro writes; Datumaro refuses protocol 2's
-``_codecs.encode``). The stdlib pickler would import numpy to name
-``numpy.core.multiarray._reconstruct``, and a fake numpy in ``sys.modules``
-would be seen by every thread. ``numpy.core.multiarray`` loads in numpy 1.x
-and, silently, in 2.x; ``numpy._core`` (what numpy 2 writes) fails in older
-numpy 1.x (1.24; 1.26 has a shim). Pixels wait in a temporary file per subset, so no subset's
+Writing emits protocol 4 through :mod:`mnistio.codecs.pickles`, without
+numpy (Datumaro refuses protocol 2's ``_codecs.encode``). Pixels wait in a temporary file per subset, so no subset's
 pixels are held in memory. ``data`` is:
 
 * every item with an image of one size: an N x 3hw uint8 array, as real
@@ -48,25 +43,28 @@ CIFAR page (red first), so a Datumaro-written batch reads with red and blue
 swapped, as in any CIFAR loader.
 """
 
-import json
 import math
 import os
-import pickle
 import posixpath
 import re
 import tempfile
 from functools import partial
 
-from ..dataset import DatasetItem, Label, LabelCategories
-from ..errors import FormatError, TruncatedError, UsageError
-from ..image import Image
-from ._common import (DATASET_META_FILE, ExportReport, FilePerSubsetSource, check_label, read_label_categories,
-                      safe_join, single_label)
+from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes
+from ..codecs.pickles import dump as dump_pickle
+from ..codecs.pickles import load as load_pickle
+from ..errors import FormatError, UsageError
+from ..model.image import Image
+from ..model.items import DatasetItem, Label, LabelCategories
+from ._export import ExportReport, SubsetWriter, export_subsets
+from ._labels import DATASET_META_FILE, check_label, item_label, read_label_categories, write_dataset_meta
+from ._paths import is_plain_name, safe_join
+from ._reading import FilePerSubsetSource, dataset_folder
+from ._spec import FormatSpec
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "CifarSource", "CIFAR10_LABEL_NAMES"]
+__all__ = ["SPEC", "CifarSource", "CIFAR10_LABEL_NAMES"]
 
 NAME = "cifar"
-EXPORT_OPTIONS = ()
 
 META_10_FILE = "batches.meta"
 META_100_FILE = "meta"
@@ -75,238 +73,9 @@ DEFAULT_IMAGE_EXT = ".png"
 #: Datumaro's names when a batch has no meta file beside it
 CIFAR10_LABEL_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
-_ARRAY_MODULE = "numpy.core.multiarray"
 _TRAIN_BATCH = re.compile(r"^data_batch_(\d+)$")
 _BATCH_KEYS = (b"filenames", b"labels", b"fine_labels", b"batch_label")
-_COPY_CHUNK = 1 << 20
 
-
-# -- reading pickles without running them ------------------------------------------
-
-class _Allowed:
-    """A global a pickle may name, as the pickle sees it: callable, and immune to
-    BUILD (which would otherwise set attributes on our own functions and
-    classes, and so change every later load)."""
-
-    __slots__ = ("_function",)
-
-    def __init__(self, function):
-        self._function = function
-
-    def __call__(self, *args):
-        return self._function(*args)
-
-    def __setstate__(self, state):
-        raise FormatError("a pickle tried to change the global %s" % self._function.__name__)
-
-
-def _ndarray(*args):
-    raise FormatError("numpy.ndarray is only allowed as the argument of _reconstruct")
-
-
-class _DType:
-    """Stands for ``numpy.dtype``: the kind, item size and byte order of an array."""
-
-    _CODE = re.compile(r"^[<>|=]?([a-zA-Z])(\d+)$")
-
-    def __init__(self, code, align=False, copy=False):
-        match = self._CODE.match(_text(code))
-        if match is None:
-            raise FormatError("unsupported numpy dtype %r" % (_text(code),))
-        self.kind, self.itemsize = match.group(1), int(match.group(2))
-        self.byteorder = "="
-
-    def __setstate__(self, state):
-        # (version, byteorder, ...) since numpy 1.0; (byteorder, ...) before
-        order = state[1] if isinstance(state[0], int) else state[0]
-        self.byteorder = _text(order)
-
-    @property
-    def is_integer(self):
-        return self.kind in "ui" and self.itemsize in (1, 2, 4, 8)
-
-    def decode_ints(self, raw):
-        """The integers of a raw buffer of this dtype."""
-        if not self.is_integer:
-            raise FormatError("expected an integer array, found dtype %s%d" % (self.kind, self.itemsize))
-        if self.kind == "u" and self.itemsize == 1:
-            return list(raw)
-        size, order = self.itemsize, "big" if self.byteorder == ">" else "little"
-        signed = self.kind == "i"
-        return [int.from_bytes(raw[i:i + size], order, signed=signed) for i in range(0, len(raw), size)]
-
-
-class _Array:
-    """What an unpickled numpy array becomes: shape, dtype and raw bytes
-    (or, for object arrays, the list of objects), in C order."""
-
-    def __init__(self):
-        self.shape, self.dtype, self.raw, self.objects = (0,), _DType("u1"), b"", None
-
-    def __setstate__(self, state):
-        if not isinstance(state, tuple) or len(state) not in (4, 5):
-            raise FormatError("malformed numpy array state")
-        shape, dtype, fortran, raw = state[-4:]
-        self._set(shape, dtype, fortran, raw)
-
-    def _set(self, shape, dtype, fortran, raw):
-        if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
-            raise FormatError("malformed numpy array shape %r" % (shape,))
-        if not isinstance(dtype, _DType):
-            raise FormatError("malformed numpy array dtype")
-        self.shape, self.dtype = shape, dtype
-        count = math.prod(shape)
-        if dtype.kind == "O":
-            if not isinstance(raw, list) or len(raw) != count:
-                raise FormatError("object array of shape %r does not hold %d objects" % (shape, count))
-            self.objects, self.raw = _c_order(raw, shape, fortran, 1), None
-            return
-        raw = raw.encode("latin-1") if isinstance(raw, str) else raw  # Python 2 strings, loaded as latin-1
-        if not isinstance(raw, (bytes, bytearray)):
-            raise FormatError("numpy array data is a %s, expected bytes" % type(raw).__name__)
-        if len(raw) != count * dtype.itemsize:
-            raise FormatError("numpy array of shape %r holds %d bytes, expected %d"
-                              % (shape, len(raw), count * dtype.itemsize))
-        self.objects, self.raw = None, _c_order(raw, shape, fortran, dtype.itemsize)
-
-    def __len__(self):
-        if not self.shape:
-            raise FormatError("a 0-dimensional array where a sequence was expected")
-        return self.shape[0]
-
-    def ints(self):
-        if self.objects is not None:
-            return list(self.objects)
-        return self.dtype.decode_ints(self.raw)
-
-    def row_bytes(self):
-        """The array flattened to uint8 bytes."""
-        if self.objects is not None or not (self.dtype.kind == "u" and self.dtype.itemsize == 1):
-            return _uint8(self.ints())
-        return self.raw
-
-
-def _c_order(values, shape, fortran, itemsize):
-    """``values`` (a flat buffer or list) rearranged from Fortran to C order; 2 dims at most."""
-    if not fortran or len(shape) < 2 or math.prod(shape) == 0:
-        return values
-    if len(shape) > 2:
-        raise FormatError("Fortran-ordered arrays of more than 2 dimensions are not supported")
-    rows, cols = shape
-    if itemsize == 1 and not isinstance(values, list):
-        return b"".join(bytes(values[row::rows]) for row in range(rows))
-    items = [values[i * itemsize:(i + 1) * itemsize] for i in range(rows * cols)] if itemsize > 1 else values
-    ordered = [items[col * rows + row] for row in range(rows) for col in range(cols)]
-    return b"".join(ordered) if itemsize > 1 else ordered
-
-
-def _reconstruct(subtype, shape, typecode):
-    if subtype is not _ALLOWED_GLOBALS[("numpy", "ndarray")]:
-        raise FormatError("numpy _reconstruct of something other than numpy.ndarray")
-    return _Array()
-
-
-def _frombuffer(buffer, dtype, shape, order="C"):
-    """Protocol 5's ``numpy._core.numeric._frombuffer``."""
-    if not isinstance(buffer, (bytes, bytearray)) or not isinstance(dtype, _DType):
-        raise FormatError("malformed numpy _frombuffer call")
-    array = _Array()
-    array._set(tuple(shape), dtype, _text(order) == "F", bytes(buffer))
-    return array
-
-
-def _scalar(dtype, raw=None):
-    """A numpy scalar: labels written as ``list(numpy_array)`` hold these."""
-    if not isinstance(dtype, _DType):
-        raise FormatError("malformed numpy scalar")
-    if dtype.kind == "O":
-        return raw
-    raw = raw.encode("latin-1") if isinstance(raw, str) else raw
-    if not isinstance(raw, bytes) or len(raw) != dtype.itemsize:
-        raise FormatError("malformed numpy scalar")
-    return dtype.decode_ints(raw)[0]
-
-
-def _codecs_encode(text, encoding="utf-8"):
-    """Protocol 2 pickles made by Python 3 store bytes as ``_codecs.encode(str, "latin1")``."""
-    if not isinstance(text, str) or encoding.lower().replace("-", "") not in ("latin1", "iso88591"):
-        raise FormatError("_codecs.encode is allowed only to turn latin-1 text into bytes")
-    return text.encode("latin-1")
-
-
-def _empty_bytes(*args):
-    """Protocol 2's ``bytes()`` for empty bytes; never a size (bytes(10**12) would allocate it)."""
-    if args:
-        raise FormatError("builtins.bytes is allowed only with no arguments")
-    return b""
-
-
-#: (module, name) -> what the pickle gets; the only globals a CIFAR file needs
-_ALLOWED_GLOBALS = {
-    ("numpy", "ndarray"): _Allowed(_ndarray),
-    ("numpy", "dtype"): _Allowed(_DType),
-    ("_codecs", "encode"): _Allowed(_codecs_encode),
-    ("builtins", "bytes"): _Allowed(_empty_bytes),
-    ("__builtin__", "bytes"): _Allowed(_empty_bytes),
-}
-for _module in ("numpy.core", "numpy._core"):  # numpy 1.x and 2.x names
-    _ALLOWED_GLOBALS[(_module + ".multiarray", "_reconstruct")] = _Allowed(_reconstruct)
-    _ALLOWED_GLOBALS[(_module + ".multiarray", "scalar")] = _Allowed(_scalar)
-    _ALLOWED_GLOBALS[(_module + ".numeric", "_frombuffer")] = _Allowed(_frombuffer)
-del _module
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    """Resolves only :data:`_ALLOWED_GLOBALS`; any other global is refused, never imported."""
-
-    def find_class(self, module, name):
-        found = _ALLOWED_GLOBALS.get((module, name))
-        if found is None:
-            raise FormatError("refused to load the global %s.%s: a CIFAR pickle holds only lists, "
-                              "strings, numbers and numpy arrays" % (module, name))
-        return found
-
-    def persistent_load(self, pid):
-        raise FormatError("refused a persistent id: a CIFAR pickle has none")
-
-
-def _load_pickle(path):
-    """Unpickle ``path`` whole, safely; bytes keys (Python 2 files) stay bytes."""
-    try:
-        with open(path, "rb") as file:
-            return _SafeUnpickler(file, encoding="bytes").load()
-    except FormatError as error:
-        raise error.at(path) from None
-    except OSError as error:
-        raise FormatError("cannot read the file (%s)" % (error.strerror or error), path) from None
-    except MemoryError:
-        raise FormatError("out of memory unpickling (a length beyond the end of the file?)", path) from None
-    except EOFError:
-        raise TruncatedError("the pickle ends early (empty or cut file)", path) from None
-    except (pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            OverflowError, UnicodeDecodeError) as error:
-        if "truncated" in str(error):
-            raise TruncatedError("the pickle ends early (%s)" % error, path) from None
-        raise FormatError("not a readable pickle (%s: %s)" % (type(error).__name__, error), path) from None
-
-
-def _text(value):
-    """A str from a str, or from Python 2 bytes (UTF-8, else latin-1)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        try:
-            return bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            return bytes(value).decode("latin-1")
-    raise FormatError("expected a string, found %s" % type(value).__name__)
-
-
-def _uint8(values):
-    try:
-        return bytes(values)
-    except (TypeError, ValueError):
-        raise FormatError("pixel values must be integers in 0..255") from None
 
 
 # -- the batch dict ---------------------------------------------------------------------
@@ -314,14 +83,14 @@ def _uint8(values):
 def _as_dict(value, path, what):
     if not isinstance(value, dict):
         raise FormatError("expected a pickled dict (%s), found %s" % (what, type(value).__name__), path)
-    return {(_text(key) if isinstance(key, (bytes, str)) else key): item for key, item in value.items()}
+    return {(as_text(key) if isinstance(key, (bytes, str)) else key): item for key, item in value.items()}
 
 
 def _sequence(batch, key, path):
     value = batch.get(key)
     if value is None:
         raise FormatError("no %r list (a CIFAR batch is a dict with 'filenames', 'labels' and 'data')" % key, path)
-    if isinstance(value, _Array):
+    if isinstance(value, NumpyArray):
         return value.ints()
     if not isinstance(value, (list, tuple)):
         raise FormatError("%r is a %s, expected a list" % (key, type(value).__name__), path)
@@ -343,7 +112,7 @@ def _sizes(batch, count, path):
     sizes = batch.get("image_sizes")
     if sizes is None:
         return [IMAGE_SIZE] * count
-    if isinstance(sizes, _Array):
+    if isinstance(sizes, NumpyArray):
         flat = sizes.ints()
         sizes = [flat[i:i + 2] for i in range(0, len(flat), 2)]
     if not isinstance(sizes, (list, tuple)) or len(sizes) != count:
@@ -359,13 +128,13 @@ def _sizes(batch, count, path):
 
 def _pixel_rows(data, count, path):
     """Each item's planar pixels (bytes) or None, from any ``data`` a writer makes."""
-    if isinstance(data, _Array) and data.objects is None:
+    if isinstance(data, NumpyArray) and data.objects is None:
         if len(data) == 0:
             return [None] * count
         if len(data) != count:
             raise FormatError("'data' has %d rows for %d file names" % (len(data), count), path)
         return _numeric_rows(data)
-    if isinstance(data, _Array):
+    if isinstance(data, NumpyArray):
         elements = data.objects
         if len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
             width = math.prod(data.shape[1:])
@@ -391,12 +160,12 @@ def _element_bytes(element, path, index):
     if element is None:
         return None
     try:
-        if isinstance(element, _Array):
+        if isinstance(element, NumpyArray):
             return element.row_bytes()
         if isinstance(element, (bytes, bytearray)):
             return bytes(element)
         if isinstance(element, (list, tuple)):
-            return _uint8(element)
+            return as_uint8(element)
     except FormatError as error:
         raise error.at(path, "item %d" % index) from None
     raise FormatError("image data is a %s, expected a uint8 array" % type(element).__name__, path, "item %d" % index)
@@ -404,7 +173,7 @@ def _element_bytes(element, path, index):
 
 def _item_id(filename, path, index):
     try:
-        return posixpath.splitext(_text(filename))[0]
+        return posixpath.splitext(as_text(filename))[0]
     except FormatError:
         raise FormatError("file name %r is not a string" % (filename,), path, "item %d" % index) from None
 
@@ -421,7 +190,7 @@ def _interleaved(planes, height, width):
 
 def _parse_batch(path):
     """``(filenames, labels, planar pixel rows, sizes)`` of a batch file, checked."""
-    batch = _as_dict(_load_pickle(path), path, "a CIFAR batch")
+    batch = _as_dict(load_pickle(path), path, "a CIFAR batch")
     try:
         filenames = _sequence(batch, "filenames", path)
         labels = _labels(batch, path)
@@ -460,7 +229,7 @@ def _iter_batch(path, subset, names_count, names_source):
 
 
 def _count_items(path):
-    batch = _as_dict(_load_pickle(path), path, "a CIFAR batch")
+    batch = _as_dict(load_pickle(path), path, "a CIFAR batch")
     return len(_sequence(batch, "filenames", path))
 
 
@@ -476,14 +245,14 @@ def _read_categories(folder):
 
 
 def _meta_names(path):
-    meta = _as_dict(_load_pickle(path), path, "CIFAR label names")
+    meta = _as_dict(load_pickle(path), path, "CIFAR label names")
     for key in ("label_names", "fine_label_names"):
         if key in meta:
             names = meta[key]
             if not isinstance(names, (list, tuple)):
                 raise FormatError("%r is a %s, expected a list of names" % (key, type(names).__name__), path)
             try:
-                names = [_text(name) for name in names]
+                names = [as_text(name) for name in names]
             except FormatError as error:
                 raise error.at(path) from None
             if len(set(names)) != len(names):
@@ -526,172 +295,32 @@ def read(path):
     return CifarSource(path)
 
 
+def _find_batches(folder, only_file, path):
+    """``{subset: batch file}``: every batch in ``folder``, or ``only_file``."""
+    if only_file is not None:
+        return {posixpath.splitext(only_file)[0]: path}
+    names = sorted(name for name in os.listdir(folder)
+                   if _is_batch_name(name) and os.path.isfile(os.path.join(folder, name)))
+    has_meta = any(os.path.isfile(os.path.join(folder, name)) for name in (META_10_FILE, META_100_FILE))
+    if not names and not has_meta:
+        raise FormatError("no CIFAR batch file (expected batches.meta and e.g. data_batch_1)", path)
+    return {name: os.path.join(folder, name) for name in names}
+
+
 class CifarSource(FilePerSubsetSource):
     """The items of a ``cifar`` folder (or of one batch file), one batch file in memory at a time."""
 
-    format = NAME
-
     def __init__(self, path):
-        self.path = path
-        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
-        self.categories, self._names_source = _read_categories(folder)
-        if folder == path:
-            names = sorted(name for name in os.listdir(folder)
-                           if _is_batch_name(name) and os.path.isfile(os.path.join(folder, name)))
-            has_meta = any(os.path.isfile(os.path.join(folder, name)) for name in (META_10_FILE, META_100_FILE))
-            if not names and not has_meta:
-                raise FormatError("no CIFAR batch file (expected batches.meta and e.g. data_batch_1)", path)
-            self._files = {name: os.path.join(folder, name) for name in names}
-        else:
-            self._files = {posixpath.splitext(os.path.basename(path))[0]: path}
+        folder, only_file = dataset_folder(path)
+        categories, self._names_source = _read_categories(folder)
+        super().__init__(_find_batches(folder, only_file, path), categories, path, NAME)
 
-    @staticmethod
-    def _count_items(path):
+    def _count_items(self, path):
         return _count_items(path)
 
     def _iter_file(self, subset, path):
         return _iter_batch(path, subset, len(self.categories), self._names_source)
 
-
-# -- writing pickles without numpy -------------------------------------------------------------
-
-class _PickleWriter:
-    """Protocol 4 opcodes for what a CIFAR pickle holds: None, bools, ints, strs,
-    tuples, lists, dicts, and uint8 / object numpy arrays (see the module docstring)."""
-
-    def __init__(self, file):
-        self._write = file.write
-        self._memo = {}
-
-    def start(self):
-        self._write(b"\x80\x04")  # PROTO 4
-
-    def stop(self):
-        self._write(b".")  # STOP
-
-    def value(self, value):
-        write = self._write
-        if value is None:
-            write(b"N")
-        elif value is True or value is False:
-            write(b"\x88" if value else b"\x89")
-        elif isinstance(value, int):
-            self._int(value)
-        elif isinstance(value, str):
-            self._str(value)
-        elif isinstance(value, tuple):
-            self._tuple(value)
-        elif isinstance(value, list):
-            write(b"]")  # EMPTY_LIST, then APPENDS in batches, as pickle does
-            for start in range(0, len(value), 1000):
-                write(b"(")
-                for element in value[start:start + 1000]:
-                    self.value(element)
-                write(b"e")
-        elif isinstance(value, dict):
-            write(b"}(")  # EMPTY_DICT, MARK
-            for key, element in value.items():
-                self.value(key)
-                self.value(element)
-            write(b"u")  # SETITEMS
-        elif isinstance(value, _ArrayValue):
-            self.array(value.shape, value.object_dtype, value.emit_data)
-        else:
-            raise TypeError("cannot pickle %s" % type(value).__name__)
-
-    def _int(self, value):
-        if 0 <= value < 0x100:
-            self._write(b"K" + bytes((value,)))
-        elif 0 <= value < 0x10000:
-            self._write(b"M" + value.to_bytes(2, "little"))
-        elif -0x80000000 <= value < 0x80000000:
-            self._write(b"J" + value.to_bytes(4, "little", signed=True))
-        else:
-            encoded = value.to_bytes((value.bit_length() + 8) // 8, "little", signed=True)
-            self._write(b"\x8a" + bytes((len(encoded),)) + encoded)  # LONG1
-
-    def _str(self, value):
-        encoded = value.encode("utf-8", "surrogatepass")
-        if len(encoded) < 0x100:
-            self._write(b"\x8c" + bytes((len(encoded),)) + encoded)  # SHORT_BINUNICODE
-        elif len(encoded) < 0x100000000:
-            self._write(b"X" + len(encoded).to_bytes(4, "little") + encoded)  # BINUNICODE
-        else:
-            self._write(b"\x8d" + len(encoded).to_bytes(8, "little") + encoded)  # BINUNICODE8
-
-    def _tuple(self, value):
-        if len(value) <= 3:
-            for element in value:
-                self.value(element)
-            self._write((b")", b"\x85", b"\x86", b"\x87")[len(value)])  # EMPTY_TUPLE, TUPLE1..3
-        else:
-            self._write(b"(")
-            for element in value:
-                self.value(element)
-            self._write(b"t")
-
-    def bytes_header(self, size):
-        if size < 0x100:
-            self._write(b"C" + bytes((size,)))  # SHORT_BINBYTES
-        elif size < 0x100000000:
-            self._write(b"B" + size.to_bytes(4, "little"))  # BINBYTES
-        else:
-            self._write(b"\x8e" + size.to_bytes(8, "little"))  # BINBYTES8
-
-    def raw(self, data):
-        self._write(data)
-
-    def global_(self, module, name):
-        """GLOBAL once, BINGET after: every array names the same three globals."""
-        index = self._memo.get((module, name))
-        if index is not None:
-            self._write(b"h" + bytes((index,)))  # BINGET
-            return
-        index = self._memo[(module, name)] = len(self._memo)
-        self._write(b"c" + ("%s\n%s\n" % (module, name)).encode("ascii") + b"q" + bytes((index,)))  # GLOBAL, BINPUT
-
-    def array(self, shape, object_dtype, emit_data):
-        """What ``ndarray.__reduce__`` gives: ``_reconstruct(ndarray, (0,), b"b")``, then
-        BUILD with ``(1, shape, dtype, False, data)``; numpy 1.x and 2.x load it."""
-        self.global_(_ARRAY_MODULE, "_reconstruct")
-        self.global_("numpy", "ndarray")
-        self._write(b"K\x00\x85C\x01b\x87R(K\x01")  # (0,), b"b", TUPLE3, REDUCE; MARK, version 1
-        self.value(tuple(shape))
-        self.global_("numpy", "dtype")
-        self.value("O8" if object_dtype else "u1")
-        self._write(b"\x89\x88\x87R")  # (code, False, True), REDUCE
-        self.value((3, "|", None, None, None, -1, -1, 63 if object_dtype else 0))
-        self._write(b"b\x89")  # BUILD the dtype; not Fortran order
-        emit_data(self)
-        self._write(b"tb")  # TUPLE, BUILD the array
-
-
-class _ArrayValue:
-    """A numpy array to pickle: its shape, uint8 or object, and what writes its data."""
-
-    def __init__(self, shape, object_dtype, emit_data):
-        self.shape = shape
-        self.object_dtype = object_dtype
-        self.emit_data = emit_data
-
-
-def _dump(path, value):
-    with open(path, "wb") as file:
-        writer = _PickleWriter(file)
-        writer.start()
-        writer.value(value)
-        writer.stop()
-
-
-def _copy_bytes(source, size, writer):
-    """``size`` bytes of ``source`` as one pickled bytes object."""
-    writer.bytes_header(size)
-    while size:
-        chunk = source.read(min(size, _COPY_CHUNK))
-        if not chunk:
-            raise OSError("pixel spool file ends early")
-        writer.raw(chunk)
-        size -= len(chunk)
 
 
 # -- writing a dataset --------------------------------------------------------------------------
@@ -702,25 +331,21 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     ext = _filename_ext(image_ext)
     names = dataset.label_names
     conversions = _Conversions()
-    writers = {}
-    try:
-        for item in dataset:
-            writer = writers.get(item.subset)
-            if writer is None:
-                _check_subset_name(item.subset, writers)
-                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, len(names),
-                                                              ext, conversions)
-            writer.add(item)
-        _dump(os.path.join(save_dir, META_10_FILE), {"label_names": list(names)})
+    opened = []
+
+    def open_subset(subset):
+        _check_subset_name(subset, opened)
+        opened.append(subset)
+        return _SubsetWriter(save_dir, subset, save_media, len(names), ext, conversions)
+
+    def before_finish(writers):
+        dump_pickle(os.path.join(save_dir, META_10_FILE), {"label_names": list(names)})
         for subset, writer in writers.items():
-            writer.finish(_batch_label(subset, writers))
-            report.count(subset, writer.count)
-    finally:
-        for writer in writers.values():
-            writer.close()
+            writer.batch_label = _batch_label(subset, writers)
+
+    writers = export_subsets(dataset, report, open_subset, before_finish)
     if save_dataset_meta:
-        with open(os.path.join(save_dir, DATASET_META_FILE), "w", encoding="utf-8") as file:
-            json.dump({"labels": list(names)}, file, ensure_ascii=False, indent=4)
+        write_dataset_meta(save_dir, names)
     conversions.note(report)
     duplicates = sum(writer.duplicates for writer in writers.values())
     if duplicates:
@@ -737,12 +362,11 @@ def _filename_ext(image_ext):
     return ext
 
 
-def _check_subset_name(subset, writers):
-    if (not subset or subset.startswith(".") or posixpath.splitext(subset)[1] or subset == META_100_FILE
-            or any(char in subset for char in "/\\\x00")):
+def _check_subset_name(subset, others):
+    if not is_plain_name(subset) or subset.startswith(".") or posixpath.splitext(subset)[1] or subset == META_100_FILE:
         raise UsageError("subset name %r cannot name a CIFAR batch file (readers take every file without "
                          "an extension, other than the meta files, as a batch)" % subset)
-    for other in writers:
+    for other in others:
         if other.lower() == subset.lower():
             raise UsageError("subsets %r and %r would be one file on case-insensitive file systems"
                              % (other, subset))
@@ -785,8 +409,10 @@ class _Conversions:
             report.notes.append("%d images had their alpha channel dropped" % self.alpha)
 
 
-class _SubsetWriter:
+class _SubsetWriter(SubsetWriter):
     """Collects one subset: ids and labels in memory, pixels in a temporary file."""
+
+    batch_label = ""
 
     def __init__(self, folder, subset, save_media, names_count, ext, conversions):
         self.path = safe_join(folder, subset)
@@ -806,10 +432,7 @@ class _SubsetWriter:
         return len(self.filenames)
 
     def add(self, item):
-        label = single_label(item)
-        if label is not None and label >= self.names_count:
-            raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
-                             % (item.id, item.subset, label, self.names_count))
+        label = item_label(item, self.names_count)
         filename = item.id + self.ext
         if posixpath.splitext(filename)[0] != item.id:
             raise UsageError("item id %r cannot be stored in cifar: read back from the file name %r "
@@ -826,8 +449,8 @@ class _SubsetWriter:
         else:
             self.sizes.append(None)
 
-    def finish(self, batch_label):
-        batch = {"batch_label": batch_label, "filenames": self.filenames, "labels": self.labels}
+    def finish(self):
+        batch = {"batch_label": self.batch_label, "filenames": self.filenames, "labels": self.labels}
         present = [size for size in self.sizes if size is not None]
         if not present:
             batch["data"] = self._array((0, 3 * IMAGE_SIZE[0] * IMAGE_SIZE[1]))
@@ -838,16 +461,21 @@ class _SubsetWriter:
                 batch["image_sizes"] = list(self.sizes)
         else:
             rows = [None if size is None else self._array((3 * size[0] * size[1],)) for size in self.sizes]
-            batch["data"] = _ArrayValue((self.count,), True, lambda writer: writer.value(rows))
+            batch["data"] = ArrayValue((self.count,), True, lambda writer: writer.value(rows))
             batch["image_sizes"] = [size or IMAGE_SIZE for size in self.sizes]
         if self.pixels is not None:
             self.pixels.seek(0)
-        _dump(self.path, batch)
+        dump_pickle(self.path, batch)
 
     def _array(self, shape):
         """A uint8 array whose data are the next pixels of the spool file, in order."""
-        return _ArrayValue(shape, False, partial(_copy_bytes, self.pixels, math.prod(shape)))
+        return ArrayValue(shape, False, partial(copy_bytes, self.pixels, math.prod(shape)))
 
     def close(self):
         if self.pixels is not None:
             self.pixels.close()
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=30,
+    description="CIFAR-10/100 python pickles: batches.meta and one batch file per subset")

@@ -1,4 +1,4 @@
-"""The ``image_dir`` layout: a folder of images and nothing else (FORMATS.md section 6).
+"""The ``image_dir`` layout: a folder of images and nothing else (``docs/formats.rst``, image_dir).
 
 ::
 
@@ -11,16 +11,17 @@ name, never overwriting it.
 
 import os
 
-from ..dataset import DatasetItem, ItemSource, LabelCategories
-from ._common import ExportReport, id_to_relative_path, relative_path_to_id
+from ..model.items import DatasetItem
+from ..model.sources import ItemSource
+from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._paths import id_to_relative_path, relative_path_to_id
+from ._spec import FormatSpec
+from .imagenet import WORKERS
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write"]
+__all__ = ["SPEC", "ImageDirSource"]
 
 NAME = "image_dir"
-EXPORT_OPTIONS = ("workers",)
-#: Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
-SAVE_MEDIA_DEFAULT = True
 
 
 def detect(path):
@@ -35,11 +36,8 @@ def read(path):
 
 
 class ImageDirSource(ItemSource):
-    format = NAME
-
     def __init__(self, path):
-        self.path = path
-        self.categories = LabelCategories()
+        super().__init__(None, path, NAME)
 
     def __iter__(self):
         for folder, name in iter_image_files(self.path):
@@ -66,3 +64,11 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
         report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
                             % writer.names.renamed)
     return report
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=70,
+    description="a folder of image files and nothing else, no labels",
+    export_options=[WORKERS],
+    # Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
+    save_media_default=True)

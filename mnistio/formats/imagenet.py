@@ -1,4 +1,4 @@
-"""The ``imagenet`` layout: one folder per label name (FORMATS.md section 6).
+"""The ``imagenet`` layout: one folder per label name (``docs/formats.rst``, imagenet).
 
 ::
 
@@ -26,18 +26,21 @@ over the other, and the export report says how many were renamed.
 
 import os
 
-from ..dataset import DatasetItem, ItemSource, Label, LabelCategories
 from ..errors import FormatError, UsageError
-from ._common import ExportReport, relative_path_to_id, single_label, _escape
-from ._imagefiles import (ImageFileWriter, check_writable_subset, folder_profile, iter_image_files,
-                          lazy_image, require_media)
+from ..model.items import DatasetItem, Label, LabelCategories
+from ..model.options import Option
+from ..model.sources import ItemSource
+from ._export import ExportReport
+from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._labels import item_label
+from ._paths import check_subset_name, escape, relative_path_to_id
+from ._spec import FormatSpec
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "ImagenetSource"]
+__all__ = ["SPEC", "ImagenetSource", "WORKERS"]
 
 NAME = "imagenet"
-EXPORT_OPTIONS = ("workers",)
-#: Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
-SAVE_MEDIA_DEFAULT = True
+#: the image-file layouts' export option
+WORKERS = Option("workers", int, help="processes encoding image files (default: every core, on Linux)")
 NO_LABEL_DIR = "no_label"
 ID_SEPARATOR = ":"
 
@@ -56,7 +59,7 @@ def read(path):
 
 def label_dir(name):
     """The folder of a label name: its ``/`` are subfolders, as Datumaro's labels."""
-    return "/".join(_escape(part) for part in name.split("/"))
+    return "/".join(escape(part) for part in name.split("/"))
 
 
 def file_stem(item_id):
@@ -64,20 +67,17 @@ def file_stem(item_id):
     name = item_id.split(ID_SEPARATOR, 1)[1] if ID_SEPARATOR in item_id else item_id
     if name in ("", ".", ".."):
         raise UsageError("item id %r gives no usable file name" % item_id)
-    return _escape(name).replace("/", "%2F")
+    return escape(name).replace("/", "%2F")
 
 
 class ImagenetSource(ItemSource):
     """Items of an imagenet folder; ``subset`` names them (``default``)."""
 
-    format = NAME
-
     def __init__(self, path, subset="default", categories=None):
         if not os.path.isdir(path):
             raise UsageError("an imagenet dataset is a folder", path)
-        self.path = path
+        super().__init__(categories if categories is not None else LabelCategories(label_names(path)), path, NAME)
         self.subset = subset
-        self.categories = categories if categories is not None else LabelCategories(label_names(path))
 
     def __iter__(self):
         return _iter_items(self.path, self.subset, self.categories)
@@ -111,8 +111,8 @@ def _iter_items(root, subset, categories):
 
 
 def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None,
-          subset_dirs=False):
-    report = ExportReport(NAME, save_dir)
+          subset_dirs=False, format=NAME):
+    report = ExportReport(format, save_dir)
     names = dataset.label_names
     writer = ImageFileWriter(save_dir, image_ext, workers)
     folders_of = [label_dir(name) for name in names]
@@ -122,11 +122,11 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
         for item in dataset:
             root = ""
             if subset_dirs:
-                check_writable_subset(item.subset)
-                root = _escape(item.subset) + "/"
-            label = single_label(item)
+                check_subset_name(item.subset, format)
+                root = escape(item.subset) + "/"
+            label = item_label(item, len(names))
             used.add(label)
-            folder = root + (NO_LABEL_DIR if label is None else folders_of[_checked(label, names, item)])
+            folder = root + (NO_LABEL_DIR if label is None else folders_of[label])
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
@@ -146,8 +146,9 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
     return report
 
 
-def _checked(label, names, item):
-    if label >= len(names):
-        raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
-                         % (item.id, item.subset, label, len(names)))
-    return label
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=60,
+    description="image files in one folder per label: <label>/<name>.png",
+    export_options=[WORKERS],
+    # Datumaro's exporter writes the images whatever --save-media says: they are the dataset.
+    save_media_default=True)

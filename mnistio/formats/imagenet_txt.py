@@ -1,4 +1,4 @@
-"""The ``imagenet_txt`` layout: a list file per subset (FORMATS.md section 6).
+"""The ``imagenet_txt`` layout: a list file per subset (``docs/formats.rst``, imagenet_txt).
 
 ::
 
@@ -14,16 +14,20 @@ overwriting it; the export report says how many.
 
 import os
 
-from ..dataset import DatasetItem, ItemSource, Label, LabelCategories
-from ..errors import FormatError, UsageError
-from ._common import (DATASET_META_FILE, ExportReport, _names_from_dataset_meta, check_label,
-                      id_to_relative_path, relative_path_to_id, single_label, write_label_files)
-from ._imagefiles import ImageFileWriter, check_writable_subset, lazy_image, normalize_ext, require_media
+from ..errors import FormatError
+from ..model.items import DatasetItem, Label
+from ..model.sources import ItemSource
+from ._export import ExportReport
+from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
+from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
+from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
+from ._paths import check_subset_name, id_to_relative_path, relative_path_to_id
+from ._spec import FormatSpec
+from .imagenet import WORKERS
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "ImagenetTxtSource"]
+__all__ = ["SPEC", "ImagenetTxtSource", "parse_line"]
 
 NAME = "imagenet_txt"
-EXPORT_OPTIONS = ("workers",)
 LABELS_FILE = "synsets.txt"
 IMAGE_DIR = "images"
 
@@ -32,7 +36,7 @@ def detect(path):
     if not os.path.isdir(path):
         return False
     names = os.listdir(path)
-    has_list = any(name.endswith(".txt") and name not in (LABELS_FILE, "labels.txt") for name in names)
+    has_list = any(name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE) for name in names)
     return has_list and (LABELS_FILE in names or os.path.isdir(os.path.join(path, IMAGE_DIR)))
 
 
@@ -65,22 +69,11 @@ def parse_line(line, path, number):
 
 
 class ImagenetTxtSource(ItemSource):
-    format = NAME
-
     def __init__(self, path):
-        self.path = path
-        meta = os.path.join(path, DATASET_META_FILE)
-        synsets = os.path.join(path, LABELS_FILE)
-        if os.path.isfile(meta):
-            names, self._names_source = _names_from_dataset_meta(meta), meta
-        elif os.path.isfile(synsets):
-            with open(synsets, encoding="utf-8") as file:
-                names, self._names_source = [line.strip() for line in file if line.strip()], synsets
-        else:
-            names, self._names_source = [], None
-        self.categories = LabelCategories(names)
+        categories, self._names_source = read_label_categories(path, LABELS_FILE, default=())
+        super().__init__(categories, path, NAME)
         self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
-                       if name.endswith(".txt") and name not in (LABELS_FILE, "labels.txt")}
+                       if name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE)}
 
     def __iter__(self):
         for subset in self._lists:
@@ -115,14 +108,9 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
         for item in dataset:
             out = lists.get(item.subset)
             if out is None:
-                check_writable_subset(item.subset)
-                if item.subset + ".txt" in (LABELS_FILE, "labels.txt"):
-                    raise UsageError("subset %r would overwrite %s.txt" % (item.subset, item.subset))
+                check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
-            label = single_label(item)
-            if label is not None and label >= len(names):
-                raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
-                                 % (item.id, item.subset, label, len(names)))
+            label = item_label(item, len(names))
             stem = id_to_relative_path(item.id)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item.media, item.subset)[:-len(ext)]
@@ -135,11 +123,9 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
             out.close()
         if writer is not None:
             writer.close()
-    with open(os.path.join(save_dir, LABELS_FILE), "w", encoding="utf-8") as file:
-        file.writelines(name + "\n" for name in names)
+    write_names_file(os.path.join(save_dir, LABELS_FILE), names, save_dataset_meta)
     if save_dataset_meta:
-        write_label_files(save_dir, names, True)
-        os.remove(os.path.join(save_dir, "labels.txt"))
+        write_dataset_meta(save_dir, names)
     require_media(report, skipped, save_media)
     if writer is not None and writer.names.renamed:
         report.notes.append("%d images renamed with ~<subset> (their ids too) so that no item overwrites another"
@@ -147,5 +133,15 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     return report
 
 
+#: the list files of these subsets would be the label names files
+_RESERVED_SUBSETS = {name[:-4]: "its list file would be %s" % name for name in (LABELS_FILE, _GENERIC_LABELS_FILE)}
+
+
 def _quoted(stem):
     return '"%s"' % stem if len(stem.split()) != 1 or stem != stem.strip() else stem
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=40,
+    description="<subset>.txt lists of '<file> <label index>', images in images/, names in synsets.txt",
+    export_options=[WORKERS])

@@ -1,4 +1,4 @@
-"""The ``imagenet_with_subset_dirs`` layout: ``imagenet`` per subset (FORMATS.md section 6).
+"""The ``imagenet_with_subset_dirs`` layout: ``imagenet`` per subset (``docs/formats.rst``).
 
 ::
 
@@ -10,16 +10,16 @@ are those of every subset, sorted.
 
 import os
 
-from ..dataset import ItemSource, LabelCategories
-from ._common import relative_path_to_id
+from ..model.items import LabelCategories
+from ..model.sources import ItemSource
 from . import imagenet
 from ._imagefiles import folder_profile
+from ._paths import relative_path_to_id
+from ._spec import FormatSpec
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write"]
+__all__ = ["SPEC", "SubsetDirsSource"]
 
 NAME = "imagenet_with_subset_dirs"
-EXPORT_OPTIONS = imagenet.EXPORT_OPTIONS
-SAVE_MEDIA_DEFAULT = imagenet.SAVE_MEDIA_DEFAULT
 
 
 def detect(path):
@@ -35,13 +35,10 @@ def read(path):
 
 
 class SubsetDirsSource(ItemSource):
-    format = NAME
-
     def __init__(self, path):
-        self.path = path
         folders = sorted(name for name in os.listdir(path) if os.path.isdir(os.path.join(path, name)))
         names = sorted({name for folder in folders for name in imagenet.label_names(os.path.join(path, folder))})
-        self.categories = LabelCategories(names)
+        super().__init__(LabelCategories(names), path, NAME)
         self._subsets = {relative_path_to_id(folder): imagenet.ImagenetSource(
             os.path.join(path, folder), relative_path_to_id(folder), self.categories) for folder in folders}
 
@@ -55,6 +52,10 @@ class SubsetDirsSource(ItemSource):
 
 
 def write(dataset, save_dir, **options):
-    report = imagenet.write(dataset, save_dir, subset_dirs=True, **options)
-    report.format = NAME
-    return report
+    return imagenet.write(dataset, save_dir, subset_dirs=True, format=NAME, **options)
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=50,
+    description="image files in one folder per subset and label: <subset>/<label>/<name>.png",
+    export_options=[imagenet.WORKERS], save_media_default=True)

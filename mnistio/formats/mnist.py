@@ -1,4 +1,4 @@
-"""The ``mnist`` layout: IDX label and image files per subset (FORMATS.md section 2).
+"""The ``mnist`` layout: IDX label and image files per subset (``docs/formats.rst``, mnist).
 
 ::
 
@@ -15,20 +15,29 @@ gzip copy exist (torchvision keeps both) the raw one is read. Label 255 means
 and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
 """
 
+import gzip
 import os
 import re
 
-from .. import idx
-from ..dataset import DatasetItem, ItemSource, Label
+from ..codecs import idx
 from ..errors import FormatError, UsageError
-from ..image import Image
-from ._common import (ExportReport, GrayPolicy, MetaSpool, check_label, parse_meta_row,
-                      read_label_categories, single_label, write_label_files)
+from ..model.image import Image
+from ..model.items import DatasetItem, Label
+from ..model.options import Option
+from ..model.sources import ItemSource
+from ._export import ExportReport, GrayPolicy, SubsetWriter, export_subsets
+from ._labels import check_label, item_label, read_label_categories, write_label_files
+from ._meta import MetaSpool, parse_meta_row
+from ._paths import check_subset_name
+from ._reading import dataset_folder
+from ._spec import FormatSpec
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistSource"]
+__all__ = ["SPEC", "MnistSource"]
 
 NAME = "mnist"
-EXPORT_OPTIONS = ("refuse_color",)
+#: the one-channel layouts' export option
+REFUSE_COLOR = Option("refuse_color", bool, help="refuse colour images instead of converting them to gray "
+                                                 "(ITU-R 601-2 luma)")
 
 LABELS_MAGIC = 0x00000801
 QMNIST_LABELS_MAGIC = 0x00000C02  # int32, N x 8 columns; column 0 is the class
@@ -70,13 +79,11 @@ class _SubsetFiles:
 class MnistSource(ItemSource):
     """The items of an ``mnist`` folder (or of one subset's file), read lazily."""
 
-    format = NAME
-
     def __init__(self, path):
-        self.path = path
-        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
-        self.categories, self._names_source = read_label_categories(folder)
-        self._subsets = _find_subsets(folder, os.path.basename(path) if folder != path else None)
+        folder, only_file = dataset_folder(path)
+        categories, self._names_source = read_label_categories(folder)
+        super().__init__(categories, path, NAME)
+        self._subsets = _find_subsets(folder, only_file)
         if not self._subsets:
             raise FormatError("no MNIST labels file (expected e.g. train-labels-idx1-ubyte.gz)", path)
         self._counts = {name: _check_headers(files) for name, files in self._subsets.items()}
@@ -202,12 +209,11 @@ def _meta_columns(files, count):
 
 
 def _open_meta(path):
-    import gzip
-
     file = open(path, "rb")
     if not idx.is_gzip(file.peek(2)):
         return file
-    return gzip.GzipFile(fileobj=file, mode="rb")
+    file.close()
+    return gzip.open(path, "rb")  # which closes the file it opens
 
 
 def _iter_meta_rows(path, count, columns):
@@ -287,28 +293,14 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     report = ExportReport(NAME, save_dir)
     names_count = len(dataset.label_names)
     gray = GrayPolicy(refuse_color)
-    writers = {}
-    try:
-        for item in dataset:
-            writer = writers.get(item.subset)
-            if writer is None:
-                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count, gray)
-            writer.add(item)
-        for subset, writer in writers.items():
-            writer.finish()
-            report.count(subset, writer.meta.count)
-    finally:
-        for writer in writers.values():
-            writer.close()
+    export_subsets(dataset, report,
+                   lambda subset: _SubsetWriter(save_dir, subset, save_media, names_count, gray))
     write_label_files(save_dir, dataset.label_names, save_dataset_meta)
     gray.note(report)
     return report
 
 
-def check_subset_name(subset):
-    if not subset or subset in (".", "..") or any(char in subset for char in "/\\\x00") or subset == "t10k":
-        raise UsageError("subset name %r cannot be a file name prefix here%s"
-                         % (subset, " (t10k files are read back as 'test')" if subset == "t10k" else ""))
+_RESERVED_SUBSETS = {"t10k": "t10k files are read back as 'test'"}
 
 
 def check_meta_id(item_id):
@@ -317,9 +309,9 @@ def check_meta_id(item_id):
                          % (item_id, META_CELL_CHARS))
 
 
-class _SubsetWriter:
+class _SubsetWriter(SubsetWriter):
     def __init__(self, folder, subset, save_media, names_count, gray):
-        check_subset_name(subset)
+        check_subset_name(subset, NAME, _RESERVED_SUBSETS)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
@@ -332,12 +324,12 @@ class _SubsetWriter:
         self.first_size = None
         self.meta = MetaSpool(folder)
 
+    @property
+    def count(self):
+        return self.meta.count
+
     def add(self, item):
-        label = single_label(item)
-        if label is not None and (label >= self.names_count or label >= NO_LABEL):
-            raise UsageError("item %r (subset %r) has label %d, but %s"
-                             % (item.id, item.subset, label, "255 means 'no label' in mnist" if label >= NO_LABEL
-                                else "the dataset names only %d labels" % self.names_count))
+        label = item_label(item, self.names_count, NO_LABEL, "255 means 'no label' in mnist")
         if item.id != str(self.meta.count):
             check_meta_id(item.id)
         self.labels.write_payload(bytes((NO_LABEL if label is None else label,)), 1)
@@ -358,7 +350,7 @@ class _SubsetWriter:
         self.labels.close()
         if self.images is not None:
             # The true count and the first image's size; the meta file holds
-            # every size when they differ (FORMATS.md section 2).
+            # every size when they differ (docs/formats.rst, mnist).
             self.images.count = self.meta.count
             self.images.close()
         rows = self.meta.rows()
@@ -373,8 +365,6 @@ class _SubsetWriter:
 
 
 def _write_meta(path, rows):
-    import gzip
-
     with gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) as out:
         batch = []
         for row in rows:
@@ -383,3 +373,9 @@ def _write_meta(path, rows):
                 out.write("".join(batch).encode("utf-32-le", "surrogatepass"))
                 batch = []
         out.write("".join(batch).encode("utf-32-le", "surrogatepass"))
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=10,
+    description="IDX files per subset: <subset>-labels-idx1-ubyte.gz, <subset>-images-idx3-ubyte.gz",
+    export_options=[REFUSE_COLOR])

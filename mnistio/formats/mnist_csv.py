@@ -1,4 +1,4 @@
-"""The ``mnist_csv`` layout: "MNIST in CSV", one file per subset (FORMATS.md section 3).
+"""The ``mnist_csv`` layout: "MNIST in CSV", one file per subset (``docs/formats.rst``, mnist_csv).
 
 ::
 
@@ -19,18 +19,23 @@ import itertools
 import os
 import re
 
-from .. import csvrows
-from ..dataset import DatasetItem, Label
-from ..errors import FormatError, UsageError
-from ..image import Image
+from ..codecs import csvrows
+from ..errors import FormatError
+from ..model.image import Image
+from ..model.items import DatasetItem, Label
+from ..model.options import Option
+from ._export import ExportReport, GrayPolicy, SubsetWriter, export_subsets
+from ._labels import check_label, item_label, read_label_categories, write_label_files
+from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import default_workers, ordered_map
-from ._common import (MNIST_SIZE, ExportReport, FilePerSubsetSource, GrayPolicy, MetaSpool, check_label, parse_meta_row,
-                      read_label_categories, single_label, write_label_files)
+from ._paths import check_subset_name
+from ._reading import FilePerSubsetSource, dataset_folder
+from ._spec import FormatSpec
+from .mnist import REFUSE_COLOR
 
-__all__ = ["NAME", "EXPORT_OPTIONS", "detect", "read", "write", "MnistCsvSource"]
+__all__ = ["SPEC", "MnistCsvSource"]
 
 NAME = "mnist_csv"
-EXPORT_OPTIONS = ("refuse_color",)
 NO_LABEL = -1
 # Files this large are parsed by worker processes, in blocks of this size.
 _PARALLEL_MIN_BYTES = 8 << 20
@@ -44,44 +49,41 @@ def detect(path):
     return any(_DATA_FILE.match(name) for name in os.listdir(path))
 
 
-def read(path, workers=None):
-    """``workers``: processes parsing a large file (default: every core, on Linux)."""
-    return MnistCsvSource(path, workers)
-
-
 class MnistCsvSource(FilePerSubsetSource):
     """The items of an ``mnist_csv`` folder (or of one CSV file), read lazily."""
 
-    format = NAME
-
     def __init__(self, path, workers=None):
-        self.path = path
-        self.workers = workers
-        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
-        self.categories, self._names_source = read_label_categories(folder)
-        names = os.listdir(folder) if folder == path else [os.path.basename(path)]
-        self._files = {}
-        for name in sorted(names):
-            match = _DATA_FILE.match(name)
-            if not match:
-                continue
-            subset = match.group("subset")
-            if subset in self._files:
-                raise FormatError("two CSV files for subset %r: %s and %s"
-                                  % (subset, os.path.basename(self._files[subset]), name), folder)
-            self._files[subset] = os.path.join(folder, name)
-        if not self._files:
+        folder, only_file = dataset_folder(path)
+        categories, self._names_source = read_label_categories(folder)
+        files = _find_files(folder, only_file)
+        if not files:
             raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv)", path)
+        super().__init__(files, categories, path, NAME)
+        self.workers = workers
         self._folder = folder
 
-    @staticmethod
-    def _count_items(path):
+    def _count_items(self, path):
         return _count_items(path)
 
     def _iter_file(self, subset, path):
         meta = os.path.join(self._folder, "meta_%s.csv" % subset)
         return _iter_items(subset, path, meta if os.path.isfile(meta) else None,
                            len(self.categories), self._names_source, self.workers)
+
+
+def _find_files(folder, only_file):
+    """``{subset: path}`` of the CSV files in ``folder`` (or of ``only_file``)."""
+    files = {}
+    for name in sorted(os.listdir(folder) if only_file is None else [only_file]):
+        match = _DATA_FILE.match(name)
+        if not match:
+            continue
+        subset = match.group("subset")
+        if subset in files:
+            raise FormatError("two CSV files for subset %r: %s and %s"
+                              % (subset, os.path.basename(files[subset]), name), folder)
+        files[subset] = os.path.join(folder, name)
+    return files
 
 
 def _count_items(path):
@@ -234,28 +236,16 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     report = ExportReport(NAME, save_dir)
     names_count = len(dataset.label_names)
     gray = GrayPolicy(refuse_color)
-    writers = {}
-    try:
-        for item in dataset:
-            writer = writers.get(item.subset)
-            if writer is None:
-                writer = writers[item.subset] = _SubsetWriter(save_dir, item.subset, save_media, names_count, gray)
-            writer.add(item)
-        for subset, writer in writers.items():
-            writer.finish()
-            report.count(subset, writer.meta.count)
-    finally:
-        for writer in writers.values():
-            writer.close()
+    export_subsets(dataset, report,
+                   lambda subset: _SubsetWriter(save_dir, subset, save_media, names_count, gray))
     write_label_files(save_dir, dataset.label_names, save_dataset_meta)
     gray.note(report)
     return report
 
 
-class _SubsetWriter:
+class _SubsetWriter(SubsetWriter):
     def __init__(self, folder, subset, save_media, names_count, gray):
-        if not subset or any(char in subset for char in "/\\\x00") or subset in (".", ".."):
-            raise UsageError("subset name %r cannot be part of a file name" % subset)
+        check_subset_name(subset, NAME)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
@@ -265,11 +255,12 @@ class _SubsetWriter:
         # A line with only the label already says "no image": no size needed for it.
         self.meta = MetaSpool(folder, sizes_for_missing_images=False)
 
+    @property
+    def count(self):
+        return self.meta.count
+
     def add(self, item):
-        label = single_label(item)
-        if label is not None and label >= self.names_count:
-            raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
-                             % (item.id, item.subset, label, self.names_count))
+        label = item_label(item, self.names_count)
         row = b"-1" if label is None else str(label).encode()
         size = None
         image = item.media
@@ -291,3 +282,15 @@ class _SubsetWriter:
     def close(self):
         self.file.close()
         self.meta.close()
+
+
+def read(path, workers=None):
+    """``workers``: processes parsing a large file (default: every core, on Linux)."""
+    return MnistCsvSource(path, workers)
+
+
+SPEC = FormatSpec(
+    NAME, detect=detect, read=read, write=write, detect_rank=20,
+    description="\"MNIST in CSV\": mnist_<subset>.csv lines of label,p0,...,p783",
+    export_options=[REFUSE_COLOR],
+    import_options=[Option("workers", int, help="processes parsing a large file (default: every core, on Linux)")])

@@ -1,19 +1,8 @@
-"""Filtering items and annotations with XPath 1.0, as Datumaro does (FORMATS.md section 7).
+"""Filtering items and annotations with XPath 1.0, as Datumaro does (``docs/filtering.rst``).
 
 Each item is seen as the XML tree Datumaro's ``DatasetItemEncoder`` builds
-for lxml, element for element::
-
-    <item>
-      <id>17</id><subset>train</subset>
-      <image><height>28</height><width>28</width><has_data>1</has_data><path></path></image>
-      <annotation>
-        <id>0</id><type>label</type><group>0</group>
-        <label>3</label><label_id>3</label_id>
-      </annotation>
-    </item>
-
-and the expression is evaluated with ``<item>`` as the context node by
-:mod:`mnistio.xpath`. Modes:
+for lxml (:mod:`mnistio.ops.xpath.items`), and the expression is evaluated with ``<item>`` as the context node by
+:mod:`mnistio.ops.xpath`. Modes:
 
 * items (``i``): keep an item when the result is true (as Datumaro, Python's
   truth: a non-empty node-set or string, a non-zero number);
@@ -24,8 +13,9 @@ A Python callable may stand for the expression: ``item -> bool`` in item
 mode, ``(item, annotation) -> bool`` in the annotation modes.
 """
 
-from .. import xpath
 from ..errors import UsageError
+from . import xpath
+from .xpath.items import item_element
 
 __all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
 
@@ -38,42 +28,6 @@ def parse_mode(mode):
         return MODES[mode]
     except KeyError:
         raise UsageError("unknown filter mode %r (expected i, a or i+a)" % (mode,)) from None
-
-
-def item_element(item, label_names):
-    """The ``<item>`` element of an item; its ``annotation`` children follow ``item.annotations``."""
-    element = xpath.Element("item")
-    element.append(xpath.Element("id", item.id))
-    element.append(xpath.Element("subset", item.subset))
-    if item.media is not None:
-        element.append(_image_element(item.media))
-    for annotation in item.annotations:
-        element.append(_annotation_element(annotation, label_names))
-    return element
-
-
-def _image_element(image):
-    element = xpath.Element("image")
-    height, width = image.size if image.has_data else ("unknown", "unknown")
-    element.append(xpath.Element("height", str(height)))
-    element.append(xpath.Element("width", str(width)))
-    element.append(xpath.Element("has_data", "%d" % image.has_data))
-    element.append(xpath.Element("path", image.path or ""))
-    return element
-
-
-def _annotation_element(annotation, label_names):
-    element = xpath.Element("annotation")
-    element.append(xpath.Element("id", str(annotation.id)))
-    element.append(xpath.Element("type", annotation.type.name))
-    for key, value in annotation.attributes.items():
-        key = "_" + key if key.isdigit() else key
-        element.append(xpath.Element(key.replace(" ", "-"), str(value)))
-    element.append(xpath.Element("group", str(annotation.group)))
-    label = annotation.label
-    element.append(xpath.Element("label", label_names[label] if label < len(label_names) else ""))
-    element.append(xpath.Element("label_id", str(label)))
-    return element
 
 
 def filter_dataset(dataset, expression, filter_annotations=False, remove_empty=False):

@@ -34,8 +34,10 @@ latest whole pass over it did (passes over one subset leave it alone):
 items per input, renames, and the first few renamed ids.
 """
 
-from ..dataset import Dataset, DatasetItem, ItemSource, Label, LabelCategories
 from ..errors import UsageError
+from ..model.dataset import Dataset
+from ..model.items import Label, LabelCategories
+from ..model.sources import ItemSource
 
 __all__ = ["merge", "MergeReport", "Rename", "MAX_EXAMPLES"]
 
@@ -97,9 +99,10 @@ class MergeReport:
 
 class _MergedSource(ItemSource):
     def __init__(self, datasets, exact):
+        categories, self._remaps, new_labels = _union_of_labels(datasets)
+        super().__init__(categories)
         self._datasets = datasets
         self._exact = exact
-        self.categories, self._remaps, new_labels = _union_of_labels(datasets)
         self.report = MergeReport(datasets, new_labels)
 
     def __iter__(self):
@@ -113,7 +116,7 @@ class _MergedSource(ItemSource):
         return _sum_counts(dataset.subset_counts() for dataset in self._datasets)
 
     def known_counts(self):
-        counts = [dataset._source.known_counts() for dataset in self._datasets]
+        counts = [dataset.source.known_counts() for dataset in self._datasets]
         return None if None in counts else _sum_counts(counts)
 
     def _items(self, only_subset):
@@ -123,7 +126,7 @@ class _MergedSource(ItemSource):
         seen = {}      # subset -> {id: position of the input it came from}
         hints = {}     # (subset, id, position) -> last number tried, for ids repeated in one input
         for position, dataset in enumerate(self._datasets):
-            items = dataset if only_subset is None else dataset._source.iter_subset(only_subset)
+            items = dataset if only_subset is None else dataset.source.iter_subset(only_subset)
             remap = self._remaps[position]
             for item in items:
                 ids = seen.get(item.subset)
@@ -142,7 +145,7 @@ class _MergedSource(ItemSource):
             raise UsageError(_clash_message(item, self._datasets, ids[item.id], position))
         new_id = _free_id(item, ids, hints, position)
         report._rename(Rename(item.subset, item.id, new_id, position))
-        return _replaced(item, new_id, item.annotations)
+        return item.wrap(id=new_id)
 
 
 def _union_of_labels(datasets):
@@ -209,14 +212,7 @@ def _remapped(item, remap, position, dataset):
             annotation = Label(remap[annotation.label], id=annotation.id, group=annotation.group,
                                attributes=annotation.attributes)
         annotations.append(annotation)
-    return _replaced(item, item.id, annotations)
-
-
-def _replaced(item, new_id, annotations):
-    """A copy with a new id and annotations: the input's own item stays untouched."""
-    copy = DatasetItem._make(new_id, item.subset, item.media, annotations)
-    copy.attributes = item.attributes
-    return copy
+    return item.wrap(annotations=annotations)
 
 
 def merge(*datasets, exact=False):

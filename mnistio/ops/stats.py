@@ -62,7 +62,8 @@ from collections import namedtuple
 from hashlib import blake2b
 from zlib import adler32
 
-from ..dataset import Dataset, Label
+from ..model.dataset import Dataset
+from ..model.items import Label
 
 __all__ = ["compute_stats", "validate", "Problem", "SEVERITIES", "IMBALANCE_RATIO", "MAX_EXAMPLES",
            "severity_rank"]

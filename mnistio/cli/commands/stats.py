@@ -21,8 +21,8 @@ import json
 import shutil
 import sys
 
-from ..dataset import Dataset
-from ..ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
+from ...model.dataset import Dataset
+from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
 from ..progress import Progress
 
 __all__ = ["register", "render_stats", "render_problems", "EXIT_PROBLEMS"]
@@ -34,8 +34,8 @@ _NAME_WIDTH = 24
 _MIN_BAR = 10
 
 
-def register(commands):
-    stats = commands.add_parser(
+def register(subparsers):
+    stats = subparsers.add_parser(
         "stats", help="print a dataset's statistics",
         description="Print item counts per subset, the label histogram, the pixel mean and standard "
                     "deviation over [0, 1], image sizes, duplicate and blank images, unlabeled and "
@@ -43,7 +43,7 @@ def register(commands):
     _add_common(stats)
     stats.set_defaults(run=_run_stats)
 
-    check = commands.add_parser(
+    check = subparsers.add_parser(
         "validate", help="report a dataset's problems",
         description="Report the problems among a dataset's statistics (labels without a name, missing "
                     "images, duplicates with different labels, class imbalance, blank images, ...), most "

@@ -15,20 +15,22 @@ the output folder to ``<input name>-<transform>``, as ``datum transform``.
 
 import argparse
 
-from ..dataset import Dataset
-from ..ops.transforms import TRANSFORMS, options_parser, parse_options
+from ... import formats
+from ...model.dataset import Dataset
+from ...ops import transforms
+from .._shared import default_output_dir, export_help, export_options, print_written
 from ..progress import Progress
 
-__all__ = ["register"]
+__all__ = ["register", "transform_help", "split_words"]
 
 _PROG = "mnistio transform"
 _HELP_FLAGS = ("-h", "--help")
 
 _EPILOG = """\
 transform options go after '--', with Datumaro's names; see them with
-'mnistio transform -t NAME -- -h'. The export options --save-media,
---image-ext EXT, --save-dataset-meta and --refuse-color may be given among
-them, or after a second '--'.
+'mnistio transform -t NAME -- -h'. The export options (--save-media,
+--image-ext EXT, --save-dataset-meta, and the output format's own) may be
+given among them, or after a second '--'.
 
 examples:
   mnistio transform -t random_split -i data/ -o out/ -- -s train:.8 -s test:.2 --seed 1
@@ -39,63 +41,70 @@ examples:
 """
 
 
-def register(commands):
-    parser = commands.add_parser(
+def register(subparsers):
+    parser = subparsers.add_parser(
         "transform", help="write a dataset through a transform (split, remap, resize, ...)",
         description="Read a dataset, apply one transform, and write the result.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-t", "--transform", required=True, choices=list(TRANSFORMS), metavar="NAME",
-                        help="the transform (%s)" % ", ".join(TRANSFORMS))
+    parser.add_argument("-t", "--transform", required=True, choices=transforms.names(), metavar="NAME",
+                        help="the transform (%s)" % ", ".join(transforms.names()))
     parser.add_argument("-i", "--input-path", default=".", help="the dataset folder (default: the current one)")
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("-o", "--output-dir", help="the folder to write, empty or missing "
-                                                  "(default: <input name>-<transform> here)")
+                                                   "(default: <input name>-<transform> here)")
     parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=_run)
 
 
-def _separate(argv, export_parser):
-    """``(transform arguments, export options dict)`` from what follows ``--``."""
-    if "--" in argv:
-        cut = argv.index("--")
-        return argv[:cut], vars(export_parser.parse_args(argv[cut + 1:]))
-    # The export parser keeps its own flags and hands back the rest in order.
-    known, rest = export_parser.parse_known_args([arg for arg in argv if arg not in _HELP_FLAGS])
-    helps = [arg for arg in argv if arg in _HELP_FLAGS]
-    return rest + helps, vars(known)
+def split_words(words, export_options_spec):
+    """``(transform words, export words)`` from what follows ``--``: a second ``--`` separates them,
+    else the export options' flags (with their values) are picked out from among the rest."""
+    if "--" in words:
+        cut = words.index("--")
+        return words[:cut], words[cut + 1:]
+    transform_words, export_words = [], []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        option = export_options_spec.get_by_flag(word.partition("=")[0])
+        if option is None:
+            transform_words.append(word)
+        else:
+            export_words.append(word)
+            if option.takes_value and "=" not in word and position + 1 < len(words):
+                position += 1
+                export_words.append(words[position])
+        position += 1
+    return transform_words, export_words
 
 
-def _print_help(name, export_parser):
-    prog = "%s -t %s ..." % (_PROG, name)
-    print(options_parser(name, prog="%s --" % prog).format_help())
-    export_parser.prog = "%s -- ... [--]" % prog
-    print(export_parser.format_help())
+def transform_help(name, prog):
+    """The help of a transform's options, from its spec."""
+    spec = transforms.get(name)
+    lines = ["usage: %s -- [OPTIONS]" % prog, "", spec.description.replace("``", ""), "", "options:"]
+    lines.extend(spec.options.help_lines() or ["  (none)"])
+    return "\n".join(lines)
 
 
 def _run(args):
-    # The convert command's export parser, so that both accept the same options.
-    from ..cli import _export_parser, default_output_dir
-
-    export_parser = _export_parser()
-    export_parser.prog = "%s ... --" % _PROG
-    transform_argv, export_options = _separate(list(getattr(args, "export_options", [])), export_parser)
-    if any(arg in _HELP_FLAGS for arg in transform_argv):
-        _print_help(args.transform, export_parser)
+    if any(word in _HELP_FLAGS for word in args.export_options):
+        print(transform_help(args.transform, "%s -t %s ..." % (_PROG, args.transform)))
+        print()
+        print(export_help())
         return 0
-    options = parse_options(args.transform, transform_argv)
-    if not export_options["refuse_color"]:
-        del export_options["refuse_color"]  # an option of the one-channel layouts only
     dataset = Dataset.import_from(args.input_path, args.input_format)
     output_format = args.output_format or dataset.format
+    transform_words, export_words = split_words(list(args.export_options),
+                                                formats.get(output_format).all_export_options)
+    # A transform's options are the transform's to check (exit 1), as when given from Python.
+    options = transforms.parse_options(args.transform, transform_words)
+    export = export_options(output_format, export_words)
     output_dir = args.output_dir or default_output_dir(args.input_path, args.transform)
     result = dataset.transform(args.transform, **options)
     with Progress(total=result.known_length(), enabled=not args.quiet, label="transform") as bar:
         counted = result.transform_items(lambda item: bar.update() or item)
-        report = counted.export(output_dir, output_format, overwrite=args.overwrite, **export_options)
-    counts = ", ".join("%s: %d" % pair for pair in report.subsets.items()) or "no items"
-    print("wrote %d items (%s) as %s to %s" % (report.items, counts, output_format, output_dir))
-    for note in report.notes:
-        print("note: " + note)
+        report = counted.export(output_dir, output_format, overwrite=args.overwrite, **export)
+    print_written(report, "wrote", output_format, output_dir)
     return 0

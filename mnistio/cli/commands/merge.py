@@ -20,15 +20,16 @@ nothing. See :mod:`mnistio.ops.merge` for the rules.
 
 import os
 
-from .. import formats
-from ..dataset import Dataset
+from ... import formats
+from ...model.dataset import Dataset
+from .._shared import default_output_dir, export_options
 from ..progress import Progress
 
 __all__ = ["register", "parse_input"]
 
 
-def register(commands):
-    parser = commands.add_parser(
+def register(subparsers):
+    parser = subparsers.add_parser(
         "merge", help="merge datasets into one, label names reconciled by name",
         description="Write the union of datasets: label names matched by name (indices remapped), ids that "
                     "clash renamed <id>~<input number> (or refused with --exact). Inputs may be of "
@@ -59,12 +60,10 @@ def parse_input(text):
 
 
 def run(args):
-    from ..cli import default_output_dir, export_options
-
-    options = export_options(args)
     datasets = [Dataset.import_from(*parse_input(text)) for text in args.inputs]
     merged = datasets[0].merge(*datasets[1:], exact=args.exact)
     output_format = args.output_format or datasets[0].format
+    options = export_options(output_format, args.export_options)
     output_dir = args.output_dir or default_output_dir(datasets[0].path, "merge")
     with Progress(total=merged.known_length(), enabled=not args.quiet, label="merge") as bar:
         counted = merged.transform_items(lambda item: bar.update() or item) if bar.enabled else merged

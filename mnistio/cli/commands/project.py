@@ -19,9 +19,11 @@ defaults to the current folder. Export options are those of ``convert``.
 import json
 import shlex
 
-from .. import formats
-from ..cli import export_options
-from ..project import Filter, Project
+from ... import formats
+from ...ops import transforms
+from ...project import Filter, Project
+from .._shared import export_options
+from .transform import transform_help
 
 __all__ = ["register"]
 
@@ -121,10 +123,10 @@ def _add_transform(commands):
     parser.set_defaults(run=_transform)
 
 
-def register(commands):
+def register(subparsers):
     for add in (_add_create, _add_import, _add_export, _add_remove):
-        add(commands)
-    project = commands.add_parser("project", help="work on a project (info, filter, transform, ...)",
+        add(subparsers)
+    project = subparsers.add_parser("project", help="work on a project (info, filter, transform, ...)",
                                   description="Work on a project: a list of sources and operations.")
     subcommands = project.add_subparsers(dest="project_command", metavar="COMMAND")
     subcommands.required = True
@@ -149,7 +151,7 @@ def _import(args):
 
 
 def _export(args):
-    options = export_options(args)
+    options = export_options(args.format, args.export_options)
     project = Project.load(args.project_dir)
     report = project.export(args.dst_dir, args.format, filter=args.filter, filter_mode=args.filter_mode,
                             overwrite=args.overwrite, **options)
@@ -179,8 +181,12 @@ def _filter(args):
 
 
 def _transform(args):
+    if any(word in ("-h", "--help") for word in args.export_options):
+        print(transform_help(args.transform, "mnistio project transform -t %s" % args.transform))
+        return 0
+    options = transforms.parse_options(args.transform, args.export_options)
     project = Project.load(args.project_dir)
-    project.add_transform(args.transform, args.export_options, check=not args.no_check)
+    project.add_transform(args.transform, check=not args.no_check, **options)
     project.save()
     print("added operation %d: %s" % (len(project.operations), _describe_operation(project.operations[-1])))
     return 0
@@ -190,7 +196,7 @@ def _describe_operation(operation):
     """An operation as the command that adds it."""
     if isinstance(operation, Filter):
         return "filter -m %s -e %s" % (operation.mode, shlex.quote(operation.expression))
-    words = " ".join(shlex.quote(word) for word in operation.args)
+    words = " ".join(shlex.quote(word) for word in transforms.get(operation.name).options.to_words(operation.options))
     return "transform -t %s%s" % (shlex.quote(operation.name), " -- " + words if words else "")
 
 

@@ -13,7 +13,7 @@ zeros) and names the first bad field.
 import sys
 from array import array
 
-from .errors import FormatError
+from ..errors import FormatError
 
 __all__ = ["iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
 

@@ -9,14 +9,15 @@ As ``datum filter``: the output format defaults to the input's, the output
 folder to ``<input name>-filter``.
 """
 
-from ..dataset import Dataset
-from ..errors import UsageError
+from ...errors import UsageError
+from ...model.dataset import Dataset
+from .._shared import apply_filter, default_output_dir, export_options
 
 __all__ = ["register"]
 
 
-def register(commands):
-    parser = commands.add_parser(
+def register(subparsers):
+    parser = subparsers.add_parser(
         "filter", help="keep the items or annotations an XPath expression selects",
         description="Keep the items (or annotations) that an XPath 1.0 expression selects in the item's "
                     "XML view, and write them. Export options go after '--'.",
@@ -35,16 +36,15 @@ def register(commands):
 
 
 def run(args):
-    from ..cli import apply_filter, default_output_dir, export_options
-
     if (args.path is None) == (args.input_path is None):
         raise UsageError("give the input once, as PATH or -i PATH")
     args.path = args.path or args.input_path
     dataset = Dataset.import_from(args.path, args.input_format)
     output_format = args.output_format or dataset.format
+    options = export_options(output_format, args.export_options)
     output_dir = args.output_dir or default_output_dir(args.path, "filter")
     kept = apply_filter(dataset, args.filter, args.mode)
-    report = kept.export(output_dir, output_format, overwrite=args.overwrite, **export_options(args))
+    report = kept.export(output_dir, output_format, overwrite=args.overwrite, **options)
     print("kept %d items (%s) as %s in %s" % (report.items, ", ".join("%s: %d" % pair for pair in report.subsets.items())
                                               or "none", output_format, output_dir))
     return 0

@@ -26,8 +26,8 @@ images are replicated, colour shown in colour, alpha dropped.
 
 from itertools import islice
 
-from .errors import UsageError
-from .png import encode_png
+from ..codecs.png import encode_png
+from ..errors import UsageError
 
 __all__ = ["contact_sheet", "write_contact_sheet"]
 
@@ -224,7 +224,7 @@ def write_contact_sheet(dataset, path, **options):
     ``options`` are those of :func:`contact_sheet`; returns ``(width, height)``.
     """
     data, width, height, channels = contact_sheet(dataset, **options)
-    blob = encode_png(data, width, height, channels)
+    blob = encode_png(data, height, width, channels)
     if hasattr(path, "write"):
         path.write(blob)
     else:

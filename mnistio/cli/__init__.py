@@ -1,0 +1,77 @@
+"""The ``mnistio`` command line, with Datumaro's flag names.
+
+Each module of :mod:`mnistio.cli.commands` adds its commands through
+``register(subparsers)`` and sets ``run`` (a function of the parsed
+arguments returning the exit status); adding a command is adding a module.
+Options that belong to a format or a transform are not declared here: they
+come from their specs (``mnistio.formats``, ``mnistio.ops.transforms``).
+
+Every failure prints one line, ``mnistio: error: ...``, and exits non-zero:
+1 for a dataset or file that cannot be read or written, 2 for a bad command
+line, 3 for an internal error (a bug); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from typing import List, Optional, Sequence
+
+from .. import __version__
+from ..errors import MnistioError
+from . import commands
+from ._shared import CommandLineError
+
+__all__ = ["main", "PROG"]
+
+PROG = "mnistio"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Read, write and convert MNIST-format datasets.")
+    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    modules = sorted(pkgutil.iter_modules(commands.__path__), key=lambda info: info.name)
+    for info in modules:
+        if not info.name.startswith("_"):
+            importlib.import_module("%s.%s" % (commands.__name__, info.name)).register(subparsers)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; return the exit status."""
+    words: List[str] = list(sys.argv[1:] if argv is None else argv)
+    after_dashes: List[str] = []
+    if "--" in words:
+        cut = words.index("--")
+        words, after_dashes = words[:cut], words[cut + 1:]
+    args = _parser().parse_args(words)
+    args.export_options = after_dashes
+    try:
+        return int(args.run(args))
+    except CommandLineError as error:
+        print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        return 2
+    except MnistioError as error:
+        # One line: a message's further lines (an expression with a caret) are for the API.
+        print("%s: error: %s" % (PROG, str(error).splitlines()[0]), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (| head): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        print("%s: error: %s" % (PROG, error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % PROG, file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: still one line, with a way to see more
+        if os.environ.get("MNISTIO_TRACEBACK"):
+            raise
+        print("%s: internal error: %s: %s (set MNISTIO_TRACEBACK=1 to see where; please report it)"
+              % (PROG, type(error).__name__, error), file=sys.stderr)
+        return 3

@@ -1,0 +1,58 @@
+"""``mnistio info``: a dataset's format, subsets, item counts, label names and counts, image sizes."""
+
+import json
+
+from ...model.dataset import Dataset
+
+__all__ = ["register", "describe"]
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("info", help="describe a dataset",
+                                   description="Print a dataset's format, subsets, item counts, label names "
+                                               "and counts, and image sizes.")
+    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(run=run)
+
+
+def describe(dataset):
+    """A dict of what ``info`` prints: per subset counts, labels, sizes."""
+    names = dataset.label_names
+    subsets = {}
+    for item in dataset:
+        subset = subsets.setdefault(item.subset, {"items": 0, "labels": {}, "unlabeled": 0,
+                                                  "image_sizes": {}, "without_image": 0})
+        subset["items"] += 1
+        for label in item.labels:
+            subset["labels"][names[label]] = subset["labels"].get(names[label], 0) + 1
+        if not item.labels:
+            subset["unlabeled"] += 1
+        if item.media is None:
+            subset["without_image"] += 1
+        else:
+            size = "%dx%d" % item.media.size + ("x%d" % item.media.channels if item.media.channels > 1 else "")
+            subset["image_sizes"][size] = subset["image_sizes"].get(size, 0) + 1
+    return {"path": dataset.path, "format": dataset.format, "label_names": names,
+            "items": sum(s["items"] for s in subsets.values()), "subsets": subsets}
+
+
+def run(args):
+    summary = describe(Dataset.import_from(args.path, args.input_format))
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    names = summary["label_names"]
+    print("path: %s" % summary["path"])
+    print("format: %s" % summary["format"])
+    print("labels: %d (%s)" % (len(names), ", ".join(names)))
+    print("items: %d" % summary["items"])
+    for name, subset in summary["subsets"].items():
+        print("subset %s: %d items" % (name, subset["items"]))
+        counts = ", ".join("%s: %d" % (label, subset["labels"].get(label, 0)) for label in names)
+        print("  labels: %s%s" % (counts, ", no label: %d" % subset["unlabeled"] if subset["unlabeled"] else ""))
+        sizes = ", ".join("%s: %d" % pair for pair in subset["image_sizes"].items())
+        print("  image sizes: %s%s" % (sizes or "none", ", no image: %d" % subset["without_image"]
+                                       if subset["without_image"] and sizes else ""))
+    return 0

@@ -1,0 +1,25 @@
+"""``mnistio preview``: a contact sheet PNG, a row of samples per label."""
+
+from ...model.dataset import Dataset
+from ...ops.preview import write_contact_sheet
+
+__all__ = ["register"]
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("preview", help="write a contact sheet PNG of a dataset",
+                                   description="Write a PNG with a row of sample images per label, "
+                                               "the label names written at the left.")
+    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    parser.add_argument("-o", "--output", required=True, help="the PNG file to write")
+    parser.add_argument("--per-label", type=int, default=10, help="samples per label (default 10)")
+    parser.add_argument("--scale", type=int, default=2, help="pixel scale factor (default 2)")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    dataset = Dataset.import_from(args.path, args.input_format)
+    width, height = write_contact_sheet(dataset, args.output, per_label=args.per_label, scale=args.scale)
+    print("wrote a %dx%d contact sheet of %s to %s" % (width, height, args.path, args.output))
+    return 0

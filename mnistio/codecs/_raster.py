@@ -1,0 +1,94 @@
+"""What the image codecs (PNG, PGM/PPM, BMP) share: the decoded raster and its checks.
+
+A raster is 8-bit samples, row-major, the channels of a pixel interleaved
+(gray; gray, alpha; R, G, B; R, G, B, A), with its ``height``, ``width`` and
+``channels``: the order of :class:`mnistio.Image` and of numpy's shapes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence, Union
+
+from ..errors import ImageTooLargeError, UsageError
+
+__all__ = ["Raster", "DEFAULT_MAX_PIXELS", "BytesLike"]
+
+BytesLike = Union[bytes, bytearray, memoryview]
+
+#: The most pixels one decoded image may have, unless the caller sets
+#: ``max_pixels``: 8192 x 8192, far above any dataset image, small enough
+#: that a hostile header cannot make the decoder allocate gigabytes.
+DEFAULT_MAX_PIXELS = 2 ** 26
+
+
+class Raster(NamedTuple):
+    """A decoded image: ``data`` (bytes) and its ``height``, ``width``, ``channels``."""
+
+    data: bytes
+    height: int
+    width: int
+    channels: int
+
+
+def as_bytes(blob: BytesLike) -> bytes:
+    """A bytes-like object as bytes, without a copy when it is one."""
+    return blob if isinstance(blob, bytes) else bytes(memoryview(blob))
+
+
+def check_image(data: BytesLike, height: int, width: int, channels: int, allowed: Sequence[int],
+                what: str) -> bytes:
+    """Check an encoder's arguments; return the pixels as bytes."""
+    for name, value in (("height", height), ("width", width)):
+        if not isinstance(value, int) or value < 1:
+            raise UsageError(f"{name} must be a positive integer, got {value!r}")
+    if channels not in allowed:
+        kinds = ", ".join(str(c) for c in allowed[:-1]) + " or " + str(allowed[-1])
+        raise UsageError(f"{what} stores images of {kinds} channels, not {channels!r}")
+    data = as_bytes(data)
+    expected = height * width * channels
+    if len(data) != expected:
+        raise UsageError(f"data holds {len(data)} bytes, expected width * height * "
+                         f"channels = {width} * {height} * {channels} = {expected}")
+    return data
+
+
+def check_size(height: int, width: int, max_pixels: int) -> None:
+    """Refuse an image larger than max_pixels, before anything is allocated for it."""
+    if height * width > max_pixels:
+        raise ImageTooLargeError(f"image is {width} x {height} = {width * height} pixels, "
+                                 f"more than the limit max_pixels={max_pixels}")
+
+
+def interleave(planes: Sequence[BytesLike]) -> bytes:
+    """Interleave equally long byte planes, one sample from each in turn."""
+    count = len(planes)
+    out = bytearray(len(planes[0]) * count)
+    for index, plane in enumerate(planes):
+        out[index::count] = plane
+    return bytes(out)
+
+
+def padded_table(entries: Sequence[int]) -> bytes:
+    """A 256-byte translate() table that maps i to entries[i], 0 past the end."""
+    return bytes(entries) + bytes(256 - len(entries))
+
+
+def unpack_bits(data: bytes, rows: int, row_bytes: int, count: int, depth: int, scale: bool) -> bytes:
+    """Spread 1, 2 or 4-bit samples (most significant first) to a byte each.
+
+    ``data`` holds ``rows`` rows of ``row_bytes`` bytes; each row keeps its
+    first ``count`` samples (the rest is padding). With ``scale``, samples
+    are stretched to 0..255.
+    """
+    per_byte = 8 // depth
+    mask = (1 << depth) - 1
+    factor = 255 // mask if scale else 1
+    out = bytearray(len(data) * per_byte)
+    for index in range(per_byte):
+        shift = 8 - depth * (index + 1)
+        out[index::per_byte] = data.translate(
+            bytes(((byte >> shift) & mask) * factor for byte in range(256)))
+    width = row_bytes * per_byte
+    if width == count:
+        return bytes(out)
+    return b"".join(out[start:start + count] for start in range(0, rows * width, width))

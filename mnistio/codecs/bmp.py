@@ -1,0 +1,135 @@
+"""BMP images: Microsoft's device-independent bitmap, uncompressed.
+
+Follows Microsoft's BITMAPFILEHEADER and BITMAPINFOHEADER documentation
+(https://learn.microsoft.com/en-us/windows/win32/gdi/bitmap-storage):
+``BI_RGB`` files of 1, 4, 8, 24 or 32 bits a pixel, bottom-up or top-down,
+rows padded to 4 bytes. Palette images become gray when every palette entry
+is gray, else RGB. A 32-bit file becomes RGBA, unless every alpha byte is 0:
+then, as ``BI_RGB`` files written by most tools leave that byte unused, RGB.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Optional
+
+from ..errors import FormatError, TruncatedError
+from ._raster import (DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size, interleave,
+                      padded_table, unpack_bits)
+
+__all__ = ["encode_bmp", "decode_bmp"]
+
+_BMP_COMPRESSIONS = {1: "BI_RLE8", 2: "BI_RLE4", 3: "BI_BITFIELDS", 4: "BI_JPEG",
+                     5: "BI_PNG", 6: "BI_ALPHABITFIELDS"}
+_BMP_DEPTHS = (1, 4, 8, 24, 32)
+
+
+def _bmp_palette(blob, start, offset, bits, colors):
+    """Read the B, G, R, reserved palette entries that sit before the pixels."""
+    count = colors or 2 ** bits
+    if count > 2 ** bits:
+        raise FormatError(f"BMP palette has {count} colours (expected at most "
+                          f"{2 ** bits} for {bits}-bit pixels)")
+    end = start + 4 * count
+    if end > offset:
+        raise FormatError(f"BMP palette of {count} colours runs to byte {end}, past the "
+                          f"pixel data at byte {offset}")
+    return blob[start:end]
+
+
+def _bmp_colors(indexes, palette):
+    """Look 1, 4 or 8-bit indexes up in a BGRX palette; gray out if the palette is gray."""
+    count = len(palette) // 4
+    stray = indexes.translate(None, bytes(range(count)))
+    if stray:
+        raise FormatError(f"BMP pixel uses palette index {stray[0]} but the palette holds "
+                          f"only {count} colours")
+    blue, green, red = palette[0::4], palette[1::4], palette[2::4]
+    if blue == green == red:
+        return indexes.translate(padded_table(red)), 1
+    return interleave([indexes.translate(padded_table(plane))
+                        for plane in (red, green, blue)]), 3
+
+
+def _decode_bmp(blob: bytes, max_pixels: int) -> Raster:
+    if blob[:2] != b"BM":
+        raise FormatError(f"not a BMP file: starts with {blob[:2]!r} (expected b'BM')")
+    if len(blob) < 54:
+        raise TruncatedError(f"BMP file is {len(blob)} bytes, shorter than its headers (54)")
+    (offset,) = struct.unpack_from("<I", blob, 10)
+    (info_size, width, height, plane_count, bits, compression,
+     _, _, _, colors, _) = struct.unpack_from("<IiiHHIIiiII", blob, 14)
+    if info_size < 40:
+        raise FormatError(f"BMP info header is {info_size} bytes "
+                          f"(expected a BITMAPINFOHEADER of 40 bytes or a later, longer one)")
+    if compression:
+        name = _BMP_COMPRESSIONS.get(compression, "unknown")
+        raise FormatError(f"BMP compression is {compression} ({name}) "
+                          f"(expected 0, BI_RGB: only uncompressed files are read)")
+    if plane_count != 1 or bits not in _BMP_DEPTHS:
+        raise FormatError(f"BMP has {plane_count} planes of {bits} bits "
+                          f"(expected 1 plane of 1, 4, 8, 24 or 32 bits)")
+    if width < 1 or height == 0:
+        raise FormatError(f"BMP size is {width} x {height} (expected a positive width "
+                          f"and a non-zero height)")
+    top_down = height < 0
+    height = abs(height)
+    check_size(height, width, max_pixels)
+    row_bytes = (width * bits + 7) // 8
+    stride = (width * bits + 31) // 32 * 4
+    if offset < 14 + info_size:
+        raise FormatError(f"BMP pixel data offset {offset} points into the headers "
+                          f"(expected at least {14 + info_size})")
+    if offset + stride * height > len(blob):
+        raise TruncatedError(f"BMP pixel data at byte {offset} needs {stride * height} "
+                             f"bytes but the file has {len(blob) - offset}")
+    rows = [blob[offset + row * stride:offset + row * stride + row_bytes]
+            for row in range(height)]
+    if not top_down:
+        rows.reverse()
+    pixels = b"".join(rows)
+    if bits <= 8:
+        palette = _bmp_palette(blob, 14 + info_size, offset, bits, colors)
+        if bits < 8:
+            pixels = unpack_bits(pixels, height, row_bytes, width, bits, False)
+        data, channels = _bmp_colors(pixels, palette)
+        return Raster(data, height, width, channels)
+    if bits == 24:
+        return Raster(interleave([pixels[2::3], pixels[1::3], pixels[0::3]]), height, width, 3)
+    rgb = [pixels[2::4], pixels[1::4], pixels[0::4]]
+    alpha = pixels[3::4]
+    if alpha.count(0) == len(alpha):  # the fourth byte is unused padding
+        return Raster(interleave(rgb), height, width, 3)
+    return Raster(interleave(rgb + [alpha]), height, width, 4)
+
+
+def encode_bmp(data: BytesLike, height: int, width: int, channels: int) -> bytes:
+    """Encode an uncompressed BMP: 8-bit gray palette, 24-bit BGR or 32-bit BGRA."""
+    data = check_image(data, height, width, channels, (1, 3, 4), "BMP")
+    if channels == 1:
+        palette = b"".join(bytes((level, level, level, 0)) for level in range(256))
+        pixels, bits = data, 8
+    else:
+        order = [2, 1, 0, 3][:channels]  # RGB(A) -> BGR(A)
+        palette = b""
+        pixels, bits = interleave([data[i::channels] for i in order]), 8 * channels
+    row_bytes = width * channels
+    padding = bytes(-row_bytes % 4)
+    rows = [pixels[start:start + row_bytes] + padding  # bottom row first
+            for start in range((height - 1) * row_bytes, -1, -row_bytes)]
+    offset = 14 + 40 + len(palette)
+    size = offset + (row_bytes + len(padding)) * height
+    return b"".join([
+        struct.pack("<2sIHHI", b"BM", size, 0, 0, offset),
+        struct.pack("<IiiHHIIiiII", 40, width, height, 1, bits, 0, size - offset,
+                    2835, 2835, len(palette) // 4, 0),  # 2835 pixels/metre = 72 dpi
+        palette,
+    ] + rows)
+
+
+def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
+    """Decode an uncompressed 1, 4, 8, 24 or 32-bit BMP to 8-bit samples."""
+    try:
+        return _decode_bmp(as_bytes(blob), max_pixels)
+    except FormatError as exc:
+        raise exc.at(path)

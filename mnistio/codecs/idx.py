@@ -1,0 +1,466 @@
+"""IDX files: the binary container of MNIST, Fashion-MNIST, KMNIST, EMNIST, QMNIST.
+
+Follows FORMATS.md section 1, which restates Yann LeCun's description on the
+MNIST page: a 4-byte magic (``00 00``, a dtype code, the number of dims), one
+big-endian uint32 per dim, then the values, row-major and big-endian.
+
+Bytes in, bytes out: this module knows nothing about datasets. Whole files::
+
+    values, shape = idx.read("train-labels-idx1-ubyte.gz")   # bytes, (60000,)
+    idx.write("out-images-idx3-ubyte.gz", pixels, (2, 28, 28))
+
+Streaming, one record (the values under the first dim) at a time::
+
+    with idx.open("train-images-idx3-ubyte.gz") as reader:
+        reader.header.dims                      # (60000, 28, 28)
+        for image in reader.iter_records():     # memoryview of 784 bytes
+            ...
+
+gzip or raw is decided by the file's first bytes, never by its name. The
+header is never trusted: a raw file's size is checked against it before any
+value is read, a gzip file is read in bounded batches and must end exactly
+where the header says. Values come out as plain Python objects: ``bytes`` or
+``memoryview`` for uint8, ``array.array`` in native byte order otherwise.
+"""
+
+import builtins
+import math
+import os
+import struct
+import sys
+from array import array
+from collections import namedtuple
+
+from ..errors import FormatError, TruncatedError, UsageError
+
+__all__ = ["DTYPES", "Header", "Reader", "Writer", "open", "read", "write", "is_gzip"]
+
+#: dtype code -> (name, array typecode, size in bytes)
+DTYPES = {
+    0x08: ("uint8", "B", 1),
+    0x09: ("int8", "b", 1),
+    0x0B: ("int16", "h", 2),
+    0x0C: ("int32", "i", 4),
+    0x0D: ("float32", "f", 4),
+    0x0E: ("float64", "d", 8),
+}
+_CODE_BY_NAME = {name: code for code, (name, _, _) in DTYPES.items()}
+_CODE_BY_TYPECODE = {typecode: code for code, (_, typecode, _) in DTYPES.items()}
+_CODE_BY_TYPECODE.update({"l": 0x0C} if array("l").itemsize == 4 else {})
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: deflate cannot compress better than about 1032:1; a gzip file promising
+#: more than that is lying, whatever the rest of it says.
+_MAX_DEFLATE_RATIO = 1032
+_BATCH_BYTES = 1 << 20
+_SWAP = sys.byteorder == "little"
+
+
+class Header(namedtuple("Header", "dtype dims")):
+    """An IDX header: the dtype code (``0x08`` ...) and the dims tuple."""
+
+    __slots__ = ()
+
+    @property
+    def magic(self):
+        return (self.dtype << 8) | len(self.dims)
+
+    @property
+    def dtype_name(self):
+        return DTYPES[self.dtype][0]
+
+    @property
+    def itemsize(self):
+        return DTYPES[self.dtype][2]
+
+    @property
+    def count(self):
+        return self.dims[0]
+
+    @property
+    def record_shape(self):
+        return self.dims[1:]
+
+    @property
+    def record_size(self):
+        """Bytes per record (the values under the first dim)."""
+        return math.prod(self.dims[1:]) * self.itemsize
+
+    @property
+    def size(self):
+        """Bytes of the header itself."""
+        return 4 + 4 * len(self.dims)
+
+    @property
+    def payload_size(self):
+        return math.prod(self.dims) * self.itemsize
+
+    def pack(self):
+        return struct.pack(">HBB%dI" % len(self.dims), 0, self.dtype, len(self.dims), *self.dims)
+
+
+def is_gzip(prefix):
+    """Whether bytes read from the start of a file are a gzip stream's."""
+    return prefix[:2] == GZIP_MAGIC
+
+
+def _dtype_code(dtype):
+    if dtype in DTYPES:
+        return dtype
+    if dtype in _CODE_BY_NAME:
+        return _CODE_BY_NAME[dtype]
+    raise UsageError("unknown IDX dtype %r (expected one of %s)" % (dtype, ", ".join(_CODE_BY_NAME)))
+
+
+def _parse_header(read, path):
+    start = read(4)
+    if len(start) < 4:
+        raise TruncatedError("file ends inside the IDX header (%d of 4 magic bytes)" % len(start), path, "byte 0")
+    zero, code, ndim = struct.unpack(">HBB", start)
+    magic = struct.unpack(">I", start)[0]
+    if zero != 0:
+        raise FormatError("bad magic 0x%08x (expected 0x0000TTNN: two zero bytes, dtype, ndim)" % magic, path, "byte 0")
+    if code not in DTYPES:
+        raise FormatError(
+            "unknown IDX dtype 0x%02x in magic 0x%08x (expected one of %s)"
+            % (code, magic, ", ".join("0x%02x %s" % (c, n) for c, (n, _, _) in DTYPES.items())),
+            path, "byte 2")
+    if ndim == 0:
+        raise FormatError("IDX header declares 0 dimensions (magic 0x%08x; expected at least 1)" % magic, path, "byte 3")
+    raw_dims = read(4 * ndim)
+    if len(raw_dims) < 4 * ndim:
+        raise TruncatedError("file ends inside the IDX header (%d dims declared)" % ndim, path, "byte 4")
+    return Header(code, struct.unpack(">%dI" % ndim, raw_dims))
+
+
+def _to_native(buffer, typecode):
+    values = array(typecode)
+    values.frombytes(buffer)
+    if _SWAP and values.itemsize > 1:
+        values.byteswap()
+    return values
+
+
+class Reader:
+    """Reads one IDX file; use :func:`open` to make one.
+
+    ``header`` is parsed on construction. ``payload_size`` starts as the
+    header's; a caller that knows better (Datumaro's pixel-count headers)
+    may set it before reading.
+    """
+
+    def __init__(self, file):
+        self._file, self._owned, self.path = _open_binary(file, "rb")
+        try:
+            self._stream, self._compressed = self._uncompressed_stream()
+            self.header = _parse_header(self._read_raw, self.path)
+        except BaseException:
+            self.close()
+            raise
+        self.payload_size = self.header.payload_size
+        self._position = 0
+        self._checked = False
+
+    # -- user visible -------------------------------------------------------
+
+    def read(self, size):
+        """The next ``size`` payload bytes, exactly, or a :class:`TruncatedError`."""
+        if not self._checked:
+            self._check_available()
+        if self.payload_size is None:  # unknown: only the end is checked, by finish()
+            data = self._read_raw(size)
+            if len(data) < size:
+                raise TruncatedError("values end after %d bytes (expected at least %d)"
+                                     % (self._position + len(data), self._position + size), self.path)
+            self._position += size
+            return data
+        if self._position + size > self.payload_size:
+            raise UsageError("read past the %d payload bytes" % self.payload_size, self.path)
+        data = self._read_raw(size)
+        if len(data) < size:
+            raise TruncatedError(
+                "values end after %d of %d bytes%s"
+                % (self._position + len(data), self.payload_size, self._record_note(self._position + len(data))),
+                self.path, "byte %d" % (self.header.size + self._position + len(data)))
+        self._position += size
+        return data
+
+    def finish(self):
+        """Check that the file ends exactly where the payload does."""
+        if self.payload_size is not None and self._position < self.payload_size:
+            raise UsageError("finish() before reading the whole payload", self.path)
+        extra = self._read_raw(1)
+        if extra:
+            rest = 1 + len(self._read_raw(-1))
+            raise FormatError(
+                "%d bytes after the %d bytes of values expected (header: %s)"
+                % (rest, self._position, " x ".join(map(str, self.header.dims))),
+                self.path, "byte %d" % (self.header.size + self._position))
+
+    def iter_records(self):
+        """Yield each record, then check the file's end.
+
+        uint8 records are ``memoryview`` slices (zero-copy); other dtypes are
+        ``array`` objects in native byte order; the records of a 1-dim file
+        (labels) are plain ``int``/``float`` values.
+        """
+        header = self.header
+        name, typecode, _ = DTYPES[header.dtype]
+        record_size = header.record_size
+        per_batch = max(1, _BATCH_BYTES // max(1, record_size))
+        # The payload decides, when a caller corrected it (Datumaro's pixel-total counts).
+        remaining = self.payload_size // record_size if record_size and self.payload_size is not None \
+            else header.count
+        if record_size == 0 and header.record_shape:
+            empty = memoryview(b"") if typecode == "B" else array(typecode)
+            yield from (empty[:] for _ in range(remaining))
+            remaining = 0
+        while remaining > 0:
+            batch = min(per_batch, remaining)
+            data = self.read(batch * record_size)
+            remaining -= batch
+            if not header.record_shape:
+                yield from (data if typecode == "B" else _to_native(data, typecode))
+            elif typecode == "B":
+                view = memoryview(data)
+                for start in range(0, batch * record_size, record_size):
+                    yield view[start:start + record_size]
+            else:
+                values = _to_native(data, typecode)
+                step = record_size // header.itemsize
+                for start in range(0, len(values), step):
+                    yield values[start:start + step]
+        self.finish()
+
+    def read_all(self):
+        """The whole payload: ``bytes`` for uint8, native ``array`` otherwise."""
+        data = self.read(self.payload_size)
+        self.finish()
+        typecode = DTYPES[self.header.dtype][1]
+        return data if typecode == "B" else _to_native(data, typecode)
+
+    def close(self):
+        if self._owned:
+            self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- internal -----------------------------------------------------------
+
+    def _uncompressed_stream(self):
+        prefix = _peek(self._file, 2)
+        if not is_gzip(prefix):
+            return self._file, False
+        import gzip
+
+        return gzip.GzipFile(fileobj=self._file, mode="rb"), True
+
+    def _read_raw(self, size):
+        try:
+            return self._stream.read(size)
+        except EOFError:
+            raise TruncatedError("gzip stream ends early (the file is cut short)", self.path) from None
+        except (OSError, ValueError) as error:  # BadGzipFile, zlib.error, bad CRC
+            raise FormatError("bad gzip data (%s)" % error, self.path) from None
+
+    def _record_note(self, done):
+        size = self.header.record_size
+        if not size or self.payload_size != self.header.payload_size:
+            return ""
+        return " (%d of %d records)" % (done // size, self.header.count)
+
+    def _check_available(self):
+        """Refuse a header promising more than the file can hold, before reading."""
+        self._checked = True
+        if self.payload_size is None:
+            return
+        try:
+            file_size = os.fstat(self._file.fileno()).st_size
+        except (AttributeError, OSError, ValueError):
+            return  # not a real file: the streaming read checks as it goes
+        dims = " x ".join(map(str, self.header.dims))
+        if not self._compressed:
+            held = file_size - self.header.size
+            if held < self.payload_size:
+                raise TruncatedError(
+                    "header declares %s %s values (%d bytes) but the file holds %d bytes of values"
+                    % (dims, self.header.dtype_name, self.payload_size, held),
+                    self.path)
+            if held > self.payload_size:
+                raise FormatError(
+                    "%d bytes after the %d bytes of values the header declares (%s)"
+                    % (held - self.payload_size, self.payload_size, dims),
+                    self.path, "byte %d" % (self.header.size + self.payload_size))
+        elif self.payload_size > file_size * _MAX_DEFLATE_RATIO:
+            raise TruncatedError(
+                "header declares %s %s values (%d bytes), more than a %d-byte gzip file can hold"
+                % (dims, self.header.dtype_name, self.payload_size, file_size),
+                self.path)
+
+
+class Writer:
+    """Writes one IDX file record by record; use :func:`open` with mode "wb".
+
+    With ``count`` given, the header is written at once and the number of
+    records is checked on :meth:`close`. Without it, records are spooled to
+    a temporary file beside the output and the header's count is filled in
+    on :meth:`close` (as ``wave`` patches its header).
+    """
+
+    def __init__(self, file, dtype="uint8", record_shape=(), count=None, compress=None, compresslevel=6):
+        self.dtype = _dtype_code(dtype)
+        self.record_shape = tuple(record_shape)
+        self.count = 0
+        self._declared = count
+        self._record_size = math.prod(self.record_shape) * DTYPES[self.dtype][2]
+        path = os.fspath(file) if isinstance(file, (str, bytes, os.PathLike)) else getattr(file, "name", None)
+        if compress is None:
+            compress = isinstance(path, str) and path.endswith(".gz")
+        self._file, self._owned, self.path = _open_binary(file, "wb")
+        self._compress = compress
+        self._compresslevel = compresslevel
+        if count is None:
+            import tempfile
+
+            folder = os.path.dirname(os.path.abspath(self.path)) if isinstance(self.path, str) else None
+            self._sink = tempfile.TemporaryFile(dir=folder)
+        else:
+            self._sink = self._output()
+            self._sink.write(Header(self.dtype, (count,) + self.record_shape).pack())
+
+    def write_record(self, values):
+        """Append one record: a bytes-like for uint8, else a sequence of numbers."""
+        data = self._encode(values)
+        if len(data) != self._record_size:
+            raise UsageError("record %d has %d bytes (expected %d for shape %r)"
+                             % (self.count, len(data), self._record_size, self.record_shape), self.path)
+        self._sink.write(data)
+        self.count += 1
+
+    def write_payload(self, data, records=0):
+        """Append raw big-endian payload bytes holding ``records`` records."""
+        self._sink.write(data)
+        self.count += records
+
+    def close(self):
+        if self._sink is None:
+            return
+        sink, self._sink = self._sink, None
+        try:
+            if self._declared is None:
+                self._copy_spool(sink)
+            else:
+                sink.close() if sink is not self._file else None
+                if self.count != self._declared:
+                    raise UsageError("%d records written, %d declared" % (self.count, self._declared), self.path)
+        finally:
+            if self._owned:
+                self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *rest):
+        self.close()
+
+    def _output(self):
+        if not self._compress:
+            return self._file
+        import gzip
+
+        return gzip.GzipFile(filename="", fileobj=self._file, mode="wb",
+                             compresslevel=self._compresslevel, mtime=0)
+
+    def _copy_spool(self, spool):
+        out = self._output()
+        try:
+            out.write(Header(self.dtype, (self.count,) + self.record_shape).pack())
+            spool.seek(0)
+            while True:
+                chunk = spool.read(_BATCH_BYTES)
+                if not chunk:
+                    break
+                out.write(chunk)
+        finally:
+            spool.close()
+            if out is not self._file:
+                out.close()
+
+    def _encode(self, values):
+        typecode = DTYPES[self.dtype][1]
+        if typecode == "B" and not isinstance(values, array):
+            return values if isinstance(values, (bytes, bytearray, memoryview)) else bytes(values)
+        native = values if isinstance(values, array) and values.typecode == typecode else array(typecode, values)
+        if _SWAP and native.itemsize > 1:
+            native = array(typecode, native)
+            native.byteswap()
+        return native.tobytes()
+
+
+def _peek(file, size):
+    if hasattr(file, "peek"):
+        return file.peek(size)[:size]
+    position = file.tell()
+    data = file.read(size)
+    file.seek(position)
+    return data
+
+
+def _open_binary(file, mode):
+    """(file object, whether we opened it, its name) for a path or a file object."""
+    if isinstance(file, (str, bytes, os.PathLike)):
+        path = os.fspath(file)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        try:
+            return builtins.open(path, mode), True, path
+        except FileNotFoundError:
+            raise UsageError("no such file", path) from None
+        except IsADirectoryError:
+            raise UsageError("is a directory, expected an IDX file", path) from None
+    return file, False, getattr(file, "name", None)
+
+
+def open(file, mode="rb", **options):
+    """Open an IDX file: a :class:`Reader` for "rb", a :class:`Writer` for "wb".
+
+    ``file`` is a path, a PathLike or a binary file object (closed only if
+    opened here). Writer options: ``dtype``, ``record_shape``, ``count``,
+    ``compress`` (default: the path ends with ".gz"), ``compresslevel``.
+    """
+    if mode in ("r", "rb"):
+        return Reader(file)
+    if mode in ("w", "wb"):
+        return Writer(file, **options)
+    raise UsageError("mode must be 'rb' or 'wb', not %r" % (mode,))
+
+
+def read(file):
+    """Read a whole IDX file: ``(values, shape)``.
+
+    ``values`` is ``bytes`` for uint8, a native-order ``array`` otherwise.
+    """
+    with Reader(file) as reader:
+        return reader.read_all(), reader.header.dims
+
+
+def write(file, values, shape=None, dtype=None, compress=None, compresslevel=6):
+    """Write a whole IDX file from flat row-major ``values`` and their ``shape``.
+
+    ``dtype`` defaults to the array's typecode, else uint8; ``shape`` to
+    ``(len(values),)``.
+    """
+    if dtype is None:
+        dtype = _CODE_BY_TYPECODE.get(values.typecode, 0x08) if isinstance(values, array) else 0x08
+    shape = tuple(shape) if shape is not None else (len(values),)
+    if not shape:
+        raise UsageError("shape must have at least one dimension")
+    if math.prod(shape) != len(values):
+        raise UsageError("%d values do not fill shape %r" % (len(values), shape))
+    with Writer(file, dtype, shape[1:], count=shape[0], compress=compress, compresslevel=compresslevel) as writer:
+        payload = writer._encode(values)
+        writer.write_payload(payload, shape[0])

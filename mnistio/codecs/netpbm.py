@@ -1,0 +1,120 @@
+"""Binary PGM (``P5``) and PPM (``P6``) images: the Netpbm formats.
+
+Follows the Netpbm pages for PGM and PPM (https://netpbm.sourceforge.net/doc/pgm.html,
+``ppm.html``): a magic, whitespace-separated decimal width, height and maxval
+(``#`` comments allowed between them), one whitespace byte, then the raster,
+one or two bytes a sample (two when maxval is above 255), big-endian.
+Samples are scaled to 8 bits as ``round(v / maxval * 255)``, Pillow's rule.
+Plain (ASCII) variants and PBM are not read.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Optional
+
+from ..errors import FormatError, TruncatedError
+from ._raster import DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size, padded_table
+
+__all__ = ["encode_pnm", "decode_pnm", "CHANNELS_BY_EXTENSION"]
+
+_PNM_SPACE = b" \t\n\v\f\r"
+_PNM_DIGITS = b"0123456789"
+#: what each extension holds; ``.pnm`` is either, chosen by the channels
+CHANNELS_BY_EXTENSION = {".pgm": 1, ".ppm": 3}
+
+
+def _pnm_comment_end(blob, pos):
+    """Return where the ``#`` comment at pos ends: at its CR or LF, or the file's end."""
+    ends = [end for end in (blob.find(b"\n", pos), blob.find(b"\r", pos)) if end >= 0]
+    return min(ends) if ends else len(blob)
+
+
+def _pnm_skip(blob, pos):
+    """Skip whitespace and comments."""
+    while pos < len(blob):
+        if blob[pos] in _PNM_SPACE:
+            pos += 1
+        elif blob[pos] == ord("#"):
+            pos = _pnm_comment_end(blob, pos)
+        else:
+            break
+    return pos
+
+
+def _pnm_header(blob):
+    """Read width, height and maxval; return them and the raster's offset."""
+    values = []
+    pos = 2
+    for name in ("width", "height", "maxval"):
+        start = _pnm_skip(blob, pos)
+        if start == len(blob):
+            raise TruncatedError(f"PNM header ends before the {name}")
+        if start == pos:
+            raise FormatError(f"PNM header has {blob[pos:pos + 1]!r} at byte {pos} "
+                              f"(expected whitespace before the {name})")
+        pos = start
+        while pos < len(blob) and blob[pos] in _PNM_DIGITS and pos - start < 10:
+            pos += 1
+        if pos == start or (pos < len(blob) and blob[pos] in _PNM_DIGITS):
+            raise FormatError(f"PNM {name} at byte {start} is {blob[start:start + 12]!r} "
+                              f"(expected a decimal number)")
+        values.append(int(blob[start:pos]))
+    if pos == len(blob):
+        raise TruncatedError("PNM file ends right after the maxval")
+    if blob[pos] == ord("#"):
+        pos = _pnm_comment_end(blob, pos)  # a comment and its newline count as that byte
+    elif blob[pos] not in _PNM_SPACE:
+        raise FormatError(f"PNM maxval is followed by {blob[pos:pos + 1]!r} at byte {pos} "
+                          f"(expected one whitespace byte)")
+    return values, pos + 1
+
+
+def _pnm_scale(raster, maxval, wide):
+    """Scale samples from 0..maxval to 0..255; refuse samples above maxval."""
+    if wide:
+        samples = struct.unpack(f">{len(raster) // 2}H", raster)
+        top = max(samples)
+        if top > maxval:
+            raise FormatError(f"PNM sample {top} is above maxval {maxval}")
+        return bytes(round(value / maxval * 255) for value in samples)
+    stray = raster.translate(None, bytes(range(maxval + 1)))
+    if stray:
+        raise FormatError(f"PNM sample {max(stray)} is above maxval {maxval}")
+    if maxval == 255:
+        return raster
+    return raster.translate(padded_table([round(v / maxval * 255) for v in range(maxval + 1)]))
+
+
+def _decode_pnm(blob: bytes, max_pixels: int) -> Raster:
+    magic = blob[:2]
+    if magic not in (b"P5", b"P6"):
+        raise FormatError(f"not a binary PGM or PPM file: starts with {magic!r} "
+                          f"(expected b'P5' or b'P6'; plain P1-P3 and PBM P4 are not read)")
+    (width, height, maxval), pos = _pnm_header(blob)
+    if width < 1 or height < 1:
+        raise FormatError(f"PNM size is {width} x {height} (expected both at least 1)")
+    if not 0 < maxval < 65536:
+        raise FormatError(f"PNM maxval is {maxval} (expected 1 to 65535)")
+    check_size(height, width, max_pixels)
+    channels = 1 if magic == b"P5" else 3
+    wide = maxval > 255
+    size = width * height * channels * (2 if wide else 1)
+    if len(blob) - pos < size:
+        raise TruncatedError(f"PNM raster holds {len(blob) - pos} bytes (expected {size})")
+    return Raster(_pnm_scale(blob[pos:pos + size], maxval, wide), height, width, channels)
+
+
+def encode_pnm(data: BytesLike, height: int, width: int, channels: int) -> bytes:
+    """Encode gray as a binary PGM (P5) or RGB as a binary PPM (P6), maxval 255."""
+    data = check_image(data, height, width, channels, (1, 3), "PGM/PPM")
+    magic = b"P5" if channels == 1 else b"P6"
+    return b"%s\n%d %d\n255\n" % (magic, width, height) + data
+
+
+def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
+    """Decode a binary PGM (P5) or PPM (P6), maxval 1 to 65535, to 8-bit samples."""
+    try:
+        return _decode_pnm(as_bytes(blob), max_pixels)
+    except FormatError as exc:
+        raise exc.at(path)

@@ -1,0 +1,152 @@
+"""What every export shares: the report, the atomic output folder, the per-subset loop.
+
+An export writes into a temporary folder beside the output and renames it
+into place only once everything is written, so a failed or interrupted
+export leaves the output as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+from ..errors import UsageError
+from ..model.image import Image
+from ..model.items import DatasetItem
+
+__all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "export_subsets"]
+
+
+class ExportReport:
+    """What an export wrote: item counts per subset, and notes for the user."""
+
+    def __init__(self, format, path=None):
+        self.format = format
+        self.path = path
+        self.subsets = {}
+        self.notes = []
+
+    def count(self, subset, items=1):
+        self.subsets[subset] = self.subsets.get(subset, 0) + items
+
+    @property
+    def items(self):
+        return sum(self.subsets.values())
+
+    def __repr__(self):
+        return "ExportReport(format=%r, items=%d, subsets=%r)" % (self.format, self.items, self.subsets)
+
+
+@contextmanager
+def atomic_output_dir(save_dir, overwrite):
+    """Yield an empty temporary folder beside ``save_dir``; on success it
+    replaces ``save_dir``, on failure it is removed and ``save_dir`` is untouched.
+    """
+    save_dir = os.path.abspath(os.fspath(save_dir))
+    if os.path.exists(save_dir):
+        if not os.path.isdir(save_dir):
+            raise UsageError("output path exists and is not a folder", save_dir)
+        if os.listdir(save_dir) and not overwrite:
+            raise UsageError("output folder is not empty (use --overwrite, or overwrite=True, to replace it)",
+                             save_dir)
+    parent, base = os.path.split(save_dir)
+    os.makedirs(parent, exist_ok=True)
+    temporary = tempfile.mkdtemp(prefix=".%s.partial-" % base, dir=parent)
+    try:
+        yield temporary
+        _make_permissions_usual(temporary)
+        _replace_dir(temporary, save_dir)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def _make_permissions_usual(folder):
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+
+
+def _replace_dir(new, target):
+    if not os.path.exists(target):
+        os.rename(new, target)
+        return
+    parent, base = os.path.split(target)
+    old = tempfile.mkdtemp(prefix=".%s.old-" % base, dir=parent)
+    os.rename(target, os.path.join(old, base))
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(os.path.join(old, base), target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# -- one channel ---------------------------------------------------------------------
+
+class GrayPolicy:
+    """One channel for layouts that hold one: colour is converted (luma) or refused."""
+
+    def __init__(self, refuse_color):
+        self.refuse_color = refuse_color
+        self.converted = 0
+
+    def apply(self, item, layout):
+        image = item.media
+        if image.channels == 1:
+            return image
+        if self.refuse_color:
+            raise UsageError("item %r (subset %r) has a %d-channel image and %s stores one channel "
+                             "(without --refuse-color it is converted to gray)"
+                             % (item.id, item.subset, image.channels, layout))
+        self.converted += 1
+        return image.to_gray()
+
+    def note(self, report):
+        if self.converted:
+            report.notes.append("%d colour images converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
+                                % self.converted)
+
+
+# -- the per-subset loop -----------------------------------------------------------------
+
+class SubsetWriter:
+    """What :func:`export_subsets` drives: one subset's files, written item by item."""
+
+    count = 0
+
+    def add(self, item: DatasetItem) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Everything was added: complete the files."""
+
+    def close(self) -> None:
+        """Release what is open, whether or not :meth:`finish` ran."""
+
+
+def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[str], SubsetWriter],
+                   before_finish: Optional[Callable[[Dict[str, SubsetWriter]], None]] = None
+                   ) -> Dict[str, SubsetWriter]:
+    """Stream every item into its subset's writer (``open_subset(name)`` makes
+    one when a subset first appears), then finish them all, in first-seen
+    order, and count what each wrote into ``report``."""
+    writers: Dict[str, SubsetWriter] = {}
+    try:
+        for item in dataset:
+            writer = writers.get(item.subset)
+            if writer is None:
+                writer = writers[item.subset] = open_subset(item.subset)
+            writer.add(item)
+        if before_finish is not None:
+            before_finish(writers)
+        for subset, writer in writers.items():
+            writer.finish()
+            report.count(subset, writer.count)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return writers

@@ -1,0 +1,142 @@
+"""Label names and label values, as every layout keeps them (``docs/formats.rst``, "Label names").
+
+Reading: ``dataset_meta.json`` wins over ``labels.txt``; neither means the
+ten names ``"0"`` ... ``"9"``; a label value with no name is an error naming
+the file and the item. Writing: an item holds at most one label in the
+layouts that keep one, and every label value has a name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from ..errors import FormatError, UsageError
+from ..model.items import DatasetItem, LabelCategories
+
+__all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
+           "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
+           "write_dataset_meta", "check_label", "single_label", "item_label"]
+
+LABELS_FILE = "labels.txt"
+DATASET_META_FILE = "dataset_meta.json"
+DEFAULT_LABEL_NAMES = tuple(str(digit) for digit in range(10))
+
+
+# -- reading ----------------------------------------------------------------------
+
+def read_label_categories(folder: str, names_file: str = LABELS_FILE,
+                          default: Sequence[str] = DEFAULT_LABEL_NAMES) -> Tuple[LabelCategories, Optional[str]]:
+    """``(LabelCategories, the file they came from or None)`` for a dataset folder.
+
+    ``dataset_meta.json`` wins; then ``names_file`` (``labels.txt``, or a
+    layout's own, such as ``synsets.txt``); then ``default``.
+    """
+    meta_path = os.path.join(folder, DATASET_META_FILE)
+    if os.path.isfile(meta_path):
+        return LabelCategories(names_from_dataset_meta(meta_path)), meta_path
+    names_path = os.path.join(folder, names_file)
+    if os.path.isfile(names_path):
+        return LabelCategories(read_names_file(names_path)), names_path
+    return LabelCategories(default), None
+
+
+def names_from_dataset_meta(path: str) -> List[str]:
+    """The label names of a ``dataset_meta.json``: ``"labels"``, then ``"label_map"``'s new names."""
+    try:
+        with open(path, "rb") as file:
+            meta = json.loads(file.read().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise FormatError("unreadable dataset meta file (%s); expected JSON like "
+                          '{"labels": ["name0", ...]}' % error, path) from None
+    if not isinstance(meta, dict):
+        raise FormatError("expected a JSON object with a \"labels\" list", path)
+    names = list(meta.get("labels", []))
+    label_map = meta.get("label_map", {})
+    if not isinstance(names, list) or not isinstance(label_map, dict):
+        raise FormatError('"labels" must be a list and "label_map" an object', path)
+    names += [name for name in label_map.values() if name not in names]
+    if not all(isinstance(name, str) for name in names):
+        raise FormatError("label names must be strings", path)
+    if len(set(names)) != len(names):
+        raise FormatError("a label name appears twice", path)
+    return names
+
+
+def read_names_file(path: str) -> List[str]:
+    """One name a line, UTF-8 (a BOM is dropped), white space around names and blank lines ignored."""
+    try:
+        with open(path, "rb") as file:
+            text = file.read().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FormatError("unreadable labels file (%s); expected UTF-8 text, one name a line" % error,
+                          path) from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise FormatError("label name %r appears twice" % duplicates[0], path)
+    return names
+
+
+def check_label(value: int, names_count: int, names_source: Optional[str], path: str, where: str) -> None:
+    """Refuse a label value read from ``path`` that has no name."""
+    if value >= names_count:
+        raise FormatError("label %d has no name (%s names %d labels, 0..%d)"
+                          % (value, os.path.basename(names_source) if names_source else "the default list",
+                             names_count, names_count - 1), path, where)
+
+
+# -- writing ----------------------------------------------------------------------
+
+def write_names_file(path: str, names: Iterable[str], save_dataset_meta: bool) -> None:
+    """One name a line; a name that would not read back as itself is refused unless
+    ``dataset_meta.json`` is written too (it wins when read)."""
+    names = list(names)
+    for name in names:
+        if "\n" in name or "\r" in name or name != name.strip() or not name:
+            if not save_dataset_meta:
+                raise UsageError("label name %r cannot be stored in %s (one stripped name a line); "
+                                 "use --save-dataset-meta" % (name, os.path.basename(path)))
+    with open(path, "w", encoding="utf-8", newline="\n") as file:
+        file.writelines(name + "\n" for name in names)
+
+
+def write_dataset_meta(folder: str, names: Iterable[str]) -> None:
+    with open(os.path.join(folder, DATASET_META_FILE), "w", encoding="utf-8") as file:
+        json.dump({"labels": list(names)}, file, ensure_ascii=False, indent=4)
+
+
+def write_label_files(folder: str, names: Sequence[str], save_dataset_meta: bool) -> None:
+    """Write ``labels.txt`` and, when asked, ``dataset_meta.json``."""
+    write_names_file(os.path.join(folder, LABELS_FILE), names, save_dataset_meta)
+    if save_dataset_meta:
+        write_dataset_meta(folder, names)
+
+
+def single_label(item: DatasetItem) -> Optional[int]:
+    """The item's label index, or None; an item with two labels cannot be stored."""
+    labels = item.labels
+    if len(labels) > 1:
+        raise UsageError("item %r (subset %r) has %d labels; this layout stores one per item"
+                         % (item.id, item.subset, len(labels)))
+    return labels[0] if labels else None
+
+
+def item_label(item: DatasetItem, names_count: int, reserved: Optional[int] = None,
+               reserved_meaning: str = "") -> Optional[int]:
+    """The one label of an item about to be written, or None; it must have a name.
+
+    ``reserved`` is the first value the layout keeps for itself (255 in
+    ``mnist`` means "no label"); labels from there on cannot be stored.
+    """
+    label = single_label(item)
+    if label is None:
+        return None
+    if reserved is not None and label >= reserved:
+        raise UsageError("item %r (subset %r) has label %d, but %s"
+                         % (item.id, item.subset, label, reserved_meaning))
+    if label >= names_count:
+        raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
+                         % (item.id, item.subset, label, names_count))
+    return label

@@ -1,0 +1,94 @@
+"""Datumaro's item meta rows: ``[id]``, ``[height, width]`` or ``[id, height, width]``.
+
+They are the content of ``<subset>-meta.gz`` (``mnist``) and
+``meta_<subset>.csv`` (``mnist_csv``); ``docs/formats.rst`` has both. A row
+is written for every item when some id is not its row index, or some image
+is not 28 x 28; no file otherwise.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+from typing import Iterator, List, Optional, Tuple
+
+from ..errors import FormatError
+
+__all__ = ["MNIST_SIZE", "MetaSpool", "parse_meta_row"]
+
+MNIST_SIZE = (28, 28)
+
+
+class MetaSpool:
+    """Remembers each item's id and image size while a subset is written.
+
+    Rows go to a temporary file, not memory; :meth:`rows` gives them back as
+    Datumaro's meta rows once the whole subset is known, or None when every
+    id is its row index and every image 28 x 28 (then no meta file is due).
+    """
+
+    _RECORD = struct.Struct("<Iii")
+
+    def __init__(self, folder, sizes_for_missing_images=True):
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._sizes_for_missing = sizes_for_missing_images
+        self.count = 0
+        self.custom_ids = False
+        self.with_image = 0
+        self.other_sizes = False
+
+    def add(self, item_id, size):
+        """``size`` is ``(height, width)``, or None for an item without an image."""
+        if item_id != str(self.count):
+            self.custom_ids = True
+        if size is not None:
+            self.with_image += 1
+            self.other_sizes = self.other_sizes or size != MNIST_SIZE
+        encoded = item_id.encode("utf-8", "surrogatepass")
+        height, width = size if size is not None else (-1, -1)
+        self._file.write(self._RECORD.pack(len(encoded), height, width) + encoded)
+        self.count += 1
+
+    @property
+    def needs_sizes(self):
+        """Sizes are stored when one differs from 28 x 28, or (where the layout
+        cannot tell otherwise) when some item lacks an image."""
+        missing = self._sizes_for_missing and self.with_image < self.count
+        return self.with_image > 0 and (self.other_sizes or missing)
+
+    def rows(self):
+        """Meta rows (lists of str), or None if no meta file is needed."""
+        if not (self.custom_ids or self.needs_sizes):
+            return None
+        return self._iter_rows(self.custom_ids, self.needs_sizes)
+
+    def _iter_rows(self, with_ids, with_sizes):
+        self._file.seek(0)
+        read = self._file.read
+        for _ in range(self.count):
+            length, height, width = self._RECORD.unpack(read(self._RECORD.size))
+            item_id = read(length).decode("utf-8", "surrogatepass")
+            row = [item_id] if with_ids else []
+            if with_sizes:
+                row += ["0", "0"] if height < 0 else [str(height), str(width)]
+            yield row
+
+    def close(self):
+        self._file.close()
+
+
+def parse_meta_row(row, path, where):
+    """``(id or None, (height, width) or None)`` from a meta row of 1, 2 or 3 cells."""
+    if len(row) not in (1, 2, 3):
+        raise FormatError("meta row has %d cells (expected 1: id, 2: height, width, or 3: id, height, width)"
+                          % len(row), path, where)
+    item_id = row[0] if len(row) in (1, 3) else None
+    if len(row) == 1:
+        return item_id, None
+    try:
+        height, width = int(row[-2]), int(row[-1])
+    except ValueError:
+        raise FormatError("image size %r x %r is not two integers" % (row[-2], row[-1]), path, where) from None
+    if height < 0 or width < 0:
+        raise FormatError("negative image size %d x %d" % (height, width), path, where)
+    return item_id, (height, width)

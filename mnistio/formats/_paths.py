@@ -1,0 +1,123 @@
+"""Item ids and subset names as paths: safe, reversible, never outside the output folder.
+
+An id becomes a relative path whose ``/`` make subfolders when every part is
+a plain name; characters unsafe in file names on some system are written
+``%XX`` and unescaped on reading (``docs/formats.rst``, "Ids as file
+names"). Every path built from an id, a label or a subset name goes through
+:func:`safe_join`, as tarfile and zipfile check member names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, Optional, Set, Tuple
+
+from ..errors import UsageError
+
+__all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
+           "check_subset_name", "is_plain_name"]
+
+
+# -- ids as file paths -------------------------------------------------------------------
+
+# Characters no file name may hold on some system (Windows' list, controls, NUL),
+# plus "%", the escape itself, so that the mapping can be undone.
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f<>:"|?*%\\]')
+_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def escape(text: str) -> str:
+    """``text`` with the characters unsafe in a file name (and ``%``) written ``%XX``."""
+    if _UNSAFE_IN_NAME.search(text) is None:
+        return text
+    return _UNSAFE_IN_NAME.sub(lambda match: "%%%02X" % ord(match.group()), text)
+
+
+def id_to_relative_path(item_id):
+    """A relative path (``/``-separated) that stays inside any folder, for an id.
+
+    An id's ``/`` make subfolders, as in Datumaro, when every part is a plain
+    name; otherwise (``..``, ``.``, an empty part from a leading or doubled
+    ``/``) the whole id becomes one file name with ``/`` escaped. Characters
+    unsafe in file names are written ``%XX``; :func:`relative_path_to_id`
+    undoes it.
+    """
+    parts = item_id.split("/")
+    if all(part not in ("", ".", "..") for part in parts):
+        return "/".join(escape(part) for part in parts)
+    escaped = escape(item_id).replace("/", "%2F")
+    return "%2E%2E" if escaped == ".." else "%2E" if escaped == "." else escaped
+
+
+def relative_path_to_id(relative_path):
+    """The id :func:`id_to_relative_path` made ``relative_path`` from."""
+    text = relative_path.replace(os.sep, "/")
+    return _ESCAPE.sub(lambda match: chr(int(match.group()[1:], 16)), text)
+
+
+def safe_join(root, relative_path):
+    """``root/relative_path``, refused unless every part is a plain name.
+
+    Lexical, with no system call: the ``/`` separated parts may not be
+    empty, ``.`` or ``..``, nor hold ``:``, ``\\`` or NUL (a drive or a
+    separator elsewhere), so the path cannot leave ``root``; exports write
+    into a temporary folder made for them, which holds no links.
+    """
+    parts = relative_path.split("/")
+    if any(part in ("", ".", "..") or ":" in part or "\\" in part or "\x00" in part for part in parts):
+        raise UsageError("path %r would leave the output folder" % relative_path, root)
+    return os.path.join(root, *parts)
+
+
+class UniqueNames:
+    """Hands out relative paths no other item has taken, deterministically.
+
+    A path already taken (by an earlier item of another subset, say: real
+    MNIST has train and test items with the same id and label) gets
+    ``~<subset>``, then ``~<subset>~2``, ... before its extension. What is
+    taken is asked of the output folder itself, so memory stays flat.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.renamed = 0
+        self._pending = set()
+
+    def claim(self, relative_stem, extension, subset):
+        """``(relative path, full path)`` of a file no other item has."""
+        candidate = relative_stem + extension
+        path = safe_join(self.root, candidate)
+        attempt = 1
+        while candidate.lower() in self._pending or os.path.lexists(path):
+            attempt += 1
+            suffix = "~" + escape(subset).replace("/", "%2F") + ("~%d" % (attempt - 1) if attempt > 2 else "")
+            candidate = relative_stem + suffix + extension
+            path = safe_join(self.root, candidate)
+        if attempt > 1:
+            self.renamed += 1
+        # Lower case: two names differing in case are one file on Windows and macOS.
+        self._pending.add(candidate.lower())
+        return candidate, path
+
+    def written(self, relative_path):
+        """The file exists now: the folder answers for it from here on."""
+        self._pending.discard(relative_path.lower())
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether ``name`` can be one file or folder name: not empty, not ``.`` or ``..``, no separator or NUL."""
+    return bool(name) and name not in (".", "..") and not any(char in name for char in "/\\\x00")
+
+
+def check_subset_name(subset: str, layout: str, reserved: Optional[Dict[str, str]] = None) -> None:
+    """Refuse a subset name that cannot be a file or folder name of ``layout``.
+
+    Every layout names a file or a folder after each subset, so a subset
+    name is one plain name: not empty, not ``.`` or ``..``, no ``/``, ``\\``
+    or NUL. ``reserved`` maps the names a layout keeps for itself to why.
+    """
+    if not is_plain_name(subset):
+        raise UsageError("subset name %r cannot be a file or folder name in %s" % (subset, layout))
+    if reserved and subset in reserved:
+        raise UsageError("subset name %r cannot be used in %s (%s)" % (subset, layout, reserved[subset]))

@@ -1,0 +1,316 @@
+"""The image of a dataset item: row-major uint8 pixels and their shape.
+
+``Image.data`` is a bytes-like object (``bytes`` or a ``memoryview`` slice of
+what a reader decoded: nothing is copied on the way out) holding
+``height * width * channels`` values, channels interleaved (gray; gray+alpha;
+R, G, B; R, G, B, A), as FORMATS.md says for the in-memory order.
+
+An image is built from whatever a user has at hand::
+
+    Image(other_image)
+    Image(b"...784 bytes...", shape=(28, 28))
+    Image([[0, 255], [255, 0]])              # nested sequences
+    Image(numpy_array)                      # via the buffer protocol /
+                                            # __array_interface__, numpy not imported
+
+Whole-number floats in 0..255 are accepted (``np.ones((28, 28))``); any
+other value is a :class:`~mnistio.errors.UsageError`. ``numpy.asarray(image)``
+shares the pixels, without a copy, through ``__array_interface__``.
+An image may also be lazy: ``Image.from_loader(load, shape)`` calls
+``load()`` for the pixels the first time they are needed.
+"""
+
+import math
+from array import array
+from itertools import chain
+
+from ..errors import UsageError
+
+__all__ = ["Image"]
+
+# array-interface kind + size -> array typecode, for pixel arrays that are not uint8
+_TYPECODES = {
+    ("u", 1): "B", ("i", 1): "b", ("b", 1): "B",
+    ("u", 2): "H", ("i", 2): "h", ("u", 4): "I", ("i", 4): "i",
+    ("u", 8): "Q", ("i", 8): "q", ("f", 4): "f", ("f", 8): "d",
+}
+_VALID_CHANNELS = (1, 2, 3, 4)
+
+
+class Image:
+    """Pixels (row-major uint8) plus ``height``, ``width`` and ``channels``."""
+
+    __slots__ = ("_data", "_height", "_width", "_channels", "_loader", "path")
+
+    def __init__(self, data=None, shape=None, *, path=None):
+        self.path = path
+        self._loader = None
+        if isinstance(data, Image):
+            self._data, self._height, self._width, self._channels = data.data, data.height, data.width, data.channels
+            return
+        if data is None:
+            raise UsageError("an Image needs pixel data (use Image.from_loader for lazy images)")
+        pixels, found_shape = _pixels_and_shape(data, shape)
+        self._height, self._width, self._channels = _check_shape(found_shape)
+        if len(pixels) != self._height * self._width * self._channels:
+            raise UsageError("%d pixel values do not fill shape %r (expected %d)"
+                             % (len(pixels), tuple(found_shape), self._height * self._width * self._channels))
+        self._data = pixels
+
+    # -- constructors -------------------------------------------------------
+
+    @classmethod
+    def from_numpy(cls, data):
+        """Datumaro's spelling of ``Image(array)``."""
+        return cls(data)
+
+    @classmethod
+    def from_bytes(cls, data, shape):
+        return cls(data, shape)
+
+    @classmethod
+    def from_loader(cls, load, shape=None, path=None):
+        """A lazy image: ``load()`` returns ``(data, height, width, channels)``."""
+        image = cls.__new__(cls)
+        image._data = None
+        image._loader = load
+        image.path = path
+        image._height, image._width, image._channels = _check_shape(shape) if shape else (None, None, None)
+        return image
+
+    @classmethod
+    def _wrap(cls, data, height, width, channels=1):
+        """Trusted fast path for readers: no checks, no copy."""
+        image = cls.__new__(cls)
+        image._data = data
+        image._height = height
+        image._width = width
+        image._channels = channels
+        image._loader = None
+        image.path = None
+        return image
+
+    # -- user visible -------------------------------------------------------
+
+    @property
+    def data(self):
+        """The pixels: a bytes-like of ``height * width * channels`` uint8 values."""
+        if self._data is None:
+            self._load()
+        return self._data
+
+    @property
+    def height(self):
+        if self._height is None:
+            self._load()
+        return self._height
+
+    @property
+    def width(self):
+        if self._height is None:
+            self._load()
+        return self._width
+
+    @property
+    def channels(self):
+        if self._height is None:
+            self._load()
+        return self._channels
+
+    @property
+    def has_data(self):
+        return self._data is not None or self._loader is not None
+
+    @property
+    def size(self):
+        """``(height, width)``, as in Datumaro."""
+        return (self.height, self.width)
+
+    @property
+    def shape(self):
+        """``(height, width)`` for one channel, else ``(height, width, channels)``, as numpy."""
+        height, width = self.size
+        return (height, width) if self.channels == 1 else (height, width, self.channels)
+
+    def tobytes(self):
+        return bytes(self.data)
+
+    def to_gray(self):
+        """One channel: ITU-R 601-2 luma for colour (as Pillow's "L"), alpha dropped."""
+        if self.channels == 1:
+            return self
+        if self.channels == 2:
+            return Image._wrap(bytes(self.data)[0::2], self.height, self.width, 1)
+        return Image._wrap(_luma(bytes(self.data), self.channels), self.height, self.width, 1)
+
+    def to_rgb(self):
+        """Three channels: gray replicated into R, G and B, alpha dropped."""
+        if self.channels == 3:
+            return self
+        data = bytes(self.data)
+        if self.channels in (2, 4):
+            data = bytes(self.to_gray().data) if self.channels == 2 else _drop_alpha(data)
+        if len(data) == self.height * self.width * 3:
+            return Image._wrap(data, self.height, self.width, 3)
+        rgb = bytearray(3 * len(data))
+        rgb[0::3] = rgb[1::3] = rgb[2::3] = data
+        return Image._wrap(bytes(rgb), self.height, self.width, 3)
+
+    @property
+    def __array_interface__(self):
+        return {"shape": self.shape, "typestr": "|u1", "data": self.data, "version": 3}
+
+    def __eq__(self, other):
+        if not isinstance(other, Image):
+            return NotImplemented
+        return self.shape == other.shape and self.data == other.data
+
+    def __hash__(self):
+        return hash((self.shape, bytes(self.data)))
+
+    def __repr__(self):
+        if self._data is None and self._height is None:
+            return "Image(<not loaded>%s)" % (", path=%r" % self.path if self.path else "")
+        return "Image(shape=%r%s)" % (self.shape, ", path=%r" % self.path if self.path else "")
+
+    # -- internal -----------------------------------------------------------
+
+    def _load(self):
+        data, height, width, channels = self._loader()
+        if self._height is not None and (height, width, channels) != (self._height, self._width, self._channels):
+            raise UsageError("image is %dx%dx%d, expected %dx%dx%d"
+                             % (height, width, channels, self._height, self._width, self._channels), self.path)
+        self._data, self._height, self._width, self._channels = data, height, width, channels
+
+
+def _drop_alpha(rgba):
+    rgb = bytearray(len(rgba) // 4 * 3)
+    for channel in range(3):
+        rgb[channel::3] = rgba[channel::4]
+    return bytes(rgb)
+
+
+def _luma(data, channels):
+    """``(19595 R + 38470 G + 7471 B + 0x8000) >> 16`` for every pixel, as Pillow.
+
+    No loop per pixel: each plane is spread into 32-bit lanes of one big
+    integer, so three multiplications and two additions weigh every pixel
+    at once (no lane can carry into the next: the sum stays below 2**25).
+    """
+    count = len(data) // channels
+    lanes = bytearray(4 * count)
+    total = 0x8000 * int.from_bytes(b"\x00\x00\x00\x01" * count, "big")
+    for channel, weight in enumerate((19595, 38470, 7471)):
+        lanes[3::4] = data[channel::channels]
+        total += weight * int.from_bytes(lanes, "big")
+    return total.to_bytes(4 * count, "big")[1::4]
+
+
+def _check_shape(shape):
+    shape = tuple(shape)
+    if len(shape) == 2:
+        shape += (1,)
+    if len(shape) != 3 or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise UsageError("image shape must be (height, width) or (height, width, channels), not %r" % (shape,))
+    if shape[2] not in _VALID_CHANNELS:
+        raise UsageError("an image has 1 to 4 channels, not %d" % shape[2])
+    return shape
+
+
+def _pixels_and_shape(data, shape):
+    """Pixels as a uint8 bytes-like and the shape, from any supported input."""
+    interface = getattr(data, "__array_interface__", None)
+    if interface is not None:
+        return _from_array_interface(data, interface, shape)
+    try:
+        view = memoryview(data)
+    except TypeError:
+        view = None
+    if view is not None:
+        return _from_buffer(view, shape)
+    if isinstance(data, (list, tuple)):
+        return _from_nested(data, shape)
+    raise UsageError("cannot make an image from %s (expected bytes with a shape, nested "
+                     "sequences, or an array)" % type(data).__name__)
+
+
+def _from_buffer(view, shape):
+    if view.ndim > 1:
+        shape = shape or view.shape
+        if view.format in ("B", "c") and view.c_contiguous:
+            return view.tobytes(), shape
+        return _to_uint8(_flatten(view.tolist(), view.ndim)), shape
+    if shape is None:
+        raise UsageError("a flat buffer of %d values needs a shape, e.g. Image(data, shape=(28, 28))" % len(view))
+    if view.format in ("B", "c"):
+        return bytes(view), shape
+    return _to_uint8(view.tolist()), shape
+
+
+def _from_array_interface(data, interface, shape):
+    typestr = interface["typestr"]
+    array_shape = tuple(interface["shape"])
+    byteorder, kind, size = typestr[0], typestr[1], int(typestr[2:])
+    typecode = _TYPECODES.get((kind, size))
+    if typecode is None:
+        raise UsageError("cannot make an image from an array of type %r (expected integers or floats)" % typestr)
+    try:
+        raw = memoryview(data).tobytes()
+    except TypeError:
+        return _from_nested(data.tolist(), shape or array_shape)
+    if typecode == "B":
+        return raw, shape or array_shape
+    values = array(typecode)
+    values.frombytes(raw)
+    if byteorder == (">" if array("H", b"\x01\x00")[0] == 1 else "<"):
+        values.byteswap()
+    return _to_uint8(values), shape or array_shape
+
+
+def _from_nested(rows, shape):
+    found = []
+    probe = rows
+    while isinstance(probe, (list, tuple)):
+        found.append(len(probe))
+        probe = probe[0] if probe else None
+    values = _flatten(rows, len(found))
+    if len(values) != math.prod(found):
+        raise UsageError("nested pixel rows are ragged (expected shape %r)" % (tuple(found),))
+    return _to_uint8(values), shape or tuple(found)
+
+
+def _flatten(rows, depth):
+    values = rows
+    for _ in range(depth - 1):
+        values = list(chain.from_iterable(values))
+    return values if isinstance(values, list) else list(values)
+
+
+def _to_uint8(values):
+    """uint8 bytes from numbers; whole-number floats allowed, anything else refused."""
+    if not isinstance(values, list):
+        values = list(values)  # bytes(an array) would copy its raw buffer, not its values
+    try:
+        return bytes(values)
+    except (TypeError, ValueError):
+        pass
+    try:
+        whole = [int(value) for value in values]
+    except (TypeError, ValueError, OverflowError):
+        whole = None
+    if whole is not None and whole == list(values):
+        try:
+            return bytes(whole)
+        except ValueError:
+            pass
+    for index, value in enumerate(values):
+        if not _is_pixel(value):
+            raise UsageError("pixel %d is %r (expected a whole number in 0..255)" % (index, value))
+    raise UsageError("pixel values must be whole numbers in 0..255")
+
+
+def _is_pixel(value):
+    try:
+        return isinstance(value, (int, float)) and value == int(value) and 0 <= value <= 255
+    except (ValueError, OverflowError):  # NaN, infinity
+        return False

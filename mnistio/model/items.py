@@ -1,0 +1,220 @@
+"""Items and what they carry: label annotations, label names, the item itself.
+
+Names follow Datumaro's (``DatasetItem``, ``Label``, ``LabelCategories``,
+``AnnotationType``) so that its users feel at home; ``docs/datumaro.rst``
+says where mnistio differs.
+"""
+
+from collections import namedtuple
+from enum import Enum
+
+from ..errors import UsageError
+from .image import Image
+
+__all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories",
+           "DEFAULT_SUBSET_NAME"]
+
+DEFAULT_SUBSET_NAME = "default"
+
+
+class AnnotationType(Enum):
+    label = 1
+
+
+class Label:
+    """A class label: ``label`` is the index into the dataset's label names."""
+
+    __slots__ = ("label", "id", "group", "attributes")
+    type = AnnotationType.label
+
+    def __init__(self, label, *, id=0, group=0, attributes=None):
+        if isinstance(label, bool):
+            raise UsageError("a label is a non-negative integer index, not %r" % (label,))
+        if not isinstance(label, int) or label < 0:
+            try:
+                label = _label_index(label)
+            except (TypeError, ValueError):
+                raise UsageError("a label is a non-negative integer index, not %r" % (label,)) from None
+        self.label = label
+        self.id = id
+        self.group = group
+        self.attributes = dict(attributes) if attributes else {}
+
+    @classmethod
+    def _make(cls, label):
+        """Trusted fast path for readers: no checks."""
+        made = cls.__new__(cls)
+        made.label = label
+        made.id = 0
+        made.group = 0
+        made.attributes = {}
+        return made
+
+    def __eq__(self, other):
+        if not isinstance(other, Label):
+            return NotImplemented
+        return (self.label, self.id, self.group, self.attributes) == \
+            (other.label, other.id, other.group, other.attributes)
+
+    def __hash__(self):
+        return hash((self.label, self.id, self.group))
+
+    def __repr__(self):
+        return "Label(%d)" % self.label
+
+
+def _label_index(value):
+    """An integer label from numpy integers and whole floats."""
+    index = int(value)
+    if index != value or index < 0:
+        raise ValueError(value)
+    return index
+
+
+class LabelCategories:
+    """The ordered label names of a dataset: a label's index is its position."""
+
+    Category = namedtuple("Category", "name parent attributes")
+
+    def __init__(self, names=()):
+        self.items = []
+        self._indices = {}
+        for name in names:
+            self.add(name)
+
+    @classmethod
+    def from_iterable(cls, names):
+        return cls(name if isinstance(name, str) else name[0] for name in names)
+
+    def add(self, name, parent="", attributes=None):
+        name = str(name)
+        if name in self._indices:
+            raise UsageError("label name %r appears twice" % name)
+        self._indices[name] = len(self.items)
+        self.items.append(self.Category(name, parent, set(attributes or ())))
+        return len(self.items) - 1
+
+    def find(self, name):
+        """``(index, category)`` of a label name, or ``(None, None)``."""
+        index = self._indices.get(name)
+        return (index, self.items[index]) if index is not None else (None, None)
+
+    @property
+    def names(self):
+        return [category.name for category in self.items]
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __eq__(self, other):
+        if not isinstance(other, LabelCategories):
+            return NotImplemented
+        return self.names == other.names
+
+    def __repr__(self):
+        return "LabelCategories(%r)" % self.names
+
+
+def as_label_categories(categories):
+    """LabelCategories from names, a LabelCategories, or Datumaro's categories dict."""
+    if categories is None:
+        return LabelCategories()
+    if isinstance(categories, LabelCategories):
+        return categories
+    if isinstance(categories, dict):
+        return as_label_categories(categories.get(AnnotationType.label))
+    if isinstance(categories, str):
+        raise UsageError("categories must be a list of label names, not a string")
+    return LabelCategories.from_iterable(categories)
+
+
+class DatasetItem:
+    """One sample: ``id``, ``subset``, at most one ``media`` image, ``annotations``.
+
+    ``image=`` is accepted as a synonym of ``media=``, and takes anything
+    :class:`~mnistio.image.Image` accepts. An item given no subset is in
+    ``"default"``, as in Datumaro.
+    """
+
+    __slots__ = ("id", "subset", "media", "annotations", "attributes")
+
+    def __init__(self, id, subset=None, media=None, annotations=None, *, image=None, attributes=None):
+        if media is not None and image is not None:
+            raise UsageError("give an item's image as media= or image=, not both")
+        media = media if media is not None else image
+        self.id = str(id)
+        self.subset = str(subset) if subset else DEFAULT_SUBSET_NAME
+        self.media = media if media is None or isinstance(media, Image) else Image(media)
+        self.annotations = list(annotations) if annotations else []
+        self.attributes = dict(attributes) if attributes else {}
+
+    @classmethod
+    def _make(cls, id, subset, media, annotations):
+        """Trusted fast path for readers: no conversions."""
+        item = cls.__new__(cls)
+        item.id = id
+        item.subset = subset
+        item.media = media
+        item.annotations = annotations
+        item.attributes = {}
+        return item
+
+    @property
+    def image(self):
+        return self.media
+
+    @property
+    def labels(self):
+        """The label indices of this item's Label annotations, in order."""
+        return [ann.label for ann in self.annotations if ann.type is AnnotationType.label]
+
+    def wrap(self, **changes):
+        """A copy with some fields replaced, as Datumaro's ``item.wrap``.
+
+        This is the one way items are copied: the copy gets its own
+        ``attributes`` dict, so changing it leaves this item as it was. Fields
+        not given are shared, not converted again (cheap on a hot path);
+        given ones are converted as the constructor converts them.
+        """
+        if "image" in changes:
+            if "media" in changes:
+                raise UsageError("give an item's image as media= or image=, not both")
+            changes["media"] = changes.pop("image")
+        unknown = set(changes) - set(self.__slots__)
+        if unknown:
+            raise UsageError("an item has no field %s (its fields: %s)"
+                             % (", ".join(sorted(unknown)), ", ".join(self.__slots__)))
+        copy = DatasetItem._make(self.id, self.subset, self.media, self.annotations)
+        copy.attributes = dict(self.attributes)
+        if "id" in changes:
+            copy.id = str(changes["id"])
+        if "subset" in changes:
+            copy.subset = str(changes["subset"]) if changes["subset"] else DEFAULT_SUBSET_NAME
+        if "media" in changes:
+            media = changes["media"]
+            copy.media = media if media is None or isinstance(media, Image) else Image(media)
+        if "annotations" in changes:
+            copy.annotations = list(changes["annotations"]) if changes["annotations"] else []
+        if "attributes" in changes:
+            copy.attributes = dict(changes["attributes"]) if changes["attributes"] else {}
+        return copy
+
+    def __eq__(self, other):
+        if not isinstance(other, DatasetItem):
+            return NotImplemented
+        return (self.id, self.subset, self.media, self.annotations, self.attributes) == \
+            (other.id, other.subset, other.media, other.annotations, other.attributes)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "DatasetItem(id=%r, subset=%r, media=%r, annotations=%r)" % (
+            self.id, self.subset, self.media, self.annotations)
+
+

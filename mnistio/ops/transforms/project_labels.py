@@ -1,0 +1,25 @@
+"""``project_labels``: the label list becomes the given one (Datumaro's)."""
+
+from ...errors import UsageError
+from ...model.items import LabelCategories
+from ...model.options import Option
+from ._common import labels_source
+from ._spec import TransformSpec
+
+
+def project_labels(dataset, dst_labels):
+    """The label list becomes ``dst_labels`` (names, in order), as Datumaro's ``project_labels``.
+
+    Annotations of labels not in it are removed; its new names have none.
+    """
+    if isinstance(dst_labels, str):
+        raise UsageError("dst_labels is a list of label names, not a string")
+    categories = dst_labels if isinstance(dst_labels, LabelCategories) else LabelCategories(dst_labels)
+    index_map = [categories.find(name)[0] for name in dataset.label_names]
+    return labels_source(dataset, categories, index_map)
+
+
+SPEC = TransformSpec("project_labels", project_labels, [
+    Option("dst_labels", str, flags=("-l", "--label"), multiple=True, required=True, metavar="NAME",
+           help="a label name of the new list, in order (repeatable)"),
+])

@@ -1,0 +1,25 @@
+"""``random_split``: every item into one of the given subsets, at random, in exact counts (Datumaro's)."""
+
+from ...model.dataset import Dataset
+from ._spec import TransformSpec
+from ._splitting import (
+    RANDOM_SPLIT_DEFAULT,
+    SplitSource,
+    check_seed,
+    check_splits,
+    split_options,
+)
+
+
+def random_split(dataset, splits=RANDOM_SPLIT_DEFAULT, seed=0):
+    """Every item into one of ``splits`` (``[(subset, ratio), ...]``), at random, in exact counts.
+
+    The source's own subsets are pooled first, as Datumaro does. Counts are
+    ``ratio * len(dataset)`` rounded by largest remainder; ``seed=None``
+    picks a fresh seed (kept by the returned dataset).
+    """
+    names, ratios = check_splits(splits)
+    return Dataset(SplitSource(dataset.source, names, ratios, check_seed(seed), stratified=False))
+
+
+SPEC = TransformSpec("random_split", random_split, split_options(RANDOM_SPLIT_DEFAULT))

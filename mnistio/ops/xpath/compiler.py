@@ -1,0 +1,575 @@
+"""XPath 1.0 evaluation: the syntax tree becomes closures ``f(node, position, size, document)``.
+
+Steps and paths run over :mod:`.tree`; comparisons follow section 3.4;
+functions come from :mod:`.functions`.
+"""
+
+import math
+import operator
+
+from .functions import _CONSTANT_FUNCTIONS, _CONTEXT_FUNCTIONS, _FUNCTIONS
+from .lexer import XPathSyntaxError
+from .parser import (
+    _ABSOLUTE,
+    _AND,
+    _EQUALITY,
+    _OR,
+    _RELATIONAL,
+    _Binary,
+    _Call,
+    _Filter,
+    _Negate,
+    _Path,
+    _Union,
+)
+from .tree import (
+    _AXES,
+    _ELEMENT,
+    _FLAT,
+    _ORDERED,
+    _TEXT,
+    _UNKNOWN,
+    _axis_none,
+    _axis_parent,
+    _axis_self,
+    _descendant_elements,
+    _document_order,
+    _parents_or_self,
+    _string_value,
+)
+from .values import (
+    _CONVERT,
+    _INF,
+    _VARIES,
+    BOOLEAN,
+    NODESET,
+    NUMBER,
+    STRING,
+    _converter,
+    _divide,
+    _modulo,
+    _string_to_number,
+)
+
+# ---------------------------------------------------------------------------
+# Compiler: the tree becomes closures f(node, position, size, document).
+
+
+
+class _Code(object):
+    __slots__ = ("fn", "type", "const")
+
+    def __init__(self, fn, type_, const=_VARIES):
+        self.fn, self.type, self.const = fn, type_, const
+
+
+def _constant(value, type_):
+    return _Code(lambda n, p, s, d: value, type_, value)
+
+
+def _folded(fn, type_, codes):
+    """fn as a constant when all its operands are; they never touch the context."""
+    if all(code.const is not _VARIES for code in codes):
+        return _constant(fn(None, 1, 1, None), type_)
+    return _Code(fn, type_)
+
+
+def _as(code, target):
+    """The code converted to target type (string, number or boolean)."""
+    if code.type == target:
+        return code
+    convert = _CONVERT[code.type, target]
+    if code.const is not _VARIES:
+        return _constant(convert(code.const), target)
+    fn = code.fn
+    return _Code(lambda n, p, s, d: convert(fn(n, p, s, d)), target)
+
+
+class _Compiler(object):
+
+    def __init__(self, expression):
+        self.expression = expression
+
+    def error(self, col, reason):
+        raise XPathSyntaxError(self.expression, col, reason)
+
+    def compile(self, tree):
+        return getattr(self, type(tree).__name__)(tree)
+
+    def nodes(self, tree, why):
+        code = self.compile(tree)
+        if code.type != NODESET:
+            self.error(tree.col, "%s, not a %s" % (why, code.type))
+        return code.fn
+
+    # -- primaries and operators
+
+    def _Literal(self, tree):
+        return _constant(tree.value, STRING)
+
+    def _Number(self, tree):
+        return _constant(tree.value, NUMBER)
+
+    def _Negate(self, tree):
+        code = _as(self.compile(tree.operand), NUMBER)
+        if tree.count % 2 == 0:  # - - x is number(x)
+            return code
+        fn = code.fn
+        return _folded(lambda n, p, s, d: -fn(n, p, s, d), NUMBER, [code])
+
+    def _Binary(self, tree):
+        codes = [self.compile(operand) for operand in tree.operands]
+        if tree.level in (_OR, _AND):
+            return self.logical(tree.level, [_as(code, BOOLEAN) for code in codes])
+        if tree.level in (_EQUALITY, _RELATIONAL):
+            steps, type_ = [], codes[0].type
+            for (op, _), code in zip(tree.operators, codes[1:]):
+                steps.append((_comparator(op, type_, code.type), code.fn))
+                type_ = BOOLEAN
+            return _folded(_chain(codes[0].fn, steps), BOOLEAN, codes)
+        codes = [_as(code, NUMBER) for code in codes]
+        steps = [(_ARITHMETIC[op], code.fn) for (op, _), code in zip(tree.operators, codes[1:])]
+        return _folded(_chain(codes[0].fn, steps), NUMBER, codes)
+
+    @staticmethod
+    def logical(level, codes):
+        fns = [code.fn for code in codes]
+        if level == _OR:
+            if len(fns) == 2:
+                a, b = fns
+                fn = lambda n, p, s, d: a(n, p, s, d) or b(n, p, s, d)
+            else:
+                fn = lambda n, p, s, d: any(f(n, p, s, d) for f in fns)
+        elif len(fns) == 2:
+            a, b = fns
+            fn = lambda n, p, s, d: a(n, p, s, d) and b(n, p, s, d)
+        else:
+            fn = lambda n, p, s, d: all(f(n, p, s, d) for f in fns)
+        return _folded(fn, BOOLEAN, codes)
+
+    def _Union(self, tree):
+        fns = [self.nodes(operand, "'|' joins node-sets") for operand in tree.operands]
+
+        def union(n, p, s, d):
+            parts = [found for found in [f(n, p, s, d) for f in fns] if found]
+            if len(parts) < 2:
+                return parts[0] if parts else []
+            merged = []
+            for found in parts:
+                merged += found
+            return _document_order(merged, d)
+        return _Code(union, NODESET)
+
+    def _Filter(self, tree):
+        fn = self.nodes(tree.primary, "a predicate filters a node-set")
+        predicates = [self.predicate(expr)[0] for expr in tree.predicates]
+
+        def filtered(n, p, s, d):
+            found = fn(n, p, s, d)
+            for predicate in predicates:
+                if not found:
+                    break
+                found = predicate(found, d)
+            return found
+        return _Code(filtered, NODESET)
+
+    # -- location paths
+
+    def _Path(self, tree):
+        steps = _descendant_shortcut([self.step(step) for step in tree.steps])
+        if tree.start is None or tree.start is _ABSOLUTE:
+            return _Code(_location_path(tree.start is _ABSOLUTE, steps), NODESET)
+        start = self.nodes(tree.start, "'/' needs a node-set on its left")
+        return _Code(_filter_path(start, steps), NODESET)
+
+    def step(self, tree):
+        """(axis, test, predicate functions, whether a predicate uses positions)."""
+        predicates, positional = [], False
+        for expr in tree.predicates:
+            fn, uses_position = self.predicate(expr)
+            predicates.append(fn)
+            positional = positional or uses_position
+        return (tree.axis, tree.test, predicates, positional)
+
+    def predicate(self, expr):
+        """A function filtering a list in proximity order, and whether it needs positions."""
+        code = self.compile(expr)
+        if code.type == NUMBER:
+            return _position_predicate(code, expr), True
+        code = _as(code, BOOLEAN)
+        if code.const is not _VARIES:
+            keep = code.const
+            return (lambda nodes, d: nodes) if keep else (lambda nodes, d: []), False
+        test = code.fn
+
+        def by_test(nodes, d):
+            size = len(nodes)
+            return [node for position, node in enumerate(nodes, 1)
+                    if test(node, position, size, d)]
+        return by_test, _uses_position(expr)
+
+    # -- function calls
+
+    def _Call(self, tree):
+        name = tree.name
+        if ":" in name:
+            self.error(tree.col, "namespace prefixes are not supported ('%s')" % name)
+        if name not in _FUNCTIONS:
+            self.error(tree.col, "unknown function '%s()'" % name)
+        result, types, low, high, build = _FUNCTIONS[name]
+        count = len(tree.args)
+        if count < low or (high is not None and count > high):
+            self.error(tree.col, "%s() takes %s, not %d" % (name, _arity(low, high), count))
+        args = [self.argument(name, index, arg, types[min(index, len(types) - 1)])
+                for index, arg in enumerate(tree.args)]
+        fn = build(args)
+        reads_context = name in _CONTEXT_FUNCTIONS or not (args or name in _CONSTANT_FUNCTIONS)
+        if result == NODESET or reads_context:
+            return _Code(fn, result)
+        return _folded(fn, result, args)
+
+    def argument(self, name, index, tree, type_):
+        code = self.compile(tree)
+        if type_ == NODESET:
+            if code.type != NODESET:
+                self.error(tree.col, "argument %d of %s() must be a node-set, not a %s"
+                           % (index + 1, name, code.type))
+            return code
+        return code if type_ is None else _as(code, type_)
+
+
+def _arity(low, high):
+    if high is None:
+        return "at least %d arguments" % low
+    if low == high:
+        return "%d argument%s" % (low, "" if low == 1 else "s")
+    return "%d or %d arguments" % (low, high)
+
+
+def _chain(first, steps):
+    """A left fold of binary value operations, in a loop rather than nested closures."""
+    if len(steps) == 1:
+        (combine, second), = steps
+        return lambda n, p, s, d: combine(first(n, p, s, d), second(n, p, s, d))
+
+    def chain(n, p, s, d):
+        value = first(n, p, s, d)
+        for combine, fn in steps:
+            value = combine(value, fn(n, p, s, d))
+        return value
+    return chain
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul,
+               "div": _divide, "mod": _modulo}
+
+
+def _uses_position(tree):
+    """Whether position() or last() is used with the predicate's own context."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is _Call:
+            if node.name in ("position", "last"):
+                return True
+            stack.extend(node.args)
+        elif kind is _Binary or kind is _Union:
+            stack.extend(node.operands)
+        elif kind is _Negate:
+            stack.append(node.operand)
+        elif kind is _Filter:
+            stack.append(node.primary)  # its predicates have their own context
+        elif kind is _Path and node.start is not None and node.start is not _ABSOLUTE:
+            stack.append(node.start)
+    return False
+
+
+def _position_predicate(code, expr):
+    if code.const is not _VARIES:
+        wanted = code.const
+        if wanted >= 1 and wanted != _INF and wanted == math.floor(wanted):
+            index = int(wanted)
+            return lambda nodes, d: nodes[index - 1:index]
+        return lambda nodes, d: []
+    if type(expr) is _Call and expr.name == "last":
+        return lambda nodes, d: nodes[-1:]
+    fn = code.fn
+
+    def by_position(nodes, d):
+        size = len(nodes)
+        return [node for position, node in enumerate(nodes, 1)
+                if fn(node, position, size, d) == position]
+    return by_position
+
+
+def _descendant_shortcut(steps):
+    """Read //name[p] as descendant::name[p] when p does not use positions.
+
+    When p does, // before a child step still need not visit text nodes.
+    """
+    result = []
+    for step in steps:
+        if (result and step[0] == "child" and result[-1][0] == "descendant-or-self"
+                and result[-1][1] == ("node",) and not result[-1][2]):
+            if step[3]:
+                result[-1] = (" parents",) + result[-1][1:]
+                result.append(step)
+            else:
+                result[-1] = ("descendant",) + step[1:]
+        else:
+            result.append(step)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Steps and paths at run time
+
+def _node_test(test):
+    """A filter for the node test (principal node type: element), or None for all."""
+    kind = test[0]
+    if kind == "name":
+        name = test[1]
+        return lambda node: node.tag == name
+    if kind == "*":
+        return lambda node: node._kind == _ELEMENT
+    if kind == "text":
+        return lambda node: node._kind == _TEXT
+    return None  # node()
+
+
+def _step_function(axis, test, predicates):
+    """one(node, document): the step's nodes from one context node, in document order."""
+    if axis in ("attribute", "namespace") or test[0] in ("comment", "processing-instruction"):
+        return _axis_none
+    if not predicates:
+        fast = _fast_step(axis, test)
+        if fast is not None:
+            return fast
+    source, reverse = _AXES[axis][0], _AXES[axis][1]
+    if test[0] in ("name", "*") and axis in ("child", "descendant"):
+        source = _element_source(axis)  # text nodes can never match
+    match = _node_test(test)
+
+    def one(node, document):
+        found = source(node, document)
+        if match is not None:
+            found = [candidate for candidate in found if match(candidate)]
+        for predicate in predicates:
+            if not found:
+                break
+            found = predicate(found, document)
+        if reverse:
+            found.reverse()
+        return found
+    return one
+
+
+def _element_source(axis):
+    if axis == "child":
+        return lambda node, document: node.children
+    return _descendant_elements
+
+
+def _fast_step(axis, test):
+    kind = test[0]
+    if axis == "child" and kind == "name":
+        name = test[1]
+        return lambda node, document: [child for child in node.children if child.tag == name]
+    if axis == "child" and kind == "*":
+        return lambda node, document: list(node.children)
+    if axis == "descendant" and kind == "name":
+        name = test[1]
+        return lambda node, document: [
+            below for below in _descendant_elements(node) if below.tag == name]
+    if axis == "descendant" and kind == "*":
+        return _descendant_elements
+    if axis == "self" and kind == "node":
+        return _axis_self
+    if axis == " parents":
+        return _parents_or_self
+    if axis == "parent" and kind == "node":
+        return _axis_parent
+    return None
+
+
+def _location_path(absolute, steps):
+    """A location path from the context node (or the root) through steps."""
+    if not steps:
+        return (lambda n, p, s, d: [d]) if absolute else (lambda n, p, s, d: [n])
+    if all(step[0] in ("child", "self", "attribute", "namespace") for step in steps):
+        # from one node these steps keep document order without sorting
+        first, *rest = [_step_function(*step[:3]) for step in steps]
+        if not rest:
+            if absolute:
+                return lambda n, p, s, d: first(d, d)
+            return lambda n, p, s, d: first(n, d)
+        if absolute:
+            return lambda n, p, s, d: _walk_flat(first(d, d), rest, d)
+        return lambda n, p, s, d: _walk_flat(first(n, d), rest, d)
+    table = _step_table(steps)
+    if absolute:
+        return lambda n, p, s, d: _walk([d], _FLAT, table, d)
+    return lambda n, p, s, d: _walk([n], _FLAT, table, d)
+
+
+def _filter_path(start, steps):
+    """A filter expression's node-set followed by location steps."""
+    table = _step_table(steps)
+
+    def path(n, p, s, d):
+        found = start(n, p, s, d)
+        return _walk(found, _FLAT if len(found) < 2 else _ORDERED, table, d)
+    return path
+
+
+def _step_table(steps):
+    """(one, order from one node, from a FLAT set, from an ORDERED set) per step."""
+    return [(_step_function(*step[:3]),) + _AXES[step[0]][2:] for step in steps]
+
+
+def _walk_flat(found, ones, document):
+    for one in ones:
+        if len(found) == 1:
+            found = one(found[0], document)
+        elif not found:
+            return found
+        else:
+            merged = []
+            for node in found:
+                merged += one(node, document)
+            found = merged
+    return found
+
+
+def _walk(found, order, table, document):
+    for one, after_one, after_flat, after_ordered in table:
+        if len(found) == 1:
+            found = one(found[0], document)
+            order = after_one
+            continue
+        if not found:
+            return found
+        if order == _ORDERED and after_ordered == _UNKNOWN and _siblings(found):
+            order = _FLAT
+        order = after_flat if order == _FLAT else after_ordered
+        merged = []
+        for node in found:
+            merged += one(node, document)
+        if order == _UNKNOWN:
+            merged = _document_order(merged, document)
+            order = _ORDERED
+        found = merged
+    return found
+
+
+def _siblings(nodes):
+    parent = nodes[0].parent
+    if parent is None:
+        return False
+    for node in nodes:
+        if node.parent is not parent:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Comparisons (section 3.4)
+
+_OPERATORS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt,
+              "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _comparator(op, left, right):
+    """A function (left value, right value) -> bool for values of these types."""
+    if right == NODESET and left != NODESET:
+        flipped = _comparator(_FLIPPED[op], right, left)
+        return lambda a, b: flipped(b, a)
+    test = _OPERATORS[op]
+    if left == NODESET:
+        return _nodeset_comparator(op, test, right)
+    if op in ("=", "!="):
+        if BOOLEAN in (left, right):
+            common = BOOLEAN
+        elif NUMBER in (left, right):
+            common = NUMBER
+        else:
+            common = STRING
+    else:
+        common = NUMBER
+    convert_left, convert_right = _converter(left, common), _converter(right, common)
+    return lambda a, b: test(convert_left(a), convert_right(b))
+
+
+def _nodeset_comparator(op, test, right):
+    equality = op in ("=", "!=")
+    if right == NODESET:
+        if op == "=":
+            return _nodesets_equal
+        if op == "!=":
+            return _nodesets_differ
+        return lambda a, b: _nodesets_relate(op, a, b)
+    if right == BOOLEAN:
+        if equality:
+            return lambda a, b: test(bool(a), b)
+        return lambda a, b: test(float(bool(a)), float(b))
+    if right == STRING and equality:
+        if op == "=":
+            return _nodes_equal_string
+        return lambda a, b: _any_string(test, a, b)
+    if right == STRING:
+        return lambda a, b: _any_number(test, a, _string_to_number(b))
+    return lambda a, b: _any_number(test, a, b)
+
+
+def _nodes_equal_string(nodes, value):
+    for node in nodes:
+        if _string_value(node) == value:
+            return True
+    return False
+
+
+def _any_string(test, nodes, value):
+    for node in nodes:
+        if test(_string_value(node), value):
+            return True
+    return False
+
+
+def _any_number(test, nodes, value):
+    for node in nodes:
+        if test(_string_to_number(_string_value(node)), value):
+            return True
+    return False
+
+
+def _nodesets_equal(left, right):
+    if not left or not right:
+        return False
+    values = set(_string_value(node) for node in left)
+    for node in right:
+        if _string_value(node) in values:
+            return True
+    return False
+
+
+def _nodesets_differ(left, right):
+    if not left or not right:
+        return False
+    values = set(_string_value(node) for node in left)
+    values.update(_string_value(node) for node in right)
+    return len(values) > 1
+
+
+def _nodesets_relate(op, left, right):
+    # NaN compares false with everything, so it can be left out
+    xs = [x for x in (_string_to_number(_string_value(node)) for node in left) if x == x]
+    ys = [y for y in (_string_to_number(_string_value(node)) for node in right) if y == y]
+    if not xs or not ys:
+        return False
+    if op in ("<", "<="):
+        return _OPERATORS[op](min(xs), max(ys))
+    return _OPERATORS[op](max(xs), min(ys))
+
+
