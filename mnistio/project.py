@@ -35,13 +35,17 @@ Usage::
     Project.load("proj").build().export("out", "mnist_csv", save_media=True)
 """
 
+from __future__ import annotations
+
 import json
 import os
 import uuid
 from collections import namedtuple
+from typing import Any, Dict, Iterable, Optional, Union
 
 from . import formats
 from .errors import FormatError, MnistioError, UsageError
+from .formats import ExportReport
 from .model.dataset import Dataset
 from .ops import transforms
 from .ops.filter import MODES, parse_mode
@@ -59,6 +63,7 @@ Source = namedtuple("Source", "name path format")
 Filter = namedtuple("Filter", "expression mode")
 #: a named transform with its keyword options (a dict of JSON values)
 Transform = namedtuple("Transform", "name options")
+Operation = Union[Filter, Transform]
 
 _KEYS = {
     "project": ("version", "sources", "operations"),
@@ -82,8 +87,10 @@ def _read_document(file, folder):
     except UnicodeDecodeError as error:
         raise FormatError("not UTF-8 text (byte %d)" % error.start, file) from None
     except ValueError as error:
-        where = "line %d, column %d" % (error.lineno, error.colno) if hasattr(error, "lineno") else None
-        raise FormatError("not valid JSON: %s" % getattr(error, "msg", error), file, where) from None
+        if isinstance(error, json.JSONDecodeError):
+            raise FormatError("not valid JSON: %s" % error.msg, file,
+                              "line %d, column %d" % (error.lineno, error.colno)) from None
+        raise FormatError("not valid JSON: %s" % error, file) from None
 
 
 def _write_atomically(file, text):
@@ -223,7 +230,7 @@ class Project:
     ``remove_*`` methods change it in memory, :meth:`save` writes it.
     """
 
-    def __init__(self, folder, sources=(), operations=()):
+    def __init__(self, folder: Any, sources: Iterable[Source] = (), operations: Iterable[Operation] = ()) -> None:
         self.dir = os.path.abspath(os.fspath(folder))
         self.sources = list(sources)
         self.operations = list(operations)
@@ -231,7 +238,7 @@ class Project:
     # -- user visible -------------------------------------------------------
 
     @classmethod
-    def create(cls, folder, overwrite=False):
+    def create(cls, folder: Any, overwrite: bool = False) -> "Project":
         """A new, empty project in ``folder`` (made if missing), saved."""
         project = cls(folder)
         if os.path.lexists(project.file) and not overwrite:
@@ -241,7 +248,7 @@ class Project:
         return project
 
     @classmethod
-    def load(cls, folder):
+    def load(cls, folder: Any) -> "Project":
         """The project saved in ``folder``."""
         project = cls(folder)
         document = _read_document(project.file, project.dir)
@@ -249,20 +256,20 @@ class Project:
         return project
 
     @property
-    def file(self):
+    def file(self) -> str:
         return os.path.join(self.dir, PROJECT_FILE)
 
-    def to_dict(self):
+    def to_dict(self) -> Dict[str, Any]:
         """The project file's content."""
         return {"version": PROJECT_VERSION,
                 "sources": [dict(source._asdict()) for source in self.sources],
                 "operations": [_operation_entry(operation) for operation in self.operations]}
 
-    def save(self):
+    def save(self) -> None:
         """Write the project file, atomically."""
         _write_atomically(self.file, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
-    def source(self, name):
+    def source(self, name: str) -> Source:
         """The source called ``name``."""
         for source in self.sources:
             if source.name == name:
@@ -270,7 +277,7 @@ class Project:
         raise UsageError("no source %r in the project (its sources: %s)"
                          % (name, ", ".join(repr(source.name) for source in self.sources) or "none"))
 
-    def source_path(self, source):
+    def source_path(self, source: Union[Source, str]) -> str:
         """The path of a source (a :class:`Source` or its name), ready to open."""
         if not isinstance(source, Source):
             source = self.source(source)
@@ -278,7 +285,8 @@ class Project:
             return source.path
         return os.path.normpath(os.path.join(self.dir, *source.path.split("/")))
 
-    def add_source(self, path, format=None, name=None, check=True):
+    def add_source(self, path: Any, format: Optional[str] = None, name: Optional[str] = None,
+                   check: bool = True) -> Source:
         """Add the dataset at ``path``; return its :class:`Source`.
 
         ``format=None`` detects it; ``name=None`` picks ``source-1``,
@@ -299,13 +307,13 @@ class Project:
         self.sources.append(source)
         return source
 
-    def remove_source(self, name):
+    def remove_source(self, name: str) -> Source:
         """Forget the source called ``name`` (its data stays where it is); return it."""
         source = self.source(name)
         self.sources.remove(source)
         return source
 
-    def add_filter(self, expression, mode="i"):
+    def add_filter(self, expression: str, mode: str = "i") -> Filter:
         """Append a filter: keep the items (``i``), annotations (``a``) or both
         (``i+a``) an XPath expression selects. Return the :class:`Filter`."""
         if callable(expression) or not isinstance(expression, str) or not expression.strip():
@@ -316,7 +324,7 @@ class Project:
         self.operations.append(operation)
         return operation
 
-    def add_transform(self, name, *, check=True, **options):
+    def add_transform(self, name: str, *, check: bool = True, **options: Any) -> Transform:
         """Append the transform ``name`` with its keyword ``options`` (Python
         values, as :meth:`Dataset.transform` takes). Return the :class:`Transform`.
 
@@ -333,7 +341,7 @@ class Project:
         self.operations.append(operation)
         return operation
 
-    def build(self):
+    def build(self) -> Dataset:
         """The project's dataset: its sources merged in order, then each operation, lazily."""
         if not self.sources:
             raise UsageError("the project has no sources; add one with mnistio import", self.dir)
@@ -343,7 +351,8 @@ class Project:
             dataset = _apply(dataset, operation)
         return dataset
 
-    def export(self, save_dir, format, *, filter=None, filter_mode="i", **options):
+    def export(self, save_dir: Any, format: str, *, filter: Optional[str] = None, filter_mode: str = "i",
+               **options: Any) -> ExportReport:
         """Build the project and export it (see :meth:`Dataset.export`); return the report.
 
         ``filter`` is one more XPath filter, for this export only. Refuses an
@@ -357,7 +366,7 @@ class Project:
             dataset = _apply(dataset, Filter(filter, filter_mode))
         return dataset.export(save_dir, format, **options)
 
-    def info(self):
+    def info(self) -> Dict[str, Any]:
         """A dict describing the project: its sources (with the formats their
         paths look like and item counts), operations, and the built dataset's
         label names and item counts. A source that cannot be read gets an
@@ -435,5 +444,5 @@ class Project:
                 raise UsageError("the output folder would overwrite or write into source %r (%s); "
                                  "choose another" % (source.name, path), save_dir)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Project(%r, sources=%d, operations=%d)" % (self.dir, len(self.sources), len(self.operations))

@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 import mnistio as dm
 from mnistio.codecs import pickles
 from mnistio.errors import FormatError, TruncatedError, UsageError
-
-
 from mnistio.formats import cifar  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -183,6 +183,7 @@ def test_bad_image_files_give_one_line_errors_naming_the_file(tmp_path, name, bl
     import subprocess
     import sys
     import zlib
+
     from mnistio import png
 
     good = png.encode_png(bytes(4), 2, 2, 1)

@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from memory_probe import child_peak_kb
 
 import mnistio as dm
 from mnistio.cli import main
@@ -13,8 +14,6 @@ from mnistio.cli.commands.merge import parse_input
 from mnistio.dataset import ItemSource
 from mnistio.errors import UsageError
 from mnistio.ops.merge import merge
-
-from memory_probe import child_peak_kb
 
 
 def item(id, subset="train", label=None, pixel=0):

@@ -10,6 +10,7 @@ from mnistio.dataset import Dataset
 from mnistio.errors import FormatError, UsageError
 from mnistio.project import PROJECT_FILE, Project
 
+
 @pytest.fixture
 def cli(capsys):
     """Run the command line in-process; return (exit code, stdout, stderr)."""

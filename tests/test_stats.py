@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import mnistio as dm
 from mnistio.cli import main
-from mnistio.cli.commands.stats import EXIT_PROBLEMS
-from mnistio.cli.commands.stats import render_stats
+from mnistio.cli.commands.stats import EXIT_PROBLEMS, render_stats
 from mnistio.ops.stats import _byte_sum, _moments, compute_stats, validate
 
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples", "mnist_sample")

@@ -16,10 +16,23 @@ import mnistio as dm
 from mnistio.cli import main
 from mnistio.dataset import ItemSource
 from mnistio.errors import UsageError
+from mnistio.ops.transforms import (
+    TRANSFORMS,
+    map_subsets,
+    pad,
+    parse_options,
+    project_labels,
+    random_split,
+    reindex,
+    remap_labels,
+    remove_annotations,
+    remove_items,
+    rename,
+    resize,
+    split,
+    transform,
+)
 from mnistio.ops.transforms._splitting import _SplitMix64
-from mnistio.ops.transforms import (TRANSFORMS, map_subsets, pad, parse_options, project_labels,
-                                    random_split, remap_labels, remove_annotations, remove_items, rename, reindex,
-                                    resize, split, transform)
 
 try:
     from PIL import Image as PILImage

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mnistio import xpath
-from mnistio.ops.xpath import values as xpath_values
 from mnistio.errors import MnistioError, UsageError
+from mnistio.ops.xpath import values as xpath_values
 from mnistio.xpath import Document, Element, Text, XPath, XPathSyntaxError, to_xml
 
 NAN = float("nan")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from .. import formats
 from ..errors import UsageError
@@ -13,7 +13,7 @@ from ..model.options import Options
 from ..ops.filter import MODES, parse_mode
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
-           "print_written", "add_filter_flags"]
+           "print_written", "add_filter_flags", "output_format", "counts_text"]
 
 
 class CommandLineError(UsageError):
@@ -41,6 +41,14 @@ def export_help() -> str:
             lines.append("%s also takes:" % spec.name)
             lines.extend(spec.export_options.help_lines())
     return "\n".join(lines)
+
+
+def output_format(given: Optional[str], dataset: Dataset) -> str:
+    """The output format: the one given, else the input's own."""
+    found = given or dataset.format
+    if found is None:
+        raise UsageError("the dataset has no format of its own: give the output format with -f")
+    return found
 
 
 def default_output_dir(input_path: str, output_format: str, folder: str = ".") -> str:

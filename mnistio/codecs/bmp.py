@@ -14,8 +14,17 @@ import struct
 from typing import Optional
 
 from ..errors import FormatError, TruncatedError
-from ._raster import (DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size, interleave,
-                      padded_table, unpack_bits)
+from ._raster import (
+    DEFAULT_MAX_PIXELS,
+    BytesLike,
+    Raster,
+    as_bytes,
+    check_image,
+    check_size,
+    interleave,
+    padded_table,
+    unpack_bits,
+)
 
 __all__ = ["encode_bmp", "decode_bmp"]
 
@@ -132,4 +141,5 @@ def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int =
     try:
         return _decode_bmp(as_bytes(blob), max_pixels)
     except FormatError as exc:
-        raise exc.at(path)
+        exc.at(path)
+        raise

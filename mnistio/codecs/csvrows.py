@@ -10,8 +10,11 @@ takes the slow path, which accepts what ``int()`` does (spaces, leading
 zeros) and names the first bad field.
 """
 
+from __future__ import annotations
+
 import sys
 from array import array
+from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
 from ..errors import FormatError
 
@@ -26,7 +29,7 @@ _LABEL_VALUES = {str(value).encode(): value for value in range(-1, 256)}
 _CHUNK = 1 << 20
 
 
-def iter_lines(file):
+def iter_lines(file: BinaryIO) -> Iterator[Tuple[int, bytes]]:
     """Yield ``(line number, line)`` for every non-blank line of a binary file."""
     number = 0
     rest = b""
@@ -50,12 +53,12 @@ def iter_lines(file):
             yield number, line
 
 
-def count_lines(file):
+def count_lines(file: BinaryIO) -> int:
     """How many non-blank lines a binary file holds."""
     return sum(1 for _ in iter_lines(file))
 
 
-def is_header(line):
+def is_header(line: bytes) -> bool:
     """A first line whose first field is not an integer is a header (Kaggle's ``label,1x1,...``)."""
     first = line.partition(b",")[0].strip()
     try:
@@ -65,7 +68,7 @@ def is_header(line):
     return False
 
 
-def parse_label(text, path=None, line=None):
+def parse_label(text: bytes, path: Optional[str] = None, line: Optional[int] = None) -> int:
     """The label field's integer value (``-1`` means none)."""
     value = _LABEL_VALUES.get(text)
     if value is not None:
@@ -77,7 +80,7 @@ def parse_label(text, path=None, line=None):
                           "line %d" % line if line else None) from None
 
 
-def decode_pixels(text, path=None, line=None):
+def decode_pixels(text: bytes, path: Optional[str] = None, line: Optional[int] = None) -> bytes:
     """The pixel fields ``b"0,12,255"`` as bytes ``b"\\x00\\x0c\\xff"``."""
     pixels = _decode_fast(text)
     return pixels if pixels is not None else _decode_slowly(text, path, line)
@@ -93,7 +96,7 @@ def _decode_fast(text):
         return None
 
 
-def decode_block(block):
+def decode_block(block: bytes) -> Optional[Tuple[array, array, bytes]]:
     """Every line of a block of whole lines, when all are well-formed.
 
     Returns ``(labels, lengths, pixels)``: an ``array("i")`` of the labels,
@@ -136,7 +139,7 @@ def _decode_slowly(text, path, line):
     return bytes(values)
 
 
-def encode_pixels(data):
+def encode_pixels(data: Any) -> bytes:
     """uint8 values as ``b"0,12,255"``.
 
     Pixels are looked up two at a time (as native uint16) in a table of
@@ -153,7 +156,7 @@ def encode_pixels(data):
     return text + b"," + last if even else last
 
 
-_PAIRS = []
+_PAIRS: List[bytes] = []
 
 
 def _pair_table():

@@ -23,6 +23,8 @@ where the header says. Values come out as plain Python objects: ``bytes`` or
 ``memoryview`` for uint8, ``array.array`` in native byte order otherwise.
 """
 
+from __future__ import annotations
+
 import builtins
 import math
 import os
@@ -30,10 +32,14 @@ import struct
 import sys
 from array import array
 from collections import namedtuple
+from typing import Any, BinaryIO, Iterator, Literal, Optional, Sequence, Tuple, Union, overload
 
 from ..errors import FormatError, TruncatedError, UsageError
 
 __all__ = ["DTYPES", "Header", "Reader", "Writer", "open", "read", "write", "is_gzip"]
+
+#: a path (str, bytes, PathLike) or a binary file object
+FileArg = Union[str, bytes, "os.PathLike[str]", BinaryIO]
 
 #: dtype code -> (name, array typecode, size in bytes)
 DTYPES = {
@@ -62,44 +68,44 @@ class Header(namedtuple("Header", "dtype dims")):
     __slots__ = ()
 
     @property
-    def magic(self):
+    def magic(self) -> int:
         return (self.dtype << 8) | len(self.dims)
 
     @property
-    def dtype_name(self):
+    def dtype_name(self) -> str:
         return DTYPES[self.dtype][0]
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> int:
         return DTYPES[self.dtype][2]
 
     @property
-    def count(self):
+    def count(self) -> int:  # type: ignore[override]  # tuple.count, shadowed on purpose
         return self.dims[0]
 
     @property
-    def record_shape(self):
+    def record_shape(self) -> Tuple[int, ...]:
         return self.dims[1:]
 
     @property
-    def record_size(self):
+    def record_size(self) -> int:
         """Bytes per record (the values under the first dim)."""
         return math.prod(self.dims[1:]) * self.itemsize
 
     @property
-    def size(self):
+    def size(self) -> int:
         """Bytes of the header itself."""
         return 4 + 4 * len(self.dims)
 
     @property
-    def payload_size(self):
+    def payload_size(self) -> int:
         return math.prod(self.dims) * self.itemsize
 
-    def pack(self):
+    def pack(self) -> bytes:
         return struct.pack(">HBB%dI" % len(self.dims), 0, self.dtype, len(self.dims), *self.dims)
 
 
-def is_gzip(prefix):
+def is_gzip(prefix: bytes) -> bool:
     """Whether bytes read from the start of a file are a gzip stream's."""
     return prefix[:2] == GZIP_MAGIC
 
@@ -126,7 +132,8 @@ def _parse_header(read, path):
             % (code, magic, ", ".join("0x%02x %s" % (c, n) for c, (n, _, _) in DTYPES.items())),
             path, "byte 2")
     if ndim == 0:
-        raise FormatError("IDX header declares 0 dimensions (magic 0x%08x; expected at least 1)" % magic, path, "byte 3")
+        raise FormatError("IDX header declares 0 dimensions (magic 0x%08x; expected at least 1)" % magic,
+                          path, "byte 3")
     raw_dims = read(4 * ndim)
     if len(raw_dims) < 4 * ndim:
         raise TruncatedError("file ends inside the IDX header (%d dims declared)" % ndim, path, "byte 4")
@@ -149,7 +156,7 @@ class Reader:
     may set it before reading.
     """
 
-    def __init__(self, file):
+    def __init__(self, file: FileArg) -> None:
         self._file, self._owned, self.path = _open_binary(file, "rb")
         try:
             self._stream, self._compressed = self._uncompressed_stream()
@@ -163,7 +170,7 @@ class Reader:
 
     # -- user visible -------------------------------------------------------
 
-    def read(self, size):
+    def read(self, size: int) -> bytes:
         """The next ``size`` payload bytes, exactly, or a :class:`TruncatedError`."""
         if not self._checked:
             self._check_available()
@@ -185,7 +192,7 @@ class Reader:
         self._position += size
         return data
 
-    def finish(self):
+    def finish(self) -> None:
         """Check that the file ends exactly where the payload does."""
         if self.payload_size is not None and self._position < self.payload_size:
             raise UsageError("finish() before reading the whole payload", self.path)
@@ -197,7 +204,7 @@ class Reader:
                 % (rest, self._position, " x ".join(map(str, self.header.dims))),
                 self.path, "byte %d" % (self.header.size + self._position))
 
-    def iter_records(self):
+    def iter_records(self) -> Iterator[Any]:
         """Yield each record, then check the file's end.
 
         uint8 records are ``memoryview`` slices (zero-copy); other dtypes are
@@ -232,21 +239,21 @@ class Reader:
                     yield values[start:start + step]
         self.finish()
 
-    def read_all(self):
+    def read_all(self) -> Union[bytes, array]:
         """The whole payload: ``bytes`` for uint8, native ``array`` otherwise."""
         data = self.read(self.payload_size)
         self.finish()
         typecode = DTYPES[self.header.dtype][1]
         return data if typecode == "B" else _to_native(data, typecode)
 
-    def close(self):
+    def close(self) -> None:
         if self._owned:
             self._file.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Reader":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- internal -----------------------------------------------------------
@@ -311,7 +318,8 @@ class Writer:
     on :meth:`close` (as ``wave`` patches its header).
     """
 
-    def __init__(self, file, dtype="uint8", record_shape=(), count=None, compress=None, compresslevel=6):
+    def __init__(self, file: FileArg, dtype: Union[int, str] = "uint8", record_shape: Sequence[int] = (),
+                 count: Optional[int] = None, compress: Optional[bool] = None, compresslevel: int = 6) -> None:
         self.dtype = _dtype_code(dtype)
         self.record_shape = tuple(record_shape)
         self.count = 0
@@ -323,6 +331,7 @@ class Writer:
         self._file, self._owned, self.path = _open_binary(file, "wb")
         self._compress = compress
         self._compresslevel = compresslevel
+        self._sink: Optional[BinaryIO]
         if count is None:
             import tempfile
 
@@ -332,21 +341,25 @@ class Writer:
             self._sink = self._output()
             self._sink.write(Header(self.dtype, (count,) + self.record_shape).pack())
 
-    def write_record(self, values):
+    def write_record(self, values: Any) -> None:
         """Append one record: a bytes-like for uint8, else a sequence of numbers."""
         data = self._encode(values)
+        if self._sink is None:
+            raise UsageError("write to a closed IDX writer", self.path)
         if len(data) != self._record_size:
             raise UsageError("record %d has %d bytes (expected %d for shape %r)"
                              % (self.count, len(data), self._record_size, self.record_shape), self.path)
         self._sink.write(data)
         self.count += 1
 
-    def write_payload(self, data, records=0):
+    def write_payload(self, data: Any, records: int = 0) -> None:
         """Append raw big-endian payload bytes holding ``records`` records."""
+        if self._sink is None:
+            raise UsageError("write to a closed IDX writer", self.path)
         self._sink.write(data)
         self.count += records
 
-    def close(self):
+    def close(self) -> None:
         if self._sink is None:
             return
         sink, self._sink = self._sink, None
@@ -361,10 +374,10 @@ class Writer:
             if self._owned:
                 self._file.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Writer":
         return self
 
-    def __exit__(self, exc_type, *rest):
+    def __exit__(self, exc_type: object, *rest: object) -> None:
         self.close()
 
     def _output(self):
@@ -425,7 +438,15 @@ def _open_binary(file, mode):
     return file, False, getattr(file, "name", None)
 
 
-def open(file, mode="rb", **options):
+@overload
+def open(file: FileArg, mode: Literal["r", "rb"] = "rb") -> Reader: ...
+
+
+@overload
+def open(file: FileArg, mode: Literal["w", "wb"], **options: Any) -> Writer: ...
+
+
+def open(file: FileArg, mode: str = "rb", **options: Any) -> Union[Reader, Writer]:
     """Open an IDX file: a :class:`Reader` for "rb", a :class:`Writer` for "wb".
 
     ``file`` is a path, a PathLike or a binary file object (closed only if
@@ -439,7 +460,7 @@ def open(file, mode="rb", **options):
     raise UsageError("mode must be 'rb' or 'wb', not %r" % (mode,))
 
 
-def read(file):
+def read(file: FileArg) -> Tuple[Union[bytes, array], Tuple[int, ...]]:
     """Read a whole IDX file: ``(values, shape)``.
 
     ``values`` is ``bytes`` for uint8, a native-order ``array`` otherwise.
@@ -448,7 +469,8 @@ def read(file):
         return reader.read_all(), reader.header.dims
 
 
-def write(file, values, shape=None, dtype=None, compress=None, compresslevel=6):
+def write(file: FileArg, values: Any, shape: Optional[Sequence[int]] = None, dtype: Union[int, str, None] = None,
+          compress: Optional[bool] = None, compresslevel: int = 6) -> None:
     """Write a whole IDX file from flat row-major ``values`` and their ``shape``.
 
     ``dtype`` defaults to the array's typecode, else uint8; ``shape`` to

@@ -117,4 +117,5 @@ def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int =
     try:
         return _decode_pnm(as_bytes(blob), max_pixels)
     except FormatError as exc:
-        raise exc.at(path)
+        exc.at(path)
+        raise

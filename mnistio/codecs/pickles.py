@@ -24,13 +24,15 @@ from __future__ import annotations
 import math
 import pickle
 import re
-from typing import Any, BinaryIO, Callable, Tuple
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 from ..errors import FormatError, TruncatedError
 
 __all__ = ["load", "dump", "NumpyArray", "ArrayValue", "PickleWriter", "as_text", "as_uint8", "copy_bytes"]
 
 _ARRAY_MODULE = "numpy.core.multiarray"
+#: writes an array's data, given the writer
+EmitData = Callable[["PickleWriter"], None]
 _COPY_CHUNK = 1 << 20
 
 
@@ -84,17 +86,21 @@ class _DType:
             raise FormatError("expected an integer array, found dtype %s%d" % (self.kind, self.itemsize))
         if self.kind == "u" and self.itemsize == 1:
             return list(raw)
-        size, order = self.itemsize, "big" if self.byteorder == ">" else "little"
-        signed = self.kind == "i"
-        return [int.from_bytes(raw[i:i + size], order, signed=signed) for i in range(0, len(raw), size)]
+        size, signed = self.itemsize, self.kind == "i"
+        if self.byteorder == ">":
+            return [int.from_bytes(raw[i:i + size], "big", signed=signed) for i in range(0, len(raw), size)]
+        return [int.from_bytes(raw[i:i + size], "little", signed=signed) for i in range(0, len(raw), size)]
 
 
 class NumpyArray:
     """What an unpickled numpy array becomes: shape, dtype and raw bytes
     (or, for object arrays, the list of objects), in C order."""
 
-    def __init__(self):
-        self.shape, self.dtype, self.raw, self.objects = (0,), _DType("u1"), b"", None
+    def __init__(self) -> None:
+        self.shape: Tuple[int, ...] = (0,)
+        self.dtype = _DType("u1")
+        self.raw: Optional[bytes] = b""
+        self.objects: Optional[List[Any]] = None
 
     def __setstate__(self, state):
         if not isinstance(state, tuple) or len(state) not in (4, 5):
@@ -127,14 +133,14 @@ class NumpyArray:
             raise FormatError("a 0-dimensional array where a sequence was expected")
         return self.shape[0]
 
-    def ints(self):
+    def ints(self) -> List[Any]:
         if self.objects is not None:
             return list(self.objects)
         return self.dtype.decode_ints(self.raw)
 
-    def row_bytes(self):
+    def row_bytes(self) -> bytes:
         """The array flattened to uint8 bytes."""
-        if self.objects is not None or not (self.dtype.kind == "u" and self.dtype.itemsize == 1):
+        if self.raw is None or not (self.dtype.kind == "u" and self.dtype.itemsize == 1):
             return as_uint8(self.ints())
         return self.raw
 
@@ -243,7 +249,7 @@ def load(path: str) -> Any:
         raise FormatError("not a readable pickle (%s: %s)" % (type(error).__name__, error), path) from None
 
 
-def as_text(value):
+def as_text(value: Any) -> str:
     """A str from a str, or from Python 2 bytes (UTF-8, else latin-1)."""
     if isinstance(value, str):
         return value
@@ -255,7 +261,7 @@ def as_text(value):
     raise FormatError("expected a string, found %s" % type(value).__name__)
 
 
-def as_uint8(values):
+def as_uint8(values: Any) -> bytes:
     try:
         return bytes(values)
     except (TypeError, ValueError):
@@ -270,17 +276,17 @@ class PickleWriter:
     """Protocol 4 opcodes for what a CIFAR pickle holds: None, bools, ints, strs,
     tuples, lists, dicts, and uint8 / object numpy arrays (see the module docstring)."""
 
-    def __init__(self, file):
+    def __init__(self, file: BinaryIO) -> None:
         self._write = file.write
-        self._memo = {}
+        self._memo: Dict[Tuple[str, str], int] = {}
 
-    def start(self):
+    def start(self) -> None:
         self._write(b"\x80\x04")  # PROTO 4
 
-    def stop(self):
+    def stop(self) -> None:
         self._write(b".")  # STOP
 
-    def value(self, value):
+    def value(self, value: Any) -> None:
         write = self._write
         if value is None:
             write(b"N")
@@ -341,7 +347,7 @@ class PickleWriter:
                 self.value(element)
             self._write(b"t")
 
-    def bytes_header(self, size):
+    def bytes_header(self, size: int) -> None:
         if size < 0x100:
             self._write(b"C" + bytes((size,)))  # SHORT_BINBYTES
         elif size < 0x100000000:
@@ -349,10 +355,10 @@ class PickleWriter:
         else:
             self._write(b"\x8e" + size.to_bytes(8, "little"))  # BINBYTES8
 
-    def raw(self, data):
+    def raw(self, data: bytes) -> None:
         self._write(data)
 
-    def global_(self, module, name):
+    def global_(self, module: str, name: str) -> None:
         """GLOBAL once, BINGET after: every array names the same three globals."""
         index = self._memo.get((module, name))
         if index is not None:
@@ -361,7 +367,7 @@ class PickleWriter:
         index = self._memo[(module, name)] = len(self._memo)
         self._write(b"c" + ("%s\n%s\n" % (module, name)).encode("ascii") + b"q" + bytes((index,)))  # GLOBAL, BINPUT
 
-    def array(self, shape, object_dtype, emit_data):
+    def array(self, shape: Tuple[int, ...], object_dtype: bool, emit_data: EmitData) -> None:
         """What ``ndarray.__reduce__`` gives: ``_reconstruct(ndarray, (0,), b"b")``, then
         BUILD with ``(1, shape, dtype, False, data)``; numpy 1.x and 2.x load it."""
         self.global_(_ARRAY_MODULE, "_reconstruct")
@@ -380,7 +386,7 @@ class PickleWriter:
 class ArrayValue:
     """A numpy array to pickle: its shape, uint8 or object, and what writes its data."""
 
-    def __init__(self, shape, object_dtype, emit_data):
+    def __init__(self, shape: Tuple[int, ...], object_dtype: bool, emit_data: EmitData) -> None:
         self.shape = shape
         self.object_dtype = object_dtype
         self.emit_data = emit_data
@@ -394,10 +400,12 @@ def dump(path: str, value: Any) -> None:
         writer.stop()
 
 
-def copy_bytes(source, size, writer):
+def copy_bytes(source: Optional[BinaryIO], size: int, writer: PickleWriter) -> None:
     """``size`` bytes of ``source`` as one pickled bytes object."""
     writer.bytes_header(size)
     while size:
+        if source is None:
+            raise ValueError("no file to copy %d bytes from" % size)
         chunk = source.read(min(size, _COPY_CHUNK))
         if not chunk:
             raise OSError("pixel spool file ends early")

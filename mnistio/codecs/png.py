@@ -30,11 +30,20 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Iterable, Optional
+from typing import List, Optional
 
 from ..errors import FormatError, TruncatedError, UsageError
-from ._raster import (DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size, interleave,
-                      padded_table, unpack_bits)
+from ._raster import (
+    DEFAULT_MAX_PIXELS,
+    BytesLike,
+    Raster,
+    as_bytes,
+    check_image,
+    check_size,
+    interleave,
+    padded_table,
+    unpack_bits,
+)
 
 __all__ = ["PNG_SIGNATURE", "encode_png", "decode_png", "Raster", "DEFAULT_MAX_PIXELS"]
 
@@ -163,7 +172,7 @@ def _read_png_chunks(blob, max_pixels):
         raise FormatError(f"not a PNG file: starts with {blob[:8]!r} "
                           f"(expected the signature {_PNG_SIGNATURE!r})")
     header = palette = trns = None
-    idat = []
+    idat: List[bytes] = []
     previous = None
     for name, data, pos in _png_chunks(blob):
         if header is None and name != "IHDR":
@@ -318,8 +327,9 @@ def _unfilter(raw, offset, rows, row_bytes, bpp, number):
         if kind >= len(_UNFILTERS):
             where = f" of pass {number}" if number else ""
             raise FormatError(f"scanline {row}{where} has filter type {kind} (expected 0 to 4)")
-        if kind:
-            line = _UNFILTERS[kind](line, prior, bpp)
+        unfilter = _UNFILTERS[kind]
+        if unfilter is not None:
+            line = unfilter(line, prior, bpp)
         lines.append(line)
         prior = line
     return b"".join(lines)
@@ -451,4 +461,5 @@ def decode_png(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int =
     try:
         return _decode_png(as_bytes(blob), max_pixels)
     except FormatError as exc:
-        raise exc.at(path)
+        exc.at(path)
+        raise

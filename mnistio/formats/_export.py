@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
 
 from ..errors import UsageError
 from ..model.image import Image
@@ -23,17 +23,17 @@ __all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "e
 class ExportReport:
     """What an export wrote: item counts per subset, and notes for the user."""
 
-    def __init__(self, format, path=None):
+    def __init__(self, format: str, path: Optional[str] = None) -> None:
         self.format = format
         self.path = path
-        self.subsets = {}
-        self.notes = []
+        self.subsets: Dict[str, int] = {}
+        self.notes: List[str] = []
 
-    def count(self, subset, items=1):
+    def count(self, subset: str, items: int = 1) -> None:
         self.subsets[subset] = self.subsets.get(subset, 0) + items
 
     @property
-    def items(self):
+    def items(self) -> int:
         return sum(self.subsets.values())
 
     def __repr__(self):
@@ -41,7 +41,7 @@ class ExportReport:
 
 
 @contextmanager
-def atomic_output_dir(save_dir, overwrite):
+def atomic_output_dir(save_dir: Any, overwrite: bool) -> Iterator[str]:
     """Yield an empty temporary folder beside ``save_dir``; on success it
     replaces ``save_dir``, on failure it is removed and ``save_dir`` is untouched.
     """
@@ -90,12 +90,14 @@ def _replace_dir(new, target):
 class GrayPolicy:
     """One channel for layouts that hold one: colour is converted (luma) or refused."""
 
-    def __init__(self, refuse_color):
+    def __init__(self, refuse_color: bool) -> None:
         self.refuse_color = refuse_color
         self.converted = 0
 
-    def apply(self, item, layout):
+    def apply(self, item: DatasetItem, layout: str) -> Image:
+        """The item's image (it has one) with one channel."""
         image = item.media
+        assert image is not None, "GrayPolicy.apply is for items with an image"
         if image.channels == 1:
             return image
         if self.refuse_color:
@@ -105,7 +107,7 @@ class GrayPolicy:
         self.converted += 1
         return image.to_gray()
 
-    def note(self, report):
+    def note(self, report: ExportReport) -> None:
         if self.converted:
             report.notes.append("%d colour images converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
                                 % self.converted)
@@ -116,7 +118,10 @@ class GrayPolicy:
 class SubsetWriter:
     """What :func:`export_subsets` drives: one subset's files, written item by item."""
 
-    count = 0
+    @property
+    def count(self) -> int:
+        """The items added so far."""
+        raise NotImplementedError
 
     def add(self, item: DatasetItem) -> None:
         raise NotImplementedError
@@ -128,13 +133,15 @@ class SubsetWriter:
         """Release what is open, whether or not :meth:`finish` ran."""
 
 
-def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[str], SubsetWriter],
-                   before_finish: Optional[Callable[[Dict[str, SubsetWriter]], None]] = None
-                   ) -> Dict[str, SubsetWriter]:
+Writer = TypeVar("Writer", bound=SubsetWriter)
+
+
+def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[str], Writer],
+                   before_finish: Optional[Callable[[Dict[str, Writer]], None]] = None) -> Dict[str, Writer]:
     """Stream every item into its subset's writer (``open_subset(name)`` makes
     one when a subset first appears), then finish them all, in first-seen
     order, and count what each wrote into ``report``."""
-    writers: Dict[str, SubsetWriter] = {}
+    writers: Dict[str, Writer] = {}
     try:
         for item in dataset:
             writer = writers.get(item.subset)

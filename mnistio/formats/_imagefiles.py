@@ -13,7 +13,9 @@ needed; :func:`iter_image_files` walks a folder in a stable order.
 
 import os
 from collections import deque
+from concurrent.futures import Future
 from functools import partial
+from typing import Deque, List, Tuple
 
 from ..codecs.images import IMAGE_EXTENSIONS, decode_image, encode_image
 from ..codecs.png import encode_png
@@ -66,7 +68,7 @@ def folder_profile(root):
     """
     depths = set()
     others = False
-    for folder, subfolders, files in os.walk(root):
+    for folder, _, files in os.walk(root):
         depth = 0 if os.path.samefile(folder, root) else os.path.relpath(folder, root).count(os.sep) + 1
         for name in files:
             if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
@@ -85,9 +87,9 @@ class ImageFileWriter:
         self.workers = default_workers() if workers is None else max(1, workers)
         self.names = UniqueNames(root)
         self.written = 0
-        self._batch = []
+        self._batch: List[Tuple[str, str, bytes, int, int, int]] = []
         self._flushed = 0
-        self._in_flight = deque()
+        self._in_flight: Deque[Future] = deque()
         self._pool = None
         encode_image(b"\x00", 1, 1, 1, self.ext)  # an unsupported type fails now, not mid-export
 
@@ -135,7 +137,7 @@ class ImageFileWriter:
 def _write_batch(batch, ext):
     """Encode and write one batch (runs in a worker process when there are several)."""
     made = set()
-    for relative, path, data, height, width, channels in batch:
+    for _, path, data, height, width, channels in batch:
         folder = os.path.dirname(path)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)

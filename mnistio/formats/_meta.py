@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import struct
 import tempfile
-from typing import Iterator, List, Optional, Tuple
 
 from ..errors import FormatError
 

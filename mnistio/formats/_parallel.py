@@ -9,6 +9,8 @@ callers do the work in their own process.
 import os
 import sys
 from collections import deque
+from concurrent.futures import Future
+from typing import Deque
 
 __all__ = ["default_workers", "fork_pool", "ordered_map"]
 
@@ -40,7 +42,7 @@ def ordered_map(function, tasks, workers, window_per_worker=2):
     memory stays flat; stopping early cancels what is left.
     """
     pool = fork_pool(workers)
-    pending = deque()
+    pending: Deque[Future] = deque()
     try:
         for task in tasks:
             pending.append(pool.submit(function, *task))

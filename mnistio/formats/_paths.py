@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, Optional
 
 from ..errors import UsageError
 

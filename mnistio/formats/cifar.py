@@ -49,6 +49,7 @@ import posixpath
 import re
 import tempfile
 from functools import partial
+from typing import Any, Dict, List
 
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes
 from ..codecs.pickles import dump as dump_pickle
@@ -134,9 +135,10 @@ def _pixel_rows(data, count, path):
         if len(data) != count:
             raise FormatError("'data' has %d rows for %d file names" % (len(data), count), path)
         return _numeric_rows(data)
+    elements: Any
     if isinstance(data, NumpyArray):
         elements = data.objects
-        if len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
+        if elements is not None and len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
             width = math.prod(data.shape[1:])
             elements = [elements[i * width:(i + 1) * width] for i in range(data.shape[0])]
     elif isinstance(data, (list, tuple)):
@@ -331,7 +333,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     ext = _filename_ext(image_ext)
     names = dataset.label_names
     conversions = _Conversions()
-    opened = []
+    opened: List[str] = []
 
     def open_subset(subset):
         _check_subset_name(subset, opened)
@@ -376,7 +378,7 @@ def _batch_label(subset, subsets):
     """CIFAR's own wording for training and test batches; the subset name otherwise."""
     match = _TRAIN_BATCH.match(subset)
     if match:
-        numbers = [int(_TRAIN_BATCH.match(name).group(1)) for name in subsets if _TRAIN_BATCH.match(name)]
+        numbers = [int(found.group(1)) for found in map(_TRAIN_BATCH.match, subsets) if found]
         return "training batch %s of %d" % (match.group(1), max(len(numbers), max(numbers)))
     if subset in ("test", "test_batch"):
         return "testing batch 1 of 1"
@@ -443,14 +445,14 @@ class _SubsetWriter(SubsetWriter):
         self.filenames.append(filename)
         self.labels.append(label)
         image = item.media
-        if self.save_media and image is not None and image.has_data:
+        if self.pixels is not None and image is not None and image.has_data:
             self.pixels.write(self.conversions.planes(image))
             self.sizes.append(image.size)
         else:
             self.sizes.append(None)
 
     def finish(self):
-        batch = {"batch_label": self.batch_label, "filenames": self.filenames, "labels": self.labels}
+        batch: Dict[str, Any] = {"batch_label": self.batch_label, "filenames": self.filenames, "labels": self.labels}
         present = [size for size in self.sizes if size is not None]
         if not present:
             batch["data"] = self._array((0, 3 * IMAGE_SIZE[0] * IMAGE_SIZE[1]))

@@ -38,12 +38,13 @@ def read(path):
 class ImageDirSource(ItemSource):
     def __init__(self, path):
         super().__init__(None, path, NAME)
+        self.root = path
 
     def __iter__(self):
-        for folder, name in iter_image_files(self.path):
+        for folder, name in iter_image_files(self.root):
             relative = (folder + "/" if folder else "") + os.path.splitext(name)[0]
             yield DatasetItem._make(relative_path_to_id(relative), "default",
-                                    lazy_image(os.path.join(self.path, folder, name)), [])
+                                    lazy_image(os.path.join(self.root, folder, name)), [])
 
 
 def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None):

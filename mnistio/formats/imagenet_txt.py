@@ -13,6 +13,7 @@ overwriting it; the export report says how many.
 """
 
 import os
+from typing import Dict, TextIO
 
 from ..errors import FormatError
 from ..model.items import DatasetItem, Label
@@ -72,6 +73,7 @@ class ImagenetTxtSource(ItemSource):
     def __init__(self, path):
         categories, self._names_source = read_label_categories(path, LABELS_FILE, default=())
         super().__init__(categories, path, NAME)
+        self.root = path
         self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
                        if name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE)}
 
@@ -84,7 +86,7 @@ class ImagenetTxtSource(ItemSource):
         return self._iter_list(name, list_path) if list_path else iter(())
 
     def _iter_list(self, subset, list_path):
-        images = os.path.join(self.path, IMAGE_DIR)
+        images = os.path.join(self.root, IMAGE_DIR)
         with open(list_path, encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
@@ -102,7 +104,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     names = dataset.label_names
     ext = normalize_ext(image_ext)
     writer = ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), ext, workers) if save_media else None
-    lists = {}
+    lists: Dict[str, TextIO] = {}
     skipped = 0
     try:
         for item in dataset:

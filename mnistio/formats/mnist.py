@@ -18,6 +18,7 @@ and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
 import gzip
 import os
 import re
+from typing import Dict, List
 
 from ..codecs import idx
 from ..errors import FormatError, UsageError
@@ -42,6 +43,7 @@ REFUSE_COLOR = Option("refuse_color", bool, help="refuse colour images instead o
 LABELS_MAGIC = 0x00000801
 QMNIST_LABELS_MAGIC = 0x00000C02  # int32, N x 8 columns; column 0 is the class
 IMAGES_MAGIC = 0x00000803
+_MAGIC_MEANING = {LABELS_MAGIC: "uint8 labels", QMNIST_LABELS_MAGIC: "QMNIST int32 labels"}
 NO_LABEL = 255
 META_CELL_CHARS = 32
 _META_CELL_BYTES = 4 * META_CELL_CHARS
@@ -111,7 +113,7 @@ def _find_subsets(folder, only_file):
             raise FormatError("not an MNIST labels or images file name (expected e.g. "
                               "train-labels-idx1-ubyte.gz)", os.path.join(folder, only_file))
         wanted = {match.group("prefix")}
-    subsets = {}
+    subsets: Dict[str, _SubsetFiles] = {}
     for name in names:
         match = _LABELS_FILE.match(name)
         if not match or (only_file is not None and match.group("prefix") not in wanted):
@@ -119,14 +121,14 @@ def _find_subsets(folder, only_file):
         prefix = match.group("prefix")
         subset = subset_of_prefix(prefix)
         found = subsets.get(subset)
-        if found is not None and _LABELS_FILE.match(os.path.basename(found.labels)).group("prefix") != prefix:
+        if found is not None and _labels_prefix(found.labels) != prefix:
             raise FormatError("two labels files for subset %r: %s and %s"
                               % (subset, os.path.basename(found.labels), name), folder)
         if found is None or not match.group("gz"):
             subsets[subset] = _SubsetFiles(os.path.join(folder, name))
     for subset, files in subsets.items():
-        prefix = _LABELS_FILE.match(os.path.basename(files.labels)).group("prefix")
-        images = [name for name in names if (_IMAGES_FILE.match(name) or _NO_MATCH).group("prefix") == prefix]
+        prefix = _labels_prefix(files.labels)
+        images = [name for name in names if _images_prefix(name) == prefix]
         if images:
             raw = [name for name in images if not name.endswith(".gz")]
             files.images = os.path.join(folder, (raw or images)[0])
@@ -135,18 +137,19 @@ def _find_subsets(folder, only_file):
     return subsets
 
 
-class _NoMatch:
-    @staticmethod
-    def group(_):
-        return None
+def _labels_prefix(path):
+    """The subset prefix of a labels file found by :func:`_find_subsets` (so its name matches)."""
+    return _LABELS_FILE.match(os.path.basename(path)).group("prefix")  # type: ignore[union-attr]
 
 
-_NO_MATCH = _NoMatch()
+def _images_prefix(name):
+    match = _IMAGES_FILE.match(name)
+    return match.group("prefix") if match else None
 
 
 def _labels_magic(path):
-    return QMNIST_LABELS_MAGIC if _LABELS_FILE.match(os.path.basename(path)).group("kind") == "idx2-int" \
-        else LABELS_MAGIC
+    match = _LABELS_FILE.match(os.path.basename(path))
+    return QMNIST_LABELS_MAGIC if match is not None and match.group("kind") == "idx2-int" else LABELS_MAGIC
 
 
 def _label_values(reader):
@@ -161,8 +164,8 @@ def _open_checked(path, magic):
     if reader.header.magic != magic:
         reader.close()
         raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
-                          % (reader.header.magic, magic, {LABELS_MAGIC: "uint8 labels", QMNIST_LABELS_MAGIC: "QMNIST int32 labels"}
-                             .get(magic, "uint8 images, 3 dims")), path, "byte 0")
+                          % (reader.header.magic, magic, _MAGIC_MEANING.get(magic, "uint8 images, 3 dims")),
+                          path, "byte 0")
     return reader
 
 
@@ -278,7 +281,7 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
             annotations = [Label._make(value)]
         image = None
         if images is not None:
-            height, width = size if size is not None else default_size
+            height, width = size if size is not None else default_size  # type: ignore[misc]  # set with images
             if size != (0, 0):
                 image = Image._wrap(images.read(height * width), height, width)
         yield DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
@@ -366,7 +369,7 @@ class _SubsetWriter(SubsetWriter):
 
 def _write_meta(path, rows):
     with gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) as out:
-        batch = []
+        batch: List[str] = []
         for row in rows:
             batch.extend(cell.ljust(META_CELL_CHARS, "\x00") for cell in row)
             if len(batch) >= 3 * _META_BATCH_ROWS:

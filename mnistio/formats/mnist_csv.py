@@ -18,6 +18,7 @@ import csv
 import itertools
 import os
 import re
+from typing import Dict
 
 from ..codecs import csvrows
 from ..errors import FormatError
@@ -73,7 +74,7 @@ class MnistCsvSource(FilePerSubsetSource):
 
 def _find_files(folder, only_file):
     """``{subset: path}`` of the CSV files in ``folder`` (or of ``only_file``)."""
-    files = {}
+    files: Dict[str, str] = {}
     for name in sorted(os.listdir(folder) if only_file is None else [only_file]):
         match = _DATA_FILE.match(name)
         if not match:

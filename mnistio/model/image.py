@@ -20,13 +20,19 @@ An image may also be lazy: ``Image.from_loader(load, shape)`` calls
 ``load()`` for the pixels the first time they are needed.
 """
 
+from __future__ import annotations
+
 import math
 from array import array
 from itertools import chain
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ..errors import UsageError
 
 __all__ = ["Image"]
+
+#: what a lazy image's loader returns: ``(data, height, width, channels)``
+Loader = Callable[[], Tuple[Any, int, int, int]]
 
 # array-interface kind + size -> array typecode, for pixel arrays that are not uint8
 _TYPECODES = {
@@ -42,7 +48,15 @@ class Image:
 
     __slots__ = ("_data", "_height", "_width", "_channels", "_loader", "path")
 
-    def __init__(self, data=None, shape=None, *, path=None):
+    _data: Any
+    # None until a lazy image is loaded: the properties load it first.
+    _height: Any
+    _width: Any
+    _channels: Any
+    _loader: Optional[Loader]
+    path: Optional[str]
+
+    def __init__(self, data: Any = None, shape: Optional[Sequence[int]] = None, *, path: Optional[str] = None) -> None:
         self.path = path
         self._loader = None
         if isinstance(data, Image):
@@ -60,16 +74,16 @@ class Image:
     # -- constructors -------------------------------------------------------
 
     @classmethod
-    def from_numpy(cls, data):
+    def from_numpy(cls, data: Any) -> "Image":
         """Datumaro's spelling of ``Image(array)``."""
         return cls(data)
 
     @classmethod
-    def from_bytes(cls, data, shape):
+    def from_bytes(cls, data: Any, shape: Sequence[int]) -> "Image":
         return cls(data, shape)
 
     @classmethod
-    def from_loader(cls, load, shape=None, path=None):
+    def from_loader(cls, load: Loader, shape: Optional[Sequence[int]] = None, path: Optional[str] = None) -> "Image":
         """A lazy image: ``load()`` returns ``(data, height, width, channels)``."""
         image = cls.__new__(cls)
         image._data = None
@@ -79,7 +93,7 @@ class Image:
         return image
 
     @classmethod
-    def _wrap(cls, data, height, width, channels=1):
+    def _wrap(cls, data: Any, height: int, width: int, channels: int = 1) -> "Image":
         """Trusted fast path for readers: no checks, no copy."""
         image = cls.__new__(cls)
         image._data = data
@@ -93,49 +107,49 @@ class Image:
     # -- user visible -------------------------------------------------------
 
     @property
-    def data(self):
+    def data(self) -> Any:
         """The pixels: a bytes-like of ``height * width * channels`` uint8 values."""
         if self._data is None:
             self._load()
         return self._data
 
     @property
-    def height(self):
+    def height(self) -> int:
         if self._height is None:
             self._load()
         return self._height
 
     @property
-    def width(self):
+    def width(self) -> int:
         if self._height is None:
             self._load()
         return self._width
 
     @property
-    def channels(self):
+    def channels(self) -> int:
         if self._height is None:
             self._load()
         return self._channels
 
     @property
-    def has_data(self):
+    def has_data(self) -> bool:
         return self._data is not None or self._loader is not None
 
     @property
-    def size(self):
+    def size(self) -> Tuple[int, int]:
         """``(height, width)``, as in Datumaro."""
         return (self.height, self.width)
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int, ...]:
         """``(height, width)`` for one channel, else ``(height, width, channels)``, as numpy."""
         height, width = self.size
         return (height, width) if self.channels == 1 else (height, width, self.channels)
 
-    def tobytes(self):
+    def tobytes(self) -> bytes:
         return bytes(self.data)
 
-    def to_gray(self):
+    def to_gray(self) -> "Image":
         """One channel: ITU-R 601-2 luma for colour (as Pillow's "L"), alpha dropped."""
         if self.channels == 1:
             return self
@@ -143,7 +157,7 @@ class Image:
             return Image._wrap(bytes(self.data)[0::2], self.height, self.width, 1)
         return Image._wrap(_luma(bytes(self.data), self.channels), self.height, self.width, 1)
 
-    def to_rgb(self):
+    def to_rgb(self) -> "Image":
         """Three channels: gray replicated into R, G and B, alpha dropped."""
         if self.channels == 3:
             return self
@@ -157,25 +171,27 @@ class Image:
         return Image._wrap(bytes(rgb), self.height, self.width, 3)
 
     @property
-    def __array_interface__(self):
+    def __array_interface__(self) -> Dict[str, Any]:
         return {"shape": self.shape, "typestr": "|u1", "data": self.data, "version": 3}
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Image):
             return NotImplemented
         return self.shape == other.shape and self.data == other.data
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.shape, bytes(self.data)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self._data is None and self._height is None:
             return "Image(<not loaded>%s)" % (", path=%r" % self.path if self.path else "")
         return "Image(shape=%r%s)" % (self.shape, ", path=%r" % self.path if self.path else "")
 
     # -- internal -----------------------------------------------------------
 
-    def _load(self):
+    def _load(self) -> None:
+        if self._loader is None:
+            raise UsageError("an Image made without pixels or a loader", self.path)
         data, height, width, channels = self._loader()
         if self._height is not None and (height, width, channels) != (self._height, self._width, self._channels):
             raise UsageError("image is %dx%dx%d, expected %dx%dx%d"

@@ -5,8 +5,11 @@ Names follow Datumaro's (``DatasetItem``, ``Label``, ``LabelCategories``,
 says where mnistio differs.
 """
 
+from __future__ import annotations
+
 from collections import namedtuple
 from enum import Enum
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import UsageError
 from .image import Image
@@ -27,7 +30,7 @@ class Label:
     __slots__ = ("label", "id", "group", "attributes")
     type = AnnotationType.label
 
-    def __init__(self, label, *, id=0, group=0, attributes=None):
+    def __init__(self, label: int, *, id: int = 0, group: int = 0, attributes: Optional[Dict[str, Any]] = None) -> None:
         if isinstance(label, bool):
             raise UsageError("a label is a non-negative integer index, not %r" % (label,))
         if not isinstance(label, int) or label < 0:
@@ -41,7 +44,7 @@ class Label:
         self.attributes = dict(attributes) if attributes else {}
 
     @classmethod
-    def _make(cls, label):
+    def _make(cls, label: int) -> "Label":
         """Trusted fast path for readers: no checks."""
         made = cls.__new__(cls)
         made.label = label
@@ -50,16 +53,16 @@ class Label:
         made.attributes = {}
         return made
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Label):
             return NotImplemented
         return (self.label, self.id, self.group, self.attributes) == \
             (other.label, other.id, other.group, other.attributes)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.label, self.id, self.group))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Label(%d)" % self.label
 
 
@@ -76,17 +79,17 @@ class LabelCategories:
 
     Category = namedtuple("Category", "name parent attributes")
 
-    def __init__(self, names=()):
-        self.items = []
-        self._indices = {}
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.items: List[Any] = []
+        self._indices: Dict[str, int] = {}
         for name in names:
             self.add(name)
 
     @classmethod
-    def from_iterable(cls, names):
+    def from_iterable(cls, names: Iterable[Any]) -> "LabelCategories":
         return cls(name if isinstance(name, str) else name[0] for name in names)
 
-    def add(self, name, parent="", attributes=None):
+    def add(self, name: str, parent: str = "", attributes: Optional[Iterable[str]] = None) -> int:
         name = str(name)
         if name in self._indices:
             raise UsageError("label name %r appears twice" % name)
@@ -94,34 +97,34 @@ class LabelCategories:
         self.items.append(self.Category(name, parent, set(attributes or ())))
         return len(self.items) - 1
 
-    def find(self, name):
+    def find(self, name: str) -> Tuple[Optional[int], Optional[Any]]:
         """``(index, category)`` of a label name, or ``(None, None)``."""
         index = self._indices.get(name)
         return (index, self.items[index]) if index is not None else (None, None)
 
     @property
-    def names(self):
+    def names(self) -> List[str]:
         return [category.name for category in self.items]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         return self.items[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.items)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, LabelCategories):
             return NotImplemented
         return self.names == other.names
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "LabelCategories(%r)" % self.names
 
 
-def as_label_categories(categories):
+def as_label_categories(categories: Any) -> LabelCategories:
     """LabelCategories from names, a LabelCategories, or Datumaro's categories dict."""
     if categories is None:
         return LabelCategories()
@@ -144,7 +147,9 @@ class DatasetItem:
 
     __slots__ = ("id", "subset", "media", "annotations", "attributes")
 
-    def __init__(self, id, subset=None, media=None, annotations=None, *, image=None, attributes=None):
+    def __init__(self, id: Any, subset: Optional[str] = None, media: Any = None,
+                 annotations: Optional[Iterable[Label]] = None, *, image: Any = None,
+                 attributes: Optional[Dict[str, Any]] = None) -> None:
         if media is not None and image is not None:
             raise UsageError("give an item's image as media= or image=, not both")
         media = media if media is not None else image
@@ -155,7 +160,7 @@ class DatasetItem:
         self.attributes = dict(attributes) if attributes else {}
 
     @classmethod
-    def _make(cls, id, subset, media, annotations):
+    def _make(cls, id: str, subset: str, media: Optional[Image], annotations: List[Label]) -> "DatasetItem":
         """Trusted fast path for readers: no conversions."""
         item = cls.__new__(cls)
         item.id = id
@@ -166,15 +171,15 @@ class DatasetItem:
         return item
 
     @property
-    def image(self):
+    def image(self) -> Optional[Image]:
         return self.media
 
     @property
-    def labels(self):
+    def labels(self) -> List[int]:
         """The label indices of this item's Label annotations, in order."""
         return [ann.label for ann in self.annotations if ann.type is AnnotationType.label]
 
-    def wrap(self, **changes):
+    def wrap(self, **changes: Any) -> "DatasetItem":
         """A copy with some fields replaced, as Datumaro's ``item.wrap``.
 
         This is the one way items are copied: the copy gets its own
@@ -205,15 +210,15 @@ class DatasetItem:
             copy.attributes = dict(changes["attributes"]) if changes["attributes"] else {}
         return copy
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, DatasetItem):
             return NotImplemented
         return (self.id, self.subset, self.media, self.annotations, self.attributes) == \
             (other.id, other.subset, other.media, other.annotations, other.attributes)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "DatasetItem(id=%r, subset=%r, media=%r, annotations=%r)" % (
             self.id, self.subset, self.media, self.annotations)
 

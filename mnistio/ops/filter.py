@@ -13,7 +13,12 @@ A Python callable may stand for the expression: ``item -> bool`` in item
 mode, ``(item, annotation) -> bool`` in the annotation modes.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Tuple, Union
+
 from ..errors import UsageError
+from ..model.dataset import Dataset
 from . import xpath
 from .xpath.items import item_element
 
@@ -23,14 +28,15 @@ __all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
 MODES = {"i": (False, False), "a": (True, False), "i+a": (True, True)}
 
 
-def parse_mode(mode):
+def parse_mode(mode: str) -> Tuple[bool, bool]:
     try:
         return MODES[mode]
     except KeyError:
         raise UsageError("unknown filter mode %r (expected i, a or i+a)" % (mode,)) from None
 
 
-def filter_dataset(dataset, expression, filter_annotations=False, remove_empty=False):
+def filter_dataset(dataset: Dataset, expression: Union[str, Callable[..., Any]], filter_annotations: bool = False,
+                   remove_empty: bool = False) -> Dataset:
     """A lazy view of ``dataset`` with what ``expression`` selects (see the module docstring)."""
     if callable(expression):
         keep = _callable_filter(expression, filter_annotations, remove_empty)

@@ -34,6 +34,10 @@ latest whole pass over it did (passes over one subset leave it alone):
 items per input, renames, and the first few renamed ids.
 """
 
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.items import Label, LabelCategories
@@ -50,7 +54,7 @@ class Rename:
 
     __slots__ = ("subset", "old_id", "new_id", "input")
 
-    def __init__(self, subset, old_id, new_id, input):
+    def __init__(self, subset: str, old_id: str, new_id: str, input: int) -> None:
         self.subset = subset
         self.old_id = old_id
         self.new_id = new_id
@@ -69,18 +73,18 @@ class MergeReport:
     added to the union.
     """
 
-    def __init__(self, datasets, new_labels):
+    def __init__(self, datasets: Sequence[Dataset], new_labels: List[List[str]]) -> None:
         self.paths = [dataset.path for dataset in datasets]
         self.formats = [dataset.format for dataset in datasets]
         self.new_labels = new_labels
         self._start()
 
     @property
-    def total_items(self):
+    def total_items(self) -> int:
         return sum(self.items)
 
     @property
-    def total_renamed(self):
+    def total_renamed(self) -> int:
         return sum(self.renamed)
 
     def __repr__(self):
@@ -123,8 +127,8 @@ class _MergedSource(ItemSource):
         # The report describes whole passes; a pass over one subset keeps its own.
         report = self.report if only_subset is None else MergeReport(self._datasets, self.report.new_labels)
         report._start()
-        seen = {}      # subset -> {id: position of the input it came from}
-        hints = {}     # (subset, id, position) -> last number tried, for ids repeated in one input
+        seen: Dict[str, Dict[str, int]] = {}  # subset -> {id: position of the input it came from}
+        hints: Dict[Tuple[str, str, int], int] = {}  # (subset, id, position) -> last number tried
         for position, dataset in enumerate(self._datasets):
             items = dataset if only_subset is None else dataset.source.iter_subset(only_subset)
             remap = self._remaps[position]
@@ -167,7 +171,7 @@ def _union_of_labels(datasets):
 
 
 def _sum_counts(counts):
-    total = {}
+    total: Dict[str, int] = {}
     for subsets in counts:
         for name, count in subsets.items():
             total[name] = total.get(name, 0) + count
@@ -215,7 +219,15 @@ def _remapped(item, remap, position, dataset):
     return item.wrap(annotations=annotations)
 
 
-def merge(*datasets, exact=False):
+class MergedDataset(Dataset):
+    """A merge's result: a Dataset with the ``merge_report`` of its latest whole pass."""
+
+    def __init__(self, source: _MergedSource) -> None:
+        super().__init__(source)
+        self.merge_report = source.report
+
+
+def merge(*datasets: Dataset, exact: bool = False) -> MergedDataset:
     """The union of ``datasets`` (lazy); see the module docstring for the rules.
 
     The result has a ``merge_report`` attribute, a :class:`MergeReport`
@@ -227,6 +239,4 @@ def merge(*datasets, exact=False):
         if not isinstance(dataset, Dataset):
             raise UsageError("merge input %d is a %s, expected a Dataset" % (position + 1, type(dataset).__name__))
     source = _MergedSource(list(datasets), exact)
-    merged = Dataset(source)
-    merged.merge_report = source.report
-    return merged
+    return MergedDataset(source)

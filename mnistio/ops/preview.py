@@ -24,10 +24,14 @@ the rows and around every cell; a white label column ``(6 * characters + 3)
 images are replicated, colour shown in colour, alpha dropped.
 """
 
+from __future__ import annotations
+
 from itertools import islice
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..codecs.png import encode_png
 from ..errors import UsageError
+from ..model.dataset import Dataset
 
 __all__ = ["contact_sheet", "write_contact_sheet"]
 
@@ -82,7 +86,7 @@ def _check_count(name, value, least):
 
 def _collect(dataset, names, per_label, max_items):
     """``{label index, or None for no label: the first images of that label}``."""
-    rows = {index: [] for index in range(len(names))}
+    rows: Dict[Optional[int], List[Any]] = {index: [] for index in range(len(names))}
     unfilled = len(rows)
     items = iter(dataset)
     try:
@@ -170,7 +174,7 @@ def _cell_lines(image, scale, width, height):
 
 
 def _rgb(image):
-    image.size  # loads a lazy image: to_rgb needs to know its channels
+    image.channels  # noqa: B018 (loads a lazy image: to_rgb needs to know its channels)
     return image.to_rgb()
 
 
@@ -199,7 +203,8 @@ def _draw(titles, rows, per_label, scale):
     return b"".join(lines), width, height
 
 
-def contact_sheet(dataset, per_label=10, scale=2, max_items=None):
+def contact_sheet(dataset: Dataset, per_label: int = 10, scale: int = 2,
+                  max_items: Optional[int] = None) -> Tuple[bytes, int, int, int]:
     """Draw the first ``per_label`` images of every label, a row each.
 
     Reads at most ``max_items`` items (None: until every row is full or the
@@ -218,7 +223,7 @@ def contact_sheet(dataset, per_label=10, scale=2, max_items=None):
     return data, width, height, 3
 
 
-def write_contact_sheet(dataset, path, **options):
+def write_contact_sheet(dataset: Dataset, path: Any, **options: Any) -> Tuple[int, int]:
     """Write :func:`contact_sheet` as a PNG to a path or binary file object.
 
     ``options`` are those of :func:`contact_sheet`; returns ``(width, height)``.

@@ -17,8 +17,11 @@ No loop per pixel: columns are gathered with ``itemgetter`` and whole rows
 blended as lanes of one big integer.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any, List
 
 __all__ = ["METHODS", "resize_pixels", "pad_pixels"]
 
@@ -143,7 +146,8 @@ class _ResizePlan:
     def nearest(self, data):
         height, width, channels, _, _ = self.shape
         stride = width * channels
-        out, last, row = [], None, None
+        out: List[bytes] = []
+        last, row = None, b""
         for source_row in self.rows:
             if source_row != last:
                 row = self.pick(data[source_row * stride:(source_row + 1) * stride])
@@ -172,7 +176,8 @@ def _resize_plan(height, width, channels, new_height, new_width, method):
 
 
 
-def resize_pixels(data, height, width, channels, new_height, new_width, method):
+def resize_pixels(data: Any, height: int, width: int, channels: int, new_height: int, new_width: int,
+                  method: str) -> bytes:
     """The pixels of an image resized; ``data`` is row-major, channels interleaved."""
     if (height, width) == (new_height, new_width):
         return bytes(data)
@@ -181,7 +186,8 @@ def resize_pixels(data, height, width, channels, new_height, new_width, method):
 
 
 
-def pad_pixels(data, height, width, fill, new_height, new_width, top, left):
+def pad_pixels(data: Any, height: int, width: int, fill: bytes, new_height: int, new_width: int, top: int,
+               left: int) -> bytes:
     """The pixels on a ``new_height x new_width`` canvas of ``fill`` (one pixel's bytes)."""
     stride = width * len(fill)
     before = fill * left

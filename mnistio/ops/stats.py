@@ -57,9 +57,12 @@ Each problem's ``items`` lists up to :data:`MAX_EXAMPLES` of the items
 concerned (``{"subset": ..., "id": ...}``); its message gives the full count.
 """
 
+from __future__ import annotations
+
 import math
 from collections import namedtuple
 from hashlib import blake2b
+from typing import Any, Dict, List, Union
 from zlib import adler32
 
 from ..model.dataset import Dataset
@@ -384,7 +387,7 @@ def _size_name(shape):
     return "%dx%d" % (height, width) + ("x%d" % channels if channels > 1 else "")
 
 
-def compute_stats(dataset):
+def compute_stats(dataset: Dataset) -> Dict[str, Any]:
     """The statistics of ``dataset`` (a JSON-able dict), in one pass over its items."""
     counting = _Pass(list(dataset.label_names))
     counting.run(dataset)
@@ -393,12 +396,12 @@ def compute_stats(dataset):
 
 # -- validation ---------------------------------------------------------------------
 
-def severity_rank(severity):
+def severity_rank(severity: str) -> int:
     """0 for info, 1 for warning, 2 for error."""
     return SEVERITIES.index(severity)
 
 
-def validate(dataset, *, imbalance_ratio=IMBALANCE_RATIO):
+def validate(dataset: Union[Dataset, Dict[str, Any]], *, imbalance_ratio: float = IMBALANCE_RATIO) -> List[Problem]:
     """The problems of ``dataset`` (or of its :func:`compute_stats` dict), most severe first."""
     stats = compute_stats(dataset) if isinstance(dataset, Dataset) else dataset
     found = []
@@ -478,7 +481,7 @@ def _check_labels(stats, imbalance_ratio):
                       % (_plural(len(missing), "label"), ", ".join(map(repr, missing))), [])
     counts = {name: count for name, count in stats["labels"].items() if count}
     if len(counts) > 1:
-        most, fewest = max(counts, key=counts.get), min(counts, key=counts.get)
+        most, fewest = max(counts, key=counts.__getitem__), min(counts, key=counts.__getitem__)
         if counts[most] > imbalance_ratio * counts[fewest]:
             yield Problem("warning", "imbalanced_labels",
                           "label %r has %d items, %r only %d (ratio %.1f > %g)"

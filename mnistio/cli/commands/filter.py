@@ -11,7 +11,8 @@ folder to ``<input name>-filter``.
 
 from ...errors import UsageError
 from ...model.dataset import Dataset
-from .._shared import apply_filter, default_output_dir, export_options
+from .._shared import apply_filter, counts_text, default_output_dir, export_options
+from .._shared import output_format as resolve_output_format
 
 __all__ = ["register"]
 
@@ -40,11 +41,11 @@ def run(args):
         raise UsageError("give the input once, as PATH or -i PATH")
     args.path = args.path or args.input_path
     dataset = Dataset.import_from(args.path, args.input_format)
-    output_format = args.output_format or dataset.format
+    output_format = resolve_output_format(args.output_format, dataset)
     options = export_options(output_format, args.export_options)
     output_dir = args.output_dir or default_output_dir(args.path, "filter")
     kept = apply_filter(dataset, args.filter, args.mode)
     report = kept.export(output_dir, output_format, overwrite=args.overwrite, **options)
-    print("kept %d items (%s) as %s in %s" % (report.items, ", ".join("%s: %d" % pair for pair in report.subsets.items())
-                                              or "none", output_format, output_dir))
+    print("kept %d items (%s) as %s in %s" % (report.items, counts_text(report.subsets, "none"), output_format,
+                                              output_dir))
     return 0

@@ -1,6 +1,7 @@
 """``mnistio info``: a dataset's format, subsets, item counts, label names and counts, image sizes."""
 
 import json
+from typing import Any, Dict
 
 from ...model.dataset import Dataset
 
@@ -20,7 +21,7 @@ def register(subparsers):
 def describe(dataset):
     """A dict of what ``info`` prints: per subset counts, labels, sizes."""
     names = dataset.label_names
-    subsets = {}
+    subsets: Dict[str, Dict[str, Any]] = {}
     for item in dataset:
         subset = subsets.setdefault(item.subset, {"items": 0, "labels": {}, "unlabeled": 0,
                                                   "image_sizes": {}, "without_image": 0})

@@ -22,7 +22,9 @@ import os
 
 from ... import formats
 from ...model.dataset import Dataset
+from ...ops.merge import merge
 from .._shared import default_output_dir, export_options
+from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
 __all__ = ["register", "parse_input"]
@@ -61,10 +63,10 @@ def parse_input(text):
 
 def run(args):
     datasets = [Dataset.import_from(*parse_input(text)) for text in args.inputs]
-    merged = datasets[0].merge(*datasets[1:], exact=args.exact)
-    output_format = args.output_format or datasets[0].format
+    merged = merge(*datasets, exact=args.exact)
+    output_format = resolve_output_format(args.output_format, datasets[0])
     options = export_options(output_format, args.export_options)
-    output_dir = args.output_dir or default_output_dir(datasets[0].path, "merge")
+    output_dir = args.output_dir or default_output_dir(datasets[0].path or "dataset", "merge")
     with Progress(total=merged.known_length(), enabled=not args.quiet, label="merge") as bar:
         counted = merged.transform_items(lambda item: bar.update() or item) if bar.enabled else merged
         written = counted.export(output_dir, output_format, overwrite=args.overwrite, **options)

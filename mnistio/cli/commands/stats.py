@@ -175,7 +175,7 @@ def _histogram(stats, bars, columns):
     used = len(lines[0])
     bar_width = max(_MIN_BAR, min(columns, shutil.get_terminal_size((columns, 24)).columns) - used - 3)
     most = max(total.values(), default=0) or 1
-    for index, name in enumerate(names):
+    for name in names:
         row = "  " + _fit(name, name_width).ljust(name_width)
         for (_, subset), width in zip(subsets if headers else [], widths):
             row += "  " + _n(subset["labels"][name]).rjust(width)

@@ -19,6 +19,7 @@ from ... import formats
 from ...model.dataset import Dataset
 from ...ops import transforms
 from .._shared import default_output_dir, export_help, export_options, print_written
+from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
 __all__ = ["register", "transform_help", "split_words"]
@@ -95,7 +96,7 @@ def _run(args):
         print(export_help())
         return 0
     dataset = Dataset.import_from(args.input_path, args.input_format)
-    output_format = args.output_format or dataset.format
+    output_format = resolve_output_format(args.output_format, dataset)
     transform_words, export_words = split_words(list(args.export_options),
                                                 formats.get(output_format).all_export_options)
     # A transform's options are the transform's to check (exit 1), as when given from Python.

@@ -31,15 +31,20 @@ do not all round it up together.
 import os
 from collections import deque
 from fractions import Fraction
+from functools import partial
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ...errors import UsageError
 from ...model.options import Option
 from ...model.sources import DerivedSource
 
-__all__ = ["SplitSource", "check_splits", "check_seed", "split_options", "RANDOM_SPLIT_DEFAULT", "SPLIT_DEFAULT"]
+__all__ = ["Splits", "SplitSource", "check_splits", "check_seed", "split_options", "RANDOM_SPLIT_DEFAULT",
+           "SPLIT_DEFAULT"]
 
 _MASK64 = (1 << 64) - 1
 _RATIO_TOLERANCE = Fraction(1, 10 ** 7)  # Datumaro's: the ratios must sum to 1 within it
+#: ``[(subset name, ratio), ...]``: ratios as numbers, or their text ("0.8")
+Splits = Sequence[Tuple[str, Any]]
 RANDOM_SPLIT_DEFAULT = (("train", 0.67), ("test", 0.33))
 SPLIT_DEFAULT = (("train", 0.5), ("val", 0.2), ("test", 0.3))
 
@@ -132,7 +137,7 @@ def _apportion(group_sizes, ratios):
     # A group's leftover items go one each to subsets where its share has a remainder,
     # the largest remainder first.
     choices = {group: sorted((k for k in subsets if ideal[group][k] != counts[group][k]),
-                             key=lambda k, group=group: (counts[group][k] - ideal[group][k], k))
+                             key=partial(_remainder_order, counts[group], ideal[group]))
                for group in groups}
     totals = [sum(ideal[group][k] for group in groups) for k in subsets]
     floors = [sum(counts[group][k] for group in groups) for k in subsets]
@@ -161,7 +166,7 @@ def _assign_leftovers(groups, need, choices, at_least, at_most):
     It always succeeds: the exact fractional remainders are a flow meeting
     them, and flows with integer bounds have integer solutions.
     """
-    picked = {group: [] for group in groups}
+    picked: Dict[Any, List[int]] = {group: [] for group in groups}
     load = [0] * len(at_least)
     for capacity in (at_least, at_most):
         for group in groups:
@@ -177,9 +182,15 @@ def _assign_leftovers(groups, need, choices, at_least, at_most):
 
 
 
+def _remainder_order(counts, ideal, k):
+    """Largest remainder first, the earlier subset first on a tie."""
+    return (counts[k] - ideal[k], k)
+
+
 def _augment(groups, need, choices, picked, load, capacity):
     """Move one more leftover into a subset with room, along the shortest alternating path."""
-    parent = {("group", group): None for group in groups if len(picked[group]) < need[group]}
+    parent: Dict[Tuple[str, Any], Optional[Tuple[str, Any]]] = {
+        ("group", group): None for group in groups if len(picked[group]) < need[group]}
     queue = deque(parent)
     while queue:
         node = queue.popleft()
@@ -192,12 +203,14 @@ def _augment(groups, need, choices, picked, load, capacity):
         k = node[1]
         if load[k] < capacity[k]:
             load[k] += 1
-            while node is not None:  # flip the path: subset <- group (take), group <- subset (give back)
-                group_node = parent[node]
-                picked[group_node[1]].append(node[1])
-                node = parent[group_node]
-                if node is not None:
-                    picked[group_node[1]].remove(node[1])
+            step: Optional[Tuple[str, Any]] = node
+            while step is not None:  # flip the path: subset <- group (take), group <- subset (give back)
+                group_node = parent[step]
+                assert group_node is not None  # a subset is always reached from a group
+                picked[group_node[1]].append(step[1])
+                step = parent[group_node]
+                if step is not None:
+                    picked[group_node[1]].remove(step[1])
             return True
         for group in groups:
             if k in picked[group] and ("group", group) not in parent:
@@ -234,7 +247,7 @@ class SplitSource(DerivedSource):
     def _counts_plan(self):
         if self._plan is None:
             if self._stratified:
-                sizes = {}
+                sizes: Dict[Any, int] = {}
                 for item in self.parent:
                     group = _stratum(item)
                     sizes[group] = sizes.get(group, 0) + 1

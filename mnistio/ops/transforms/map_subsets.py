@@ -1,10 +1,14 @@
 """``map_subsets``: rename subsets (Datumaro's)."""
 
+from __future__ import annotations
+
+from typing import Dict
+
 from ...model.dataset import Dataset
 from ...model.items import DEFAULT_SUBSET_NAME
 from ...model.options import Option
 from ...model.sources import DerivedSource
-from ._common import mapping_pairs, pair_arg, pair_text
+from ._common import Mapping, mapping_pairs, pair_arg, pair_text
 from ._spec import TransformSpec
 
 
@@ -22,7 +26,7 @@ class _MapSubsetsSource(DerivedSource):
             yield item if subset == item.subset else item.wrap(subset=subset)
 
     def _merge(self, counts):
-        merged = {}
+        merged: Dict[str, int] = {}
         for subset, count in counts.items():
             merged[self._name(subset)] = merged.get(self._name(subset), 0) + count
         return merged
@@ -35,7 +39,7 @@ class _MapSubsetsSource(DerivedSource):
         return None if counts is None else self._merge(counts)
 
 
-def map_subsets(dataset, mapping):
+def map_subsets(dataset: Dataset, mapping: Mapping) -> Dataset:
     """Rename subsets: ``{src: dst}`` or ``[(src, dst), ...]``; an empty ``dst`` is ``"default"``.
 
     Subsets not in ``mapping`` keep their names; two mapped to one merge.
@@ -45,6 +49,7 @@ def map_subsets(dataset, mapping):
 
 
 SPEC = TransformSpec("map_subsets", map_subsets, [
-    Option("mapping", pair_arg, flags=("-s", "--subset"), multiple=True, required=True, metavar="SRC:DST", to_text=pair_text,
+    Option("mapping", pair_arg, flags=("-s", "--subset"), multiple=True, required=True, metavar="SRC:DST",
+           to_text=pair_text,
            help="rename subset SRC to DST (repeatable)"),
 ])

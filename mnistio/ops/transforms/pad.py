@@ -1,5 +1,9 @@
 """``pad`` (mnistio only): every image centred on a larger canvas, e.g. MNIST's 28 x 28 to LeNet's 32 x 32."""
 
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.image import Image
@@ -10,7 +14,8 @@ from ._common import fill_values, image_of, positive, where
 from ._spec import TransformSpec
 
 
-def pad(dataset, width=None, height=None, value=0, top=None, left=None):
+def pad(dataset: Dataset, width: Optional[int] = None, height: Optional[int] = None,
+        value: Union[int, Sequence[int]] = 0, top: Optional[int] = None, left: Optional[int] = None) -> Dataset:
     """Every image on a ``width`` x ``height`` canvas filled with ``value``.
 
     Centred, the odd pixel on the bottom / right, unless ``top`` / ``left``

@@ -1,13 +1,18 @@
 """``project_labels``: the label list becomes the given one (Datumaro's)."""
 
+from __future__ import annotations
+
+from typing import Sequence, Union
+
 from ...errors import UsageError
+from ...model.dataset import Dataset
 from ...model.items import LabelCategories
 from ...model.options import Option
 from ._common import labels_source
 from ._spec import TransformSpec
 
 
-def project_labels(dataset, dst_labels):
+def project_labels(dataset: Dataset, dst_labels: Union[Sequence[str], LabelCategories]) -> Dataset:
     """The label list becomes ``dst_labels`` (names, in order), as Datumaro's ``project_labels``.
 
     Annotations of labels not in it are removed; its new names have none.

@@ -1,9 +1,14 @@
 """``random_split``: every item into one of the given subsets, at random, in exact counts (Datumaro's)."""
 
+from __future__ import annotations
+
+from typing import Optional
+
 from ...model.dataset import Dataset
 from ._spec import TransformSpec
 from ._splitting import (
     RANDOM_SPLIT_DEFAULT,
+    Splits,
     SplitSource,
     check_seed,
     check_splits,
@@ -11,7 +16,7 @@ from ._splitting import (
 )
 
 
-def random_split(dataset, splits=RANDOM_SPLIT_DEFAULT, seed=0):
+def random_split(dataset: Dataset, splits: Splits = RANDOM_SPLIT_DEFAULT, seed: Optional[int] = 0) -> Dataset:
     """Every item into one of ``splits`` (``[(subset, ratio), ...]``), at random, in exact counts.
 
     The source's own subsets are pooled first, as Datumaro does. Counts are

@@ -1,5 +1,7 @@
 """``reindex``: item ids ``start``, ``start + 1``, ... in iteration order (Datumaro's)."""
 
+from __future__ import annotations
+
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.options import Option
@@ -23,7 +25,7 @@ class _ReindexSource(DerivedSource):
         return self.parent.known_counts()
 
 
-def reindex(dataset, start=1):
+def reindex(dataset: Dataset, start: int = 1) -> Dataset:
     """Item ids ``start``, ``start + 1``, ... in iteration order over the whole dataset (as Datumaro)."""
     if not isinstance(start, int) or isinstance(start, bool):
         raise UsageError("start must be an integer, not %r" % (start,))

@@ -1,13 +1,18 @@
 """``remap_labels``: rename, merge or delete labels by name (Datumaro's)."""
 
+from __future__ import annotations
+
+from typing import List, Optional
+
 from ...errors import UsageError
+from ...model.dataset import Dataset
 from ...model.items import LabelCategories
 from ...model.options import Option
-from ._common import labels_source, mapping_pairs, pair_arg, pair_text
+from ._common import Mapping, labels_source, mapping_pairs, pair_arg, pair_text
 from ._spec import TransformSpec
 
 
-def remap_labels(dataset, mapping=None, default="keep"):
+def remap_labels(dataset: Dataset, mapping: Mapping = None, default: str = "keep") -> Dataset:
     """Rename, merge or delete labels by name, as Datumaro's ``remap_labels``.
 
     ``mapping`` is ``{src: dst}`` or ``[(src, dst), ...]``; a ``dst`` that is
@@ -24,7 +29,7 @@ def remap_labels(dataset, mapping=None, default="keep"):
             raise UsageError("no label %r to remap (the labels are %s)" % (src, ", ".join(source.names) or "none"))
     mapping = dict(pairs)
     categories = LabelCategories()
-    index_map = []
+    index_map: List[Optional[int]] = []
     for category in source:
         target = mapping[category.name] if category.name in mapping else \
             category.name if default == "keep" else None

@@ -1,13 +1,17 @@
 """``remove_annotations``: drop the annotations of some items, or of all (Datumaro's)."""
 
+from __future__ import annotations
+
+from typing import Optional
+
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ...model.sources import MappedSource
-from ._common import ItemRefs
+from ._common import ItemRefs, ItemRefsArg
 from ._spec import TransformSpec
 
 
-def remove_annotations(dataset, ids=None):
+def remove_annotations(dataset: Dataset, ids: Optional[ItemRefsArg] = None) -> Dataset:
     """Remove every annotation of the items ``ids`` names (as :func:`remove_items`), or of all items."""
     refs = None if ids is None else ItemRefs(ids)
 

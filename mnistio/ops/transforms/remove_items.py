@@ -1,13 +1,15 @@
 """``remove_items``: drop items by ``id:subset`` or ``id`` (Datumaro's)."""
 
+from __future__ import annotations
+
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ...model.sources import MappedSource
-from ._common import ItemRefs
+from ._common import ItemRefs, ItemRefsArg
 from ._spec import TransformSpec
 
 
-def remove_items(dataset, ids):
+def remove_items(dataset: Dataset, ids: ItemRefsArg) -> Dataset:
     """Drop the items ``ids`` names: ``"id:subset"``, ``"id"`` (any subset) or ``(id, subset)`` pairs.
 
     The subset is after the last ``:``; end with ``:`` for an id holding one

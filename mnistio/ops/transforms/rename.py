@@ -1,5 +1,7 @@
 """``rename``: item ids through a regular expression, ``|pattern|replacement|`` (Datumaro's)."""
 
+from __future__ import annotations
+
 import re
 import string
 
@@ -29,7 +31,7 @@ def _check_template(formatter, template):
                              % (template, field))
 
 
-def rename(dataset, regex):
+def rename(dataset: Dataset, regex: str) -> Dataset:
     r"""Item ids through ``re.sub``, given Datumaro's way: ``"|pattern|replacement|"``.
 
     The first character is the separator. The replacement may use ``\1``

@@ -1,5 +1,7 @@
 """``resize``: every image to a new size, nearest or bilinear (see :mod:`mnistio.ops.resample`)."""
 
+from __future__ import annotations
+
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.image import Image
@@ -10,7 +12,7 @@ from ._common import image_of, positive, where
 from ._spec import TransformSpec
 
 
-def resize(dataset, width, height, method="bilinear"):
+def resize(dataset: Dataset, width: int, height: int, method: str = "bilinear") -> Dataset:
     """Every image to ``width`` x ``height``, by ``"nearest"`` or ``"bilinear"`` (see the module docstring)."""
     width, height = positive(width, "width"), positive(height, "height")
     if method not in METHODS:

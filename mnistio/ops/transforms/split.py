@@ -1,12 +1,17 @@
 """``split``: a random split label by label, so every subset keeps the label distribution (Datumaro's
 ``split -t classification``)."""
 
+from __future__ import annotations
+
+from typing import Optional
+
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ._spec import TransformSpec
 from ._splitting import (
     SPLIT_DEFAULT,
+    Splits,
     SplitSource,
     check_seed,
     check_splits,
@@ -14,7 +19,8 @@ from ._splitting import (
 )
 
 
-def split(dataset, splits=SPLIT_DEFAULT, seed=0, task="classification"):
+def split(dataset: Dataset, splits: Splits = SPLIT_DEFAULT, seed: Optional[int] = 0,
+          task: str = "classification") -> Dataset:
     """Like :func:`random_split`, but label by label so every subset keeps the label distribution.
 
     Datumaro's ``split`` transform with ``task="classification"`` (the only

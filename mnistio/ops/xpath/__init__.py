@@ -56,6 +56,10 @@ core library), :mod:`.values` (types and conversions), :mod:`.tree` (the
 node model and axes), :mod:`.items` (an item as a tree).
 """
 
+from __future__ import annotations
+
+from typing import Any, List, Union
+
 from ...errors import UsageError
 from .compiler import _as, _Compiler
 from .lexer import XPathSyntaxError
@@ -81,36 +85,40 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Public API
 
+#: what an expression is evaluated on
+Node = Union[Element, Text, Document]
+
+
 class XPath(object):
     """A compiled XPath 1.0 expression; see :func:`compile`."""
 
     __slots__ = ("expression", "result_type", "_fn", "_test")
 
-    def __init__(self, expression):
+    def __init__(self, expression: str) -> None:
         if not isinstance(expression, str):
             raise UsageError("a filter expression must be a str, not %s"
                              % type(expression).__name__)
         try:
             code = _Compiler(expression).compile(_Parser(expression).parse())
         except RecursionError:
-            raise XPathSyntaxError(expression, 1, "expression too complex")
+            raise XPathSyntaxError(expression, 1, "expression too complex") from None
         self.expression = expression
         self.result_type = code.type
         self._fn = code.fn
         self._test = _as(code, BOOLEAN).fn
 
-    def evaluate(self, node):
+    def evaluate(self, node: Node) -> Any:
         """The value at ``node``: a list of nodes in document order, str, float or bool."""
         return self._fn(node, 1, 1, _document_of(node))
 
-    def select(self, node):
+    def select(self, node: Node) -> List[Node]:
         """The nodes the expression selects at ``node``, in document order."""
         if self.result_type != NODESET:
             raise UsageError("filter expression %r gives a %s, not nodes"
                              % (self.expression, self.result_type))
         return self._fn(node, 1, 1, _document_of(node))
 
-    def matches(self, node):
+    def matches(self, node: Node) -> bool:
         """boolean() of the value at ``node``: e.g. whether a path selects anything."""
         return self._test(node, 1, 1, _document_of(node))
 
@@ -118,6 +126,6 @@ class XPath(object):
         return "XPath(%r)" % self.expression
 
 
-def compile(expression):
+def compile(expression: str) -> XPath:
     """Compile an XPath 1.0 expression; raise XPathSyntaxError if malformed."""
     return XPath(expression)

@@ -6,6 +6,7 @@ functions come from :mod:`.functions`.
 
 import math
 import operator
+from typing import Any, List
 
 from .functions import _CONSTANT_FUNCTIONS, _CONTEXT_FUNCTIONS, _FUNCTIONS
 from .lexer import XPathSyntaxError
@@ -134,18 +135,7 @@ class _Compiler(object):
     @staticmethod
     def logical(level, codes):
         fns = [code.fn for code in codes]
-        if level == _OR:
-            if len(fns) == 2:
-                a, b = fns
-                fn = lambda n, p, s, d: a(n, p, s, d) or b(n, p, s, d)
-            else:
-                fn = lambda n, p, s, d: any(f(n, p, s, d) for f in fns)
-        elif len(fns) == 2:
-            a, b = fns
-            fn = lambda n, p, s, d: a(n, p, s, d) and b(n, p, s, d)
-        else:
-            fn = lambda n, p, s, d: all(f(n, p, s, d) for f in fns)
-        return _folded(fn, BOOLEAN, codes)
+        return _folded(_or_of(fns) if level == _OR else _and_of(fns), BOOLEAN, codes)
 
     def _Union(self, tree):
         fns = [self.nodes(operand, "'|' joins node-sets") for operand in tree.operands]
@@ -308,7 +298,7 @@ def _descendant_shortcut(steps):
 
     When p does, // before a child step still need not visit text nodes.
     """
-    result = []
+    result: List[Any] = []
     for step in steps:
         if (result and step[0] == "child" and result[-1][0] == "descendant-or-self"
                 and result[-1][1] == ("node",) and not result[-1][2]):
@@ -573,3 +563,17 @@ def _nodesets_relate(op, left, right):
     return _OPERATORS[op](max(xs), min(ys))
 
 
+def _or_of(fns):
+    """``f1 or f2 or ...``, short-circuiting; two operands (the usual case) without a generator."""
+    if len(fns) == 2:
+        a, b = fns
+        return lambda n, p, s, d: a(n, p, s, d) or b(n, p, s, d)
+    return lambda n, p, s, d: any(f(n, p, s, d) for f in fns)
+
+
+def _and_of(fns):
+    """``f1 and f2 and ...``, short-circuiting."""
+    if len(fns) == 2:
+        a, b = fns
+        return lambda n, p, s, d: a(n, p, s, d) and b(n, p, s, d)
+    return lambda n, p, s, d: all(f(n, p, s, d) for f in fns)

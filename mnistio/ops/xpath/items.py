@@ -14,12 +14,17 @@
 The ``annotation`` children follow ``item.annotations`` in order.
 """
 
+from __future__ import annotations
+
+from typing import Sequence
+
+from ...model.items import DatasetItem
 from .tree import Element
 
 __all__ = ["item_element"]
 
 
-def item_element(item, label_names):
+def item_element(item: DatasetItem, label_names: Sequence[str]) -> Element:
     """The ``<item>`` element of an item; its ``annotation`` children follow ``item.annotations``."""
     element = Element("item")
     element.append(Element("id", item.id))

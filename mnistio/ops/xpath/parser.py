@@ -2,6 +2,8 @@
 operator precedence for the binary operators (section 3).
 """
 
+from typing import List, Tuple
+
 from .lexer import XPathSyntaxError, _tokenize
 from .tree import _AXES
 
@@ -152,7 +154,7 @@ class _Parser(object):
             self.error(self.peek().col, "expression nested more than %d levels deep"
                        % _MAX_NESTING)
         operands = [self.unary()]
-        pending = []  # (level, operator, column), levels increasing
+        pending: List[Tuple[int, str, int]] = []  # (level, operator, column), levels increasing
         while True:
             token = self.peek()
             level = _BINARY_LEVEL.get(token.value) if token.kind == "op" else None

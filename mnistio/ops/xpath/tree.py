@@ -4,6 +4,10 @@ XPath 1.0 section 5 (the data model) and 2.2 (axes), for the small trees of
 elements and text that items become (:mod:`.items`).
 """
 
+from __future__ import annotations
+
+from typing import Iterable, List, Optional, Union
+
 from ...errors import UsageError
 
 # ---------------------------------------------------------------------------
@@ -18,18 +22,18 @@ class Element(object):
     __slots__ = ("tag", "text", "children", "parent", "_text_node")
     _kind = _ELEMENT
 
-    def __init__(self, tag, text=None, children=()):
+    def __init__(self, tag: str, text: Optional[str] = None, children: Iterable["Element"] = ()) -> None:
         if not isinstance(tag, str):
             raise TypeError("an element tag must be a str, not %s" % type(tag).__name__)
         self.tag = tag
         self.text = text if text is None or isinstance(text, str) else str(text)
-        self.children = []
-        self.parent = None
-        self._text_node = None
+        self.children: List[Element] = []
+        self.parent: Union[Element, Document, None] = None
+        self._text_node: Optional[Text] = None
         for child in children:
             self.append(child)
 
-    def append(self, child):
+    def append(self, child: "Element") -> "Element":
         """Add ``child`` as the last child element; return it."""
         if not isinstance(child, Element):
             raise TypeError("can only append an Element, not %s" % type(child).__name__)
@@ -51,12 +55,12 @@ class Text(object):
     tag = None
     children = ()
 
-    def __init__(self, parent):
+    def __init__(self, parent: "Element") -> None:
         self.parent = parent
 
     @property
-    def text(self):
-        return self.parent.text
+    def text(self) -> str:
+        return self.parent.text or ""
 
     def __repr__(self):
         return "<Text %r>" % self.parent.text
@@ -76,7 +80,7 @@ class Document(object):
     text = None
     parent = None
 
-    def __init__(self, element):
+    def __init__(self, element: "Element") -> None:
         if not isinstance(element, Element):
             raise TypeError("a Document holds an Element, not %s" % type(element).__name__)
         if element.parent is not None:
@@ -94,7 +98,7 @@ _ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
             ord('"'): "&quot;", ord("'"): "&apos;", ord("\r"): "&#13;"}
 
 
-def to_xml(element):
+def to_xml(element: "Element") -> str:
     """Serialise an element (or a Document's element) as compact XML text."""
     if isinstance(element, Document):
         element = element.children[0]
@@ -146,7 +150,7 @@ def _document_of(node):
         kind = top._kind
     except AttributeError:
         raise UsageError("XPath evaluates on an Element, Text or Document, not %s"
-                         % type(node).__name__)
+                         % type(node).__name__) from None
     if kind == _ROOT:
         top._order = None  # the tree may have changed since the last evaluation
         return top

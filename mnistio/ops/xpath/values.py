@@ -3,6 +3,7 @@
 
 import math
 import re
+from typing import Dict, Optional
 
 from .tree import _string_value
 
@@ -168,7 +169,7 @@ def _normalize_space(text):
 
 
 def _translation(source, target):
-    table = {}
+    table: Dict[int, Optional[str]] = {}
     for index, char in enumerate(source):
         table.setdefault(ord(char), target[index] if index < len(target) else None)
     return table

@@ -1,0 +1,78 @@
+"""The public surface (``docs/api.rst``) is what the modules export, and it is annotated.
+
+``py.typed`` promises type hints: every public function, and every public
+method of a public class, in the public modules' ``__all__`` has annotated
+parameters and a return annotation.
+"""
+
+import importlib
+import inspect
+
+import pytest
+
+import mnistio
+
+PUBLIC_MODULES = [
+    "mnistio", "mnistio.errors",
+    "mnistio.codecs.idx", "mnistio.codecs.csvrows", "mnistio.codecs.png", "mnistio.codecs.netpbm",
+    "mnistio.codecs.bmp", "mnistio.codecs.images", "mnistio.codecs.pickles",
+    "mnistio.model", "mnistio.model.options", "mnistio.model.sources",
+    "mnistio.formats",
+    "mnistio.ops.filter", "mnistio.ops.merge", "mnistio.ops.stats", "mnistio.ops.preview",
+    "mnistio.ops.transforms", "mnistio.ops.xpath", "mnistio.ops.resample",
+    "mnistio.project", "mnistio.cli",
+    # compatibility names of earlier versions
+    "mnistio.idx", "mnistio.png", "mnistio.xpath", "mnistio.dataset", "mnistio.image",
+]
+
+
+def unannotated(function):
+    """The parameters (and ``return``) of ``function`` without an annotation."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # builtins
+        return []
+    missing = [name for name, parameter in signature.parameters.items()
+               if name not in ("self", "cls") and parameter.annotation is inspect.Parameter.empty]
+    if signature.return_annotation is inspect.Signature.empty:
+        missing.append("return")
+    return missing
+
+
+def public_callables(module):
+    for name in module.__all__:
+        value = getattr(module, name)
+        if inspect.isclass(value):
+            if issubclass(value, BaseException) or value.__module__.startswith(("enum", "typing")):
+                continue
+            for attribute, member in vars(value).items():
+                if attribute.startswith("_") and attribute != "__init__":
+                    continue
+                if isinstance(member, (staticmethod, classmethod)):
+                    member = member.__func__
+                elif isinstance(member, property):
+                    member = member.fget
+                if inspect.isfunction(member) and member.__module__.startswith("mnistio"):
+                    yield "%s.%s" % (name, attribute), member
+        elif inspect.isfunction(value) and value.__module__.startswith("mnistio"):
+            yield name, value
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_names_are_annotated(module_name):
+    module = importlib.import_module(module_name)
+    assert hasattr(module, "__all__"), module_name
+    missing = {name: unannotated(function) for name, function in public_callables(module)}
+    assert {name: what for name, what in missing.items() if what} == {}
+
+
+def test_every_public_name_exists():
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        assert [name for name in module.__all__ if not hasattr(module, name)] == [], module_name
+
+
+def test_top_level_surface():
+    assert sorted(mnistio.__all__) == sorted([
+        "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
+        "MnistioError", "FormatError", "TruncatedError", "ImageTooLargeError", "UsageError", "__version__"])
