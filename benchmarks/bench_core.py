@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Benchmark mnistio's core paths against the gunzip floor and peer libraries.
 
-usage: python benchmarks/bench_core.py [DATA_DIR] [--repeat N] [--make-data]
-                                       [--datumaro-python PATH] [--json OUT]
+usage: python benchmarks/bench_core.py [DATA_DIR] [--repeat N] [--make-data] [--source CSV_GZ]
+                                       [--datumaro-python PATH] [--baseline CHECKOUT] [--json OUT]
 
 DATA_DIR holds ``idx/``, ``idx-raw/``, ``csv/`` and ``csv-header/`` as
-``../shared/bench/make_full.py`` (beside the repository) writes them: 70,000
-digits. Without DATA_DIR, or with ``--make-data``, that script builds them
-in a temporary folder first; a DATA_DIR that does not exist yet is built.
+``benchmarks/make_data.py`` writes them: 70,000 digits. Without DATA_DIR, or
+with ``--make-data``, that script builds them in a temporary folder first (from
+``--source``, a label-last CSV of real digits, when given); a DATA_DIR that does
+not exist yet is built.
+
+``--baseline CHECKOUT`` also times the mnistio of another checkout (an earlier
+commit, say) on every mnistio job, in the same run, as ``mnistio@baseline``:
+the ratio column then says how much a change moved each path.
 
 Measured, all on the same data in one run:
 
@@ -50,7 +55,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-MAKE_FULL = os.path.join(REPO, "..", "shared", "bench", "make_full.py")
+MAKE_DATA = os.path.join(HERE, "make_data.py")
 
 CENTRE = 14 * 28 + 14  # flat index of pixel (14, 14) in a 28 x 28 image
 MB = 1024.0 * 1024.0
@@ -63,7 +68,10 @@ CSV_FILES = ("mnist_train.csv", "mnist_test.csv")
 # -- the jobs (run in a child process) ----------------------------------------------
 
 def _import_mnistio():
-    """mnistio as installed, else from this checkout."""
+    """mnistio from the checkout the parent named (--baseline), else as installed, else from this one."""
+    chosen = os.environ.get("MNISTIO_BENCH_REPO")
+    if chosen:
+        sys.path.insert(0, chosen)
     try:
         import mnistio
     except ImportError:
@@ -205,11 +213,11 @@ def _spawn(cmd, env=None):
         return seconds, _maxrss_mb(rusage), out.read().decode(errors="replace")
 
 
-def measure_job(python, name, path, repeat):
+def measure_job(python, name, path, repeat, env=None):
     """Best child-timed seconds, peak MB and the check sums of a job."""
     best, peak, check = None, 0.0, None
     for _ in range(repeat):
-        _, rss, out = _spawn([python, os.path.abspath(__file__), "--job", name, path])
+        _, rss, out = _spawn([python, os.path.abspath(__file__), "--job", name, path], env=env)
         report = json.loads(out.strip().splitlines()[-1])
         best = report["seconds"] if best is None else min(best, report["seconds"])
         peak, check = max(peak, rss), report["check"]
@@ -283,15 +291,16 @@ def find_datumaro(given):
     return None, "Datumaro skipped: not importable here, no datum on PATH (give --datumaro-python)"
 
 
-def prepare_data(data_dir, make_data):
-    """The data folder, built by make_full.py when missing or asked; (path, temp or None)."""
+def prepare_data(data_dir, make_data, source=None):
+    """The data folder, built by make_data.py when missing or asked; (path, temp or None)."""
     temporary = None
     if data_dir is None or make_data:
         temporary = tempfile.mkdtemp(prefix="mnistio-bench-")
         data_dir = temporary
     if temporary or not os.path.isdir(os.path.join(data_dir, "idx")):
-        print("building the data with %s into %s ..." % (os.path.normpath(MAKE_FULL), data_dir), flush=True)
-        subprocess.run([sys.executable, MAKE_FULL, data_dir], check=True, stdout=subprocess.DEVNULL)
+        print("building the data with %s into %s ..." % (os.path.normpath(MAKE_DATA), data_dir), flush=True)
+        subprocess.run([sys.executable, MAKE_DATA, data_dir] + (["--source", source] if source else []),
+                       check=True, stdout=subprocess.DEVNULL)
     return os.path.abspath(data_dir), temporary
 
 
@@ -304,17 +313,17 @@ def python_mnist_dir(idx_dir, scratch):
 
 # -- the plan ------------------------------------------------------------------------------
 
-def run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes):
+def run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes, baseline_env=None):
     """Every measurement; returns result rows. A failing peer becomes a note."""
     rows = []
     python = sys.executable
     peers = {"idx2numpy": _importable("idx2numpy"), "python-mnist": _importable("mnist"),
              "pandas": _importable("pandas")}
 
-    def job(group, tool, name, path, interpreter=python):
+    def job(group, tool, name, path, interpreter=python, env=None):
         print("  %-14s %-22s" % (group, tool), end="", flush=True)
         try:
-            result = measure_job(interpreter, name, path, args.repeat)
+            result = measure_job(interpreter, name, path, args.repeat, env)
         except RuntimeError as error:
             if tool == "mnistio":
                 raise
@@ -323,23 +332,25 @@ def run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes):
             return
         print(" %8.3f s" % result["seconds"], flush=True)
         rows.append(dict(result, group=group, tool=tool))
+        if tool == "mnistio" and baseline_env is not None:
+            job(group, "mnistio@baseline", name, path, interpreter, baseline_env)
 
     idx, raw = os.path.join(data, "idx"), os.path.join(data, "idx-raw")
     job("idx", "gunzip floor", "floor-gunzip", idx)
-    job("idx", "mnistio", "mnistio-mnist", idx)
+    job("idx", "mnistio", "mnistio-mnist", idx, env=mnistio_env)
     if peers["python-mnist"]:
         with tempfile.TemporaryDirectory(prefix="bench-python-mnist-") as scratch:
             job("idx", "python-mnist", "python-mnist", python_mnist_dir(idx, scratch))
     if datumaro_python:
         job("idx", "datumaro", "datumaro-mnist", idx, datumaro_python)
     job("idx-raw", "read floor", "floor-read", raw)
-    job("idx-raw", "mnistio", "mnistio-mnist", raw)
+    job("idx-raw", "mnistio", "mnistio-mnist", raw, env=mnistio_env)
     if peers["idx2numpy"]:
         job("idx-raw", "idx2numpy", "idx2numpy", raw)
 
     for folder, pandas_job in (("csv", "pandas"), ("csv-header", "pandas-header")):
         path = os.path.join(data, folder)
-        job(folder, "mnistio", "mnistio-csv", path)
+        job(folder, "mnistio", "mnistio-csv", path, env=mnistio_env)
         if peers["pandas"]:
             job(folder, "pandas", pandas_job, path)
         if datumaro_python:
@@ -353,6 +364,8 @@ def run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes):
         rows.append(dict(result, group="convert", tool=tool))
 
     convert("mnistio CLI", [python, "-m", "mnistio"], mnistio_env)
+    if baseline_env is not None:
+        convert("mnistio@baseline CLI", [python, "-m", "mnistio"], baseline_env)
     if datum_cmd:
         convert("datum CLI", datum_cmd)
 
@@ -445,6 +458,10 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement, best kept (default 3)")
     parser.add_argument("--make-data", action="store_true", help="build the data in a temporary folder")
     parser.add_argument("--datumaro-python", help="interpreter of an environment with Datumaro")
+    parser.add_argument("--no-datumaro", action="store_true", help="do not time Datumaro")
+    parser.add_argument("--source", help="with --make-data: the real digits to build from (label-last CSV, gzip)")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="another checkout of mnistio to time beside this one, e.g. an earlier commit")
     parser.add_argument("--json", help="also save the results as JSON here")
     parser.add_argument("--job", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -452,7 +469,8 @@ def main(argv=None):
         return run_child(*args.job)
 
     notes = []
-    datumaro_python, datum_cmd = find_datumaro(args.datumaro_python)
+    datumaro_python, datum_cmd = (None, "Datumaro skipped: --no-datumaro") if args.no_datumaro \
+        else find_datumaro(args.datumaro_python)
     if datumaro_python is None:
         notes.append(datum_cmd)
         datum_cmd = None
@@ -462,11 +480,16 @@ def main(argv=None):
     for module, peer in (("idx2numpy", "idx2numpy"), ("mnist", "python-mnist"), ("pandas", "pandas")):
         if not _importable(module):
             notes.append("%s skipped: not importable by %s" % (peer, sys.executable))
-    data, temporary = prepare_data(args.data_dir, args.make_data)
+    baseline_env = None
+    if args.baseline:
+        baseline_env = dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline),
+                            MNISTIO_BENCH_REPO=os.path.abspath(args.baseline))
+        mnistio_env = dict(os.environ, PYTHONPATH=REPO, MNISTIO_BENCH_REPO=REPO)
+    data, temporary = prepare_data(args.data_dir, args.make_data, args.source)
     print("data: %s, best of %d, python %s" % (data, args.repeat, sys.version.split()[0]))
     print("datumaro: %s" % (datumaro_python or "skipped"))
     try:
-        rows = run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes)
+        rows = run_all(args, data, datumaro_python, datum_cmd, mnistio_env, notes, baseline_env)
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)

@@ -2,9 +2,10 @@
 """Benchmark the conversion of full-size MNIST to image files, mnistio beside Datumaro.
 
 usage: python benchmarks/bench_layouts.py DATA_DIR [--datumaro PATH] [--repeat N] [--keep DIR]
+                                          [--baseline CHECKOUT]
 
-DATA_DIR holds ``idx/`` as ``../shared/bench/make_full.py`` writes it
-(70,000 digits). Measured, as whole commands in one run:
+DATA_DIR holds ``idx/`` as ``benchmarks/make_data.py`` writes it (70,000
+digits). Measured, as whole commands in one run:
 
 1. ``mnist`` -> ``imagenet`` with ``--save-media``: ``python -m mnistio
    convert`` and ``datum convert`` (PNG for both, so pixels are lossless);
@@ -14,7 +15,8 @@ DATA_DIR holds ``idx/`` as ``../shared/bench/make_full.py`` writes it
    and label comes back (the multiset of (label, pixels) equals the source's).
 
 ``--datumaro`` is the ``datum`` executable (default: the one on PATH, else
-Datumaro is skipped). Unix only.
+Datumaro is skipped). ``--baseline CHECKOUT`` times another checkout's mnistio
+too, in the same run (runs alternate between the two). Unix only.
 """
 
 import argparse
@@ -32,10 +34,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 import mnistio as dm  # noqa: E402  (after the path tweak, to run from a checkout)
 
 
-def run(command):
+def run(command, env=None):
     """(wall seconds, peak RSS in MB of the command and its children)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
@@ -48,13 +50,16 @@ def count_files(folder):
     return sum(len(files) for _, _, files in os.walk(folder))
 
 
-def best_of(repeat, command, out):
-    results = []
+def best_of(repeat, runs):
+    """``runs``: {name: (command, output folder, env)}; each run once per round, the rounds alternating
+    between them so that a slow moment of the machine does not fall on one only. {name: (best, peak)}."""
+    results = {name: [] for name in runs}
     for _ in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run(["sync"])
-        results.append(run(command))
-    return min(r[0] for r in results), max(r[1] for r in results)
+        for name, (command, out, env) in runs.items():
+            shutil.rmtree(out, ignore_errors=True)
+            subprocess.run(["sync"])
+            results[name].append(run(command, env))
+    return {name: (min(r[0] for r in found), max(r[1] for r in found)) for name, found in results.items()}
 
 
 def content(dataset):
@@ -68,19 +73,28 @@ def main():
     parser.add_argument("--datumaro", default=shutil.which("datum"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", help="work folder (default: a temporary one, removed)")
+    parser.add_argument("--baseline", metavar="CHECKOUT", help="another checkout of mnistio to time beside this one")
     args = parser.parse_args()
     source = os.path.join(args.data, "idx")
     work = args.keep or tempfile.mkdtemp(prefix="bench-layouts-")
-    rows = []
     ours = os.path.join(work, "mnistio-imagenet")
-    mine = best_of(args.repeat, [sys.executable, "-m", "mnistio", "convert", "-if", "mnist", "-i", source,
-                                 "-f", "imagenet", "-o", ours, "-q", "--", "--save-media"], ours)
-    rows.append(("mnistio convert", mine, count_files(ours)))
+
+    def convert(out):
+        return [sys.executable, "-m", "mnistio", "convert", "-if", "mnist", "-i", source, "-f", "imagenet",
+                "-o", out, "-q", "--", "--save-media"]
+
+    runs = {"mnistio convert": (convert(ours), ours, dict(os.environ, PYTHONPATH=os.path.dirname(HERE)))}
+    if args.baseline:
+        theirs_too = os.path.join(work, "baseline-imagenet")
+        runs["mnistio@baseline"] = (convert(theirs_too), theirs_too,
+                                    dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline)))
     if args.datumaro:
         theirs = os.path.join(work, "datum-imagenet")
-        other = best_of(args.repeat, [args.datumaro, "convert", "-if", "mnist", "-i", source, "-f", "imagenet",
-                                      "-o", theirs, "--", "--save-media", "--image-ext", ".png"], theirs)
-        rows.append(("datum convert", other, count_files(theirs)))
+        runs["datum convert"] = ([args.datumaro, "convert", "-if", "mnist", "-i", source, "-f", "imagenet",
+                                  "-o", theirs, "--", "--save-media", "--image-ext", ".png"], theirs, None)
+    measured = best_of(args.repeat, runs)
+    mine = measured["mnistio convert"]
+    rows = [(name, measured[name], count_files(out)) for name, (_, out, _) in runs.items()]
     print("mnist -> imagenet --save-media, %s (70,000 digits), best of %d" % (source, args.repeat))
     print("%-16s %9s %9s %10s %8s" % ("tool", "wall", "x mnistio", "peak MB", "files"))
     for name, (wall, peak), files in rows:

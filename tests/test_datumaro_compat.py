@@ -1,7 +1,7 @@
 """mnistio and Datumaro read each other's ``mnist`` and ``mnist_csv`` datasets.
 
 Runs only where ``datumaro`` (and so numpy) is importable; skipped elsewhere.
-FORMATS.md sections 2, 3 and 5 say what must survive: ids, subsets, labels,
+docs/formats.rst (mnist, mnist_csv, label names) says what must survive: ids, subsets, labels,
 label names and pixels. Datumaro quirks the data here steers around, because
 they are Datumaro's own limits, not mnistio's:
 
@@ -28,8 +28,7 @@ import mnistio as dm  # noqa: E402
 
 FORMATS = ["mnist", "mnist_csv"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE_DIRS = [os.path.join(ROOT, "tests", "data", "mnist_sample"), os.path.join(ROOT, "examples", "mnist_sample")]
-MNIST_5K = os.path.join(ROOT, "..", "shared", "data", "mnist_5k.csv.gz")
+SAMPLE = os.path.join(ROOT, "examples", "mnist_sample")
 
 NAMES = ["zero", "one", "two", "three", "cat", "d\u00f6g", "big dog", "7", "\u732b"]
 
@@ -181,7 +180,7 @@ def test_mnistio_reads_datumaro_export(tmp_path, fmt, save_media, save_dataset_m
 
 
 def test_mnistio_reads_datumaro_pixel_total_header(tmp_path):
-    """Datumaro's images header counts pixels (FORMATS.md section 2): still read right."""
+    """Datumaro's images header counts pixels (docs/formats.rst, mnist): still read right."""
     items = [("train", str(i), i % 10, (28, 28, bytes((i + j) % 256 for j in range(784)))) for i in range(3)]
     out = tmp_path / "out"
     datumaro_dataset(items, names=[str(d) for d in range(10)]).export(str(out), "mnist", save_media=True)
@@ -194,32 +193,13 @@ def test_mnistio_reads_datumaro_pixel_total_header(tmp_path):
 
 # -- (c) real digits ---------------------------------------------------------------------
 
-def _sample_dir():
-    for path in SAMPLE_DIRS:
-        if os.path.isdir(path) and os.listdir(path):
-            return path
-    return None
-
-
 def _real_items():
-    """Real MNIST digits as (subset, id, label, image) rows, from the repo's fixture
-    or, until it exists, from shared/data/mnist_5k.csv.gz (784 pixels, label last)."""
-    sample = _sample_dir()
-    if sample is not None:
-        dataset = dm.Dataset.import_from(sample)
-        return sample, dataset.label_names, [
-            (item.subset, item.id, item.labels[0] if item.labels else None,
-             None if item.media is None else (item.media.height, item.media.width, bytes(item.media.data)))
-            for item in dataset]
-    if not os.path.isfile(MNIST_5K):
-        pytest.skip("no real-data fixture (tests/data/mnist_sample) and no %s" % MNIST_5K)
-    with gzip.open(MNIST_5K, "rt") as file:
-        digits = [[int(v) for v in line.split(",")] for line in file]
-    random.Random(0).shuffle(digits)  # the file is sorted by label
-    # 2,000 of them: Datumaro's mnist exporter grows one array image by image (quadratic time)
-    items = [("train" if i < 1600 else "test", str(i if i < 1600 else i - 1600), row[-1], (28, 28, bytes(row[:-1])))
-             for i, row in enumerate(digits[:2000])]
-    return None, [str(d) for d in range(10)], items
+    """Real MNIST digits as (subset, id, label, image) rows, from the repo's sample."""
+    dataset = dm.Dataset.import_from(SAMPLE)
+    return SAMPLE, dataset.label_names, [
+        (item.subset, item.id, item.labels[0] if item.labels else None,
+         None if item.media is None else (item.media.height, item.media.width, bytes(item.media.data)))
+        for item in dataset]
 
 
 @pytest.fixture(scope="module")
@@ -230,11 +210,7 @@ def real_items():
 def test_real_sample_read_alike(real_items):
     """The shipped fixture reads the same in both tools (where Datumaro can read it)."""
     sample, names, items = real_items
-    if sample is None:
-        pytest.skip("tests/data/mnist_sample is not there yet")
     fmt = dm.Dataset.import_from(sample).format
-    if fmt == "mnist" and not any(name.endswith("-labels-idx1-ubyte.gz") for name in os.listdir(sample)):
-        pytest.skip("Datumaro reads only gzip files named <subset>-labels-idx1-ubyte.gz")
     names_found, found = read_with_datumaro(sample, fmt)
     assert names_found == names
     assert_same(found, expected(items))

@@ -1,7 +1,7 @@
 """mnistio and Datumaro read each other's image-file layouts.
 
 Covers ``imagenet``, ``imagenet_with_subset_dirs``, ``imagenet_txt`` and
-``image_dir`` (FORMATS.md section 6 and the docstrings of
+``image_dir`` (docs/formats.rst and the docstrings of
 ``mnistio/formats/<layout>.py``). Runs only where ``datumaro`` (and so numpy)
 is importable; skipped elsewhere.
 

@@ -16,6 +16,8 @@ import pytest
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mnistio")
 
 LAYERS = ["errors", "codecs", "model", "formats", "ops", "project", "cli"]
+#: modules at the bottom, beside the errors
+BASE = {"mnistio.errors", "mnistio._plugins"}
 #: modules kept for existing users: each only re-exports its new home
 COMPATIBILITY = {"mnistio.idx": "codecs", "mnistio.png": "codecs", "mnistio.xpath": "ops",
                  "mnistio.dataset": "model", "mnistio.image": "model"}
@@ -76,6 +78,8 @@ def layer(module):
         return COMPATIBILITY[module]
     if module == "mnistio.__main__":
         return "cli"
+    if module in BASE:
+        return "errors"
     parts = module.split(".")
     if len(parts) == 1:
         return "package"

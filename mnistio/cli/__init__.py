@@ -16,14 +16,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import sys
-from typing import List, Optional, Sequence
 
 from .. import __version__
+from .._plugins import plugin_names
 from ..errors import MnistioError
 from . import commands
 from ._shared import CommandLineError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import List, Optional, Sequence
 
 __all__ = ["main", "PROG"]
 
@@ -35,10 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    modules = sorted(pkgutil.iter_modules(commands.__path__), key=lambda info: info.name)
-    for info in modules:
-        if not info.name.startswith("_"):
-            importlib.import_module("%s.%s" % (commands.__name__, info.name)).register(subparsers)
+    for name in plugin_names(commands.__path__):
+        importlib.import_module("%s.%s" % (commands.__name__, name)).register(subparsers)
     return parser
 
 

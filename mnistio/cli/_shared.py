@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Dict, List, Optional, Sequence
 
 from .. import formats
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.options import Options
 from ..ops.filter import MODES, parse_mode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text"]

@@ -7,13 +7,18 @@ A raster is 8-bit samples, row-major, the channels of a pixel interleaved
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence, Union
+from collections import namedtuple
 
 from ..errors import ImageTooLargeError, UsageError
 
-__all__ = ["Raster", "DEFAULT_MAX_PIXELS", "BytesLike"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Sequence, Union
 
-BytesLike = Union[bytes, bytearray, memoryview]
+    BytesLike = Union[bytes, bytearray, memoryview]
+
+__all__ = ["Raster", "DEFAULT_MAX_PIXELS"]
+
 
 #: The most pixels one decoded image may have, unless the caller sets
 #: ``max_pixels``: 8192 x 8192, far above any dataset image, small enough
@@ -21,13 +26,10 @@ BytesLike = Union[bytes, bytearray, memoryview]
 DEFAULT_MAX_PIXELS = 2 ** 26
 
 
-class Raster(NamedTuple):
+class Raster(namedtuple("Raster", "data height width channels")):
     """A decoded image: ``data`` (bytes) and its ``height``, ``width``, ``channels``."""
 
-    data: bytes
-    height: int
-    width: int
-    channels: int
+    __slots__ = ()
 
 
 def as_bytes(blob: BytesLike) -> bytes:

@@ -11,12 +11,10 @@ then, as ``BI_RGB`` files written by most tools leave that byte unused, RGB.
 from __future__ import annotations
 
 import struct
-from typing import Optional
 
 from ..errors import FormatError, TruncatedError
 from ._raster import (
     DEFAULT_MAX_PIXELS,
-    BytesLike,
     Raster,
     as_bytes,
     check_image,
@@ -25,6 +23,12 @@ from ._raster import (
     padded_table,
     unpack_bits,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional
+
+    from ._raster import BytesLike
 
 __all__ = ["encode_bmp", "decode_bmp"]
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import sys
 from array import array
-from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
 from ..errors import FormatError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
 __all__ = ["iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
 

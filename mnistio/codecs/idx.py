@@ -32,14 +32,18 @@ import struct
 import sys
 from array import array
 from collections import namedtuple
-from typing import Any, BinaryIO, Iterator, Literal, Optional, Sequence, Tuple, Union, overload
 
 from ..errors import FormatError, TruncatedError, UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, BinaryIO, Iterator, Optional, Sequence, Tuple, Union
+
+    #: a path (str, bytes, PathLike) or a binary file object
+    FileArg = Union[str, bytes, "os.PathLike[str]", BinaryIO]
+
 __all__ = ["DTYPES", "Header", "Reader", "Writer", "open", "read", "write", "is_gzip"]
 
-#: a path (str, bytes, PathLike) or a binary file object
-FileArg = Union[str, bytes, "os.PathLike[str]", BinaryIO]
 
 #: dtype code -> (name, array typecode, size in bytes)
 DTYPES = {
@@ -436,14 +440,6 @@ def _open_binary(file, mode):
         except IsADirectoryError:
             raise UsageError("is a directory, expected an IDX file", path) from None
     return file, False, getattr(file, "name", None)
-
-
-@overload
-def open(file: FileArg, mode: Literal["r", "rb"] = "rb") -> Reader: ...
-
-
-@overload
-def open(file: FileArg, mode: Literal["w", "wb"], **options: Any) -> Writer: ...
 
 
 def open(file: FileArg, mode: str = "rb", **options: Any) -> Union[Reader, Writer]:

@@ -25,13 +25,20 @@ conversion loses information (see ``docs/images.rst``):
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
 
 from ..errors import FormatError, ImageTooLargeError, MnistioError, UsageError
-from ._raster import DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size
+from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size
 from .bmp import decode_bmp, encode_bmp
 from .netpbm import CHANNELS_BY_EXTENSION, decode_pnm, encode_pnm
 from .png import PNG_SIGNATURE, decode_png, encode_png
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Callable, Optional
+
+    from ._raster import BytesLike
+
+    Decoder = Callable[..., Raster]
 
 __all__ = ["NATIVE_EXTENSIONS", "IMAGE_EXTENSIONS", "DEFAULT_MAX_PIXELS", "Raster", "encode_image",
            "decode_image", "normalize_extension"]
@@ -44,7 +51,6 @@ IMAGE_EXTENSIONS = frozenset(NATIVE_EXTENSIONS + (".jpg", ".jpeg", ".jpe", ".tif
 
 _MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}  # channels -> Pillow mode
 
-Decoder = Callable[..., Raster]
 
 
 def _pillow():

@@ -11,10 +11,15 @@ Plain (ASCII) variants and PBM are not read.
 from __future__ import annotations
 
 import struct
-from typing import Optional
 
 from ..errors import FormatError, TruncatedError
-from ._raster import DEFAULT_MAX_PIXELS, BytesLike, Raster, as_bytes, check_image, check_size, padded_table
+from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size, padded_table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional
+
+    from ._raster import BytesLike
 
 __all__ = ["encode_pnm", "decode_pnm", "CHANNELS_BY_EXTENSION"]
 

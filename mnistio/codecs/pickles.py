@@ -24,15 +24,19 @@ from __future__ import annotations
 import math
 import pickle
 import re
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 from ..errors import FormatError, TruncatedError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
+
+    #: writes an array's data, given the writer
+    EmitData = Callable[["PickleWriter"], None]
 
 __all__ = ["load", "dump", "NumpyArray", "ArrayValue", "PickleWriter", "as_text", "as_uint8", "copy_bytes"]
 
 _ARRAY_MODULE = "numpy.core.multiarray"
-#: writes an array's data, given the writer
-EmitData = Callable[["PickleWriter"], None]
 _COPY_CHUNK = 1 << 20
 
 

@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import List, Optional
 
 from ..errors import FormatError, TruncatedError, UsageError
 from ._raster import (
     DEFAULT_MAX_PIXELS,
-    BytesLike,
     Raster,
     as_bytes,
     check_image,
@@ -44,6 +42,12 @@ from ._raster import (
     padded_table,
     unpack_bits,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import List, Optional
+
+    from ._raster import BytesLike
 
 __all__ = ["PNG_SIGNATURE", "encode_png", "decode_png", "Raster", "DEFAULT_MAX_PIXELS"]
 

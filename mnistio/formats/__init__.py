@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import importlib
 import os
-import pkgutil
-from typing import Any, Dict, List, Optional
 
+from .._plugins import plugin_names
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.options import Option, Options
 from ..model.sources import ItemSource
 from ._export import ExportReport, atomic_output_dir
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",
            "detect", "read", "export"]
@@ -33,7 +36,7 @@ def names() -> List[str]:
 
 
 def _module_names() -> List[str]:
-    return sorted(module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
+    return plugin_names(__path__)
 
 
 def get(name: str) -> FormatSpec:

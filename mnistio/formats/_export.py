@@ -11,11 +11,16 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
 
 from ..errors import UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+
+    Writer = TypeVar("Writer", bound="SubsetWriter")
 
 __all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "export_subsets"]
 
@@ -133,7 +138,6 @@ class SubsetWriter:
         """Release what is open, whether or not :meth:`finish` ran."""
 
 
-Writer = TypeVar("Writer", bound=SubsetWriter)
 
 
 def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[str], Writer],

@@ -11,17 +11,22 @@ Reading: :func:`lazy_image` decodes a file the first time its pixels are
 needed; :func:`iter_image_files` walks a folder in a stable order.
 """
 
+from __future__ import annotations
+
 import os
 from collections import deque
 from concurrent.futures import Future
 from functools import partial
-from typing import Deque, List, Tuple
 
 from ..codecs.images import IMAGE_EXTENSIONS, decode_image, encode_image
 from ..codecs.png import encode_png
 from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Deque, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
            "normalize_ext", "folder_profile", "require_media"]

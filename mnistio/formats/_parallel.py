@@ -6,11 +6,16 @@ a main guard would be re-run by every worker. Elsewhere, and on one core,
 callers do the work in their own process.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 from collections import deque
 from concurrent.futures import Future
-from typing import Deque
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Deque
 
 __all__ = ["default_workers", "fork_pool", "ordered_map"]
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Optional
 
 from ..errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, Optional
 
 __all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
            "check_subset_name", "is_plain_name"]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterator, Optional, Tuple
 
 from ..model.items import DatasetItem, LabelCategories
-from ..model.sources import ItemSource, SubsetCounts
+from ..model.sources import ItemSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, Iterator, Optional, Tuple
+
+    from ..model.sources import SubsetCounts
 
 __all__ = ["dataset_folder", "FilePerSubsetSource"]
 

@@ -8,11 +8,19 @@ command line derives each layout's export flags from ``export_options``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
-
 from ..errors import UsageError
 from ..model.options import Option, Options
 from ..model.sources import ItemSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Iterable
+
+    Detect = Callable[[str], bool]
+
+    Read = Callable[..., ItemSource]
+
+    Write = Callable[..., Any]
 
 __all__ = ["FormatSpec", "COMMON_EXPORT_OPTIONS"]
 
@@ -24,9 +32,6 @@ COMMON_EXPORT_OPTIONS = Options([
     Option("save_dataset_meta", bool, help="also write dataset_meta.json"),
 ], "every format")
 
-Detect = Callable[[str], bool]
-Read = Callable[..., ItemSource]
-Write = Callable[..., Any]
 
 
 class FormatSpec:

@@ -43,13 +43,14 @@ CIFAR page (red first), so a Datumaro-written batch reads with red and blue
 swapped, as in any CIFAR loader.
 """
 
+from __future__ import annotations
+
 import math
 import os
 import posixpath
 import re
 import tempfile
 from functools import partial
-from typing import Any, Dict, List
 
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes
 from ..codecs.pickles import dump as dump_pickle
@@ -62,6 +63,10 @@ from ._labels import DATASET_META_FILE, check_label, item_label, read_label_cate
 from ._paths import is_plain_name, safe_join
 from ._reading import FilePerSubsetSource, dataset_folder
 from ._spec import FormatSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List
 
 __all__ = ["SPEC", "CifarSource", "CIFAR10_LABEL_NAMES"]
 

@@ -12,8 +12,9 @@ earlier one gets ``~<subset>`` in its name (and so in its id), never
 overwriting it; the export report says how many.
 """
 
+from __future__ import annotations
+
 import os
-from typing import Dict, TextIO
 
 from ..errors import FormatError
 from ..model.items import DatasetItem, Label
@@ -25,6 +26,10 @@ from ._labels import check_label, item_label, read_label_categories, write_datas
 from ._paths import check_subset_name, id_to_relative_path, relative_path_to_id
 from ._spec import FormatSpec
 from .imagenet import WORKERS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, TextIO
 
 __all__ = ["SPEC", "ImagenetTxtSource", "parse_line"]
 

@@ -15,10 +15,11 @@ gzip copy exist (torchvision keeps both) the raw one is read. Label 255 means
 and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
 """
 
+from __future__ import annotations
+
 import gzip
 import os
 import re
-from typing import Dict, List
 
 from ..codecs import idx
 from ..errors import FormatError, UsageError
@@ -32,6 +33,10 @@ from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
 from ._reading import dataset_folder
 from ._spec import FormatSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, List
 
 __all__ = ["SPEC", "MnistSource"]
 
@@ -160,7 +165,7 @@ def _label_values(reader):
 
 
 def _open_checked(path, magic):
-    reader = idx.open(path)
+    reader = idx.Reader(path)
     if reader.header.magic != magic:
         reader.close()
         raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
@@ -321,7 +326,7 @@ class _SubsetWriter(SubsetWriter):
         self.names_count = names_count
         self.gray = gray
         base = os.path.join(folder, prefix_of_subset(subset))
-        self.labels = idx.open(base + "-labels-idx1-ubyte.gz", "wb")
+        self.labels = idx.Writer(base + "-labels-idx1-ubyte.gz")
         self.images_path = base + "-images-idx3-ubyte.gz"
         self.images = None
         self.first_size = None
@@ -345,7 +350,7 @@ class _SubsetWriter(SubsetWriter):
         image = self.gray.apply(item, NAME)
         if self.images is None:
             self.first_size = image.size
-            self.images = idx.open(self.images_path, "wb", record_shape=self.first_size)
+            self.images = idx.Writer(self.images_path, record_shape=self.first_size)
         self.images.write_payload(image.data, 1)
         return image.size
 

@@ -14,11 +14,12 @@ Meta ids are quoted per RFC 4180 when they need it; unquoted ones (as
 Datumaro writes them) are read too.
 """
 
+from __future__ import annotations
+
 import csv
 import itertools
 import os
 import re
-from typing import Dict
 
 from ..codecs import csvrows
 from ..errors import FormatError
@@ -33,6 +34,10 @@ from ._paths import check_subset_name
 from ._reading import FilePerSubsetSource, dataset_folder
 from ._spec import FormatSpec
 from .mnist import REFUSE_COLOR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict
 
 __all__ = ["SPEC", "MnistCsvSource"]
 

@@ -12,11 +12,15 @@ and the operations up when called, so the model imports nothing above it.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
-
 from ..errors import UsageError
 from .items import AnnotationType, DatasetItem, LabelCategories, as_label_categories
-from .sources import ItemSource, ListSource, MappedSource, SubsetCounts, SubsetSource
+from .sources import ItemSource, ListSource, MappedSource, SubsetSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
+
+    from .sources import SubsetCounts
 
 __all__ = ["Dataset"]
 

@@ -25,14 +25,18 @@ from __future__ import annotations
 import math
 from array import array
 from itertools import chain
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ..errors import UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+    #: what a lazy image's loader returns: ``(data, height, width, channels)``
+    Loader = Callable[[], Tuple[Any, int, int, int]]
+
 __all__ = ["Image"]
 
-#: what a lazy image's loader returns: ``(data, height, width, channels)``
-Loader = Callable[[], Tuple[Any, int, int, int]]
 
 # array-interface kind + size -> array typecode, for pixel arrays that are not uint8
 _TYPECODES = {

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import namedtuple
 from enum import Enum
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import UsageError
 from .image import Image
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories",
            "DEFAULT_SUBSET_NAME"]

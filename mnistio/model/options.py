@@ -12,14 +12,17 @@ project file can turn the words an older version stored into values.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
-
 from ..errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+    #: a text converter: returns the value, raises ValueError (or UsageError) with what is wrong
+    Parser = Callable[[str], Any]
 
 __all__ = ["Option", "Options"]
 
-#: a text converter: returns the value, raises ValueError (or UsageError) with what is wrong
-Parser = Callable[[str], Any]
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
 
 

@@ -8,13 +8,16 @@ Format readers subclass :class:`ItemSource`; operations wrap a source in a
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Iterator, List, Optional
-
 from .items import DatasetItem, LabelCategories
 
-__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "SubsetCounts"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
-SubsetCounts = Dict[str, int]
+    SubsetCounts = Dict[str, int]
+
+__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource"]
+
 
 
 class ItemSource:

@@ -15,12 +15,14 @@ mode, ``(item, annotation) -> bool`` in the annotation modes.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Tuple, Union
-
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from . import xpath
 from .xpath.items import item_element
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Tuple, Union
 
 __all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
 

@@ -36,12 +36,14 @@ items per input, renames, and the first few renamed ids.
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
-
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.items import Label, LabelCategories
 from ..model.sources import ItemSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, List, Sequence, Tuple
 
 __all__ = ["merge", "MergeReport", "Rename", "MAX_EXAMPLES"]
 

@@ -27,11 +27,14 @@ images are replicated, colour shown in colour, alpha dropped.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any, Dict, List, Optional, Tuple
 
 from ..codecs.png import encode_png
 from ..errors import UsageError
 from ..model.dataset import Dataset
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["contact_sheet", "write_contact_sheet"]
 

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, List
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, List
 
 __all__ = ["METHODS", "resize_pixels", "pad_pixels"]
 

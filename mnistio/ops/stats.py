@@ -62,11 +62,14 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from hashlib import blake2b
-from typing import Any, Dict, List, Union
 from zlib import adler32
 
 from ..model.dataset import Dataset
 from ..model.items import Label
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List, Union
 
 __all__ = ["compute_stats", "validate", "Problem", "SEVERITIES", "IMBALANCE_RATIO", "MAX_EXAMPLES",
            "severity_rank"]

@@ -1,9 +1,14 @@
 """``mnistio info``: a dataset's format, subsets, item counts, label names and counts, image sizes."""
 
+from __future__ import annotations
+
 import json
-from typing import Any, Dict
 
 from ...model.dataset import Dataset
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict
 
 __all__ = ["register", "describe"]
 

@@ -53,9 +53,8 @@ options; the command line derives its flags from them.
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from typing import Any, Callable, Dict, Iterable, List
 
+from ..._plugins import plugin_names
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ._spec import TransformSpec
@@ -67,14 +66,11 @@ __all__ = ["TransformSpec", "TRANSFORMS", "get", "names", "transform", "parse_op
 
 def _discover() -> Dict[str, TransformSpec]:
     specs = {}
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        if module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module("%s.%s" % (__name__, module_info.name))
+    for name in plugin_names(__path__):
+        module = importlib.import_module("%s.%s" % (__name__, name))
         spec = getattr(module, "SPEC", None)
-        if not isinstance(spec, TransformSpec) or spec.name != module_info.name:
-            raise UsageError("module %s does not define SPEC = TransformSpec(%r, ...)"
-                             % (module.__name__, module_info.name))
+        if not isinstance(spec, TransformSpec) or spec.name != name:
+            raise UsageError("module %s does not define SPEC = TransformSpec(%r, ...)" % (module.__name__, name))
         specs[spec.name] = spec
     return specs
 
@@ -125,3 +121,7 @@ from .remove_items import remove_items  # noqa: E402
 from .rename import rename  # noqa: E402
 from .resize import resize  # noqa: E402
 from .split import split  # noqa: E402
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Iterable, List

@@ -1,20 +1,25 @@
 """What several transforms share: naming items, item references, label renumbering, sizes."""
 
-from typing import Dict, Iterable, Sequence, Tuple, Union
+from __future__ import annotations
 
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.items import Label
 from ...model.sources import MappedSource
 
-__all__ = ["Mapping", "ItemRefsArg",
-           "where", "parse_item_ref", "ItemRefs", "labels_source", "mapping_pairs", "positive", "fill_values",
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, Iterable, Sequence, Tuple, Union
+
+    #: renamings: ``{src: dst}`` or ``[(src, dst), ...]``
+    Mapping = Union[Dict[str, str], Sequence[Tuple[str, str]], None]
+
+    #: items named as ``"id:subset"``, ``"id"`` (any subset) or ``(id, subset)`` pairs, or one such
+    ItemRefsArg = Union[str, Tuple[str, str], Iterable[Union[str, Tuple[str, str]]]]
+
+__all__ = ["where", "parse_item_ref", "ItemRefs", "labels_source", "mapping_pairs", "positive", "fill_values",
            "image_of", "pair_arg", "pair_text"]
 
-#: renamings: ``{src: dst}`` or ``[(src, dst), ...]``
-Mapping = Union[Dict[str, str], Sequence[Tuple[str, str]], None]
-#: items named as ``"id:subset"``, ``"id"`` (any subset) or ``(id, subset)`` pairs, or one such
-ItemRefsArg = Union[str, Tuple[str, str], Iterable[Union[str, Tuple[str, str]]]]
 
 
 def where(item):

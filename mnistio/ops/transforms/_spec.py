@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, Iterable
 
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.options import Option, Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Callable, Dict, Iterable
 
 __all__ = ["TransformSpec"]
 

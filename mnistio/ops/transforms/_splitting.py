@@ -28,23 +28,29 @@ the ceiling of ``n * ratio``: groups with remainders for the same subset
 do not all round it up together.
 """
 
+from __future__ import annotations
+
 import os
 from collections import deque
 from fractions import Fraction
 from functools import partial
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ...errors import UsageError
 from ...model.options import Option
 from ...model.sources import DerivedSource
 
-__all__ = ["Splits", "SplitSource", "check_splits", "check_seed", "split_options", "RANDOM_SPLIT_DEFAULT",
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+    #: ``[(subset name, ratio), ...]``: ratios as numbers, or their text ("0.8")
+    Splits = Sequence[Tuple[str, Any]]
+
+__all__ = ["SplitSource", "check_splits", "check_seed", "split_options", "RANDOM_SPLIT_DEFAULT",
            "SPLIT_DEFAULT"]
 
 _MASK64 = (1 << 64) - 1
 _RATIO_TOLERANCE = Fraction(1, 10 ** 7)  # Datumaro's: the ratios must sum to 1 within it
-#: ``[(subset name, ratio), ...]``: ratios as numbers, or their text ("0.8")
-Splits = Sequence[Tuple[str, Any]]
 RANDOM_SPLIT_DEFAULT = (("train", 0.67), ("test", 0.33))
 SPLIT_DEFAULT = (("train", 0.5), ("val", 0.2), ("test", 0.3))
 

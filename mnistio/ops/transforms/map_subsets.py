@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Dict
-
 from ...model.dataset import Dataset
 from ...model.items import DEFAULT_SUBSET_NAME
 from ...model.options import Option
 from ...model.sources import DerivedSource
-from ._common import Mapping, mapping_pairs, pair_arg, pair_text
+from ._common import mapping_pairs, pair_arg, pair_text
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict
+
+    from ._common import Mapping
 
 
 class _MapSubsetsSource(DerivedSource):

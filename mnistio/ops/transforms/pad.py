@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
-
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.image import Image
@@ -12,6 +10,10 @@ from ...model.sources import MappedSource
 from ..resample import pad_pixels
 from ._common import fill_values, image_of, positive, where
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional, Sequence, Union
 
 
 def pad(dataset: Dataset, width: Optional[int] = None, height: Optional[int] = None,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence, Union
-
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.items import LabelCategories
 from ...model.options import Option
 from ._common import labels_source
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Sequence, Union
 
 
 def project_labels(dataset: Dataset, dst_labels: Union[Sequence[str], LabelCategories]) -> Dataset:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ...model.dataset import Dataset
 from ._spec import TransformSpec
-from ._splitting import (
-    RANDOM_SPLIT_DEFAULT,
-    Splits,
-    SplitSource,
-    check_seed,
-    check_splits,
-    split_options,
-)
+from ._splitting import RANDOM_SPLIT_DEFAULT, SplitSource, check_seed, check_splits, split_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional
+
+    from ._splitting import Splits
 
 
 def random_split(dataset: Dataset, splits: Splits = RANDOM_SPLIT_DEFAULT, seed: Optional[int] = 0) -> Dataset:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.items import LabelCategories
 from ...model.options import Option
-from ._common import Mapping, labels_source, mapping_pairs, pair_arg, pair_text
+from ._common import labels_source, mapping_pairs, pair_arg, pair_text
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import List, Optional
+
+    from ._common import Mapping
 
 
 def remap_labels(dataset: Dataset, mapping: Mapping = None, default: str = "keep") -> Dataset:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ...model.sources import MappedSource
-from ._common import ItemRefs, ItemRefsArg
+from ._common import ItemRefs
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional
+
+    from ._common import ItemRefsArg
 
 
 def remove_annotations(dataset: Dataset, ids: Optional[ItemRefsArg] = None) -> Dataset:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ...model.sources import MappedSource
-from ._common import ItemRefs, ItemRefsArg
+from ._common import ItemRefs
 from ._spec import TransformSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._common import ItemRefsArg
 
 
 def remove_items(dataset: Dataset, ids: ItemRefsArg) -> Dataset:

@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...model.options import Option
 from ._spec import TransformSpec
-from ._splitting import (
-    SPLIT_DEFAULT,
-    Splits,
-    SplitSource,
-    check_seed,
-    check_splits,
-    split_options,
-)
+from ._splitting import SPLIT_DEFAULT, SplitSource, check_seed, check_splits, split_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Optional
+
+    from ._splitting import Splits
 
 
 def split(dataset: Dataset, splits: Splits = SPLIT_DEFAULT, seed: Optional[int] = 0,

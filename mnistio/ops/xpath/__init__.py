@@ -58,14 +58,19 @@ node model and axes), :mod:`.items` (an item as a tree).
 
 from __future__ import annotations
 
-from typing import Any, List, Union
-
 from ...errors import UsageError
 from .compiler import _as, _Compiler
 from .lexer import XPathSyntaxError
 from .parser import _Parser
 from .tree import Document, Element, Text, _document_of, to_xml
 from .values import BOOLEAN, NODESET, NUMBER, STRING
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, List, Union
+
+    #: what an expression is evaluated on
+    Node = Union[Element, Text, Document]
 
 __all__ = [
     "compile",
@@ -85,8 +90,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Public API
 
-#: what an expression is evaluated on
-Node = Union[Element, Text, Document]
 
 
 class XPath(object):

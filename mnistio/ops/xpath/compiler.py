@@ -4,9 +4,10 @@ Steps and paths run over :mod:`.tree`; comparisons follow section 3.4;
 functions come from :mod:`.functions`.
 """
 
+from __future__ import annotations
+
 import math
 import operator
-from typing import Any, List
 
 from .functions import _CONSTANT_FUNCTIONS, _CONTEXT_FUNCTIONS, _FUNCTIONS
 from .lexer import XPathSyntaxError
@@ -51,6 +52,10 @@ from .values import (
     _modulo,
     _string_to_number,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Any, List
 
 # ---------------------------------------------------------------------------
 # Compiler: the tree becomes closures f(node, position, size, document).

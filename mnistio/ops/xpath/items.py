@@ -16,10 +16,12 @@ The ``annotation`` children follow ``item.annotations`` in order.
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from ...model.items import DatasetItem
 from .tree import Element
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Sequence
 
 __all__ = ["item_element"]
 

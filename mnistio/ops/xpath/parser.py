@@ -2,10 +2,14 @@
 operator precedence for the binary operators (section 3).
 """
 
-from typing import List, Tuple
+from __future__ import annotations
 
 from .lexer import XPathSyntaxError, _tokenize
 from .tree import _AXES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import List, Tuple
 
 # Expressions nested deeper are refused (see the package docstring).
 _MAX_NESTING = 32

@@ -6,9 +6,11 @@ elements and text that items become (:mod:`.items`).
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Union
-
 from ...errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Iterable, List, Optional, Union
 
 # ---------------------------------------------------------------------------
 # The document model

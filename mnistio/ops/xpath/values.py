@@ -1,11 +1,16 @@
 """XPath 1.0 values: the four types, their conversions (section 4) and numbers as text.
 """
 
+from __future__ import annotations
+
 import math
 import re
-from typing import Dict, Optional
 
 from .tree import _string_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+    from typing import Dict, Optional
 
 NODESET = "node-set"
 STRING = "string"
