@@ -33,14 +33,25 @@ __all__ = ["main", "PROG"]
 PROG = "mnistio"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of ``command``'s module when it is known: a
+    command's start should not pay for importing every other one."""
     parser = argparse.ArgumentParser(prog=PROG, description="Read, write and convert MNIST-format datasets.")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for name in plugin_names(commands.__path__):
+    modules = plugin_names(commands.__path__)
+    if command is not None:
+        module = commands.ELSEWHERE.get(command, command.replace("-", "_"))
+        modules = [module] if module in modules else modules
+    for name in modules:
         importlib.import_module("%s.%s" % (commands.__name__, name)).register(subparsers)
     return parser
+
+
+def _command_word(words: Sequence[str]) -> Optional[str]:
+    """The command of a command line: its first word, unless that is an option (``--help``)."""
+    return words[0] if words and not words[0].startswith("-") else None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -50,7 +61,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if "--" in words:
         cut = words.index("--")
         words, after_dashes = words[:cut], words[cut + 1:]
-    args = _parser().parse_args(words)
+    args = _parser(_command_word(words)).parse_args(words)
     args.export_options = after_dashes
     try:
         return int(args.run(args))

@@ -1,6 +1,6 @@
 """Rows of "MNIST in CSV": ``label,p0,p1,...`` lines of decimal integers.
 
-Follows FORMATS.md section 3. Bytes in, bytes out: this module knows the
+Follows ``docs/formats.rst`` (mnist_csv). Bytes in, bytes out: this module knows the
 row syntax, not datasets. Parsing maps each decimal field through a table
 of the 256 valid spellings, in C (``bytes.split``, ``map``, ``bytes.join``).
 Digits are mostly background, so runs of eight ``0`` fields are first

@@ -1,8 +1,9 @@
 """IDX files: the binary container of MNIST, Fashion-MNIST, KMNIST, EMNIST, QMNIST.
 
-Follows FORMATS.md section 1, which restates Yann LeCun's description on the
-MNIST page: a 4-byte magic (``00 00``, a dtype code, the number of dims), one
-big-endian uint32 per dim, then the values, row-major and big-endian.
+Follows Yann LeCun's description on the MNIST page (http://yann.lecun.com/exdb/mnist/;
+``docs/formats.rst``, "IDX files"): a 4-byte magic (``00 00``, a dtype code,
+the number of dims), one big-endian uint32 per dim, then the values,
+row-major and big-endian.
 
 Bytes in, bytes out: this module knows nothing about datasets. Whole files::
 

@@ -12,7 +12,7 @@ names each batch after its subset and adds ``image_sizes`` for other sizes::
     batches.meta        {"label_names": [...]}            (CIFAR-100: "meta")
     <subset>            {"batch_label": str, "filenames": [id + ext], "labels": [int or None],
                          "data": uint8 array, "image_sizes": [(h, w)] when not all 32 x 32}
-    dataset_meta.json   optional, wins over batches.meta (FORMATS.md section 5)
+    dataset_meta.json   optional, wins over batches.meta (docs/formats.rst, "Label names")
 
 Reading never runs code from a file (:mod:`mnistio.codecs.pickles` resolves
 only the globals a numpy array needs, to stand-ins that rebuild it as plain

@@ -3,7 +3,7 @@
 ``Image.data`` is a bytes-like object (``bytes`` or a ``memoryview`` slice of
 what a reader decoded: nothing is copied on the way out) holding
 ``height * width * channels`` values, channels interleaved (gray; gray+alpha;
-R, G, B; R, G, B, A), as FORMATS.md says for the in-memory order.
+R, G, B; R, G, B, A), the in-memory order of ``docs/formats.rst``.
 
 An image is built from whatever a user has at hand::
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..model.dataset import Dataset
-from . import xpath
-from .xpath.items import item_element
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
-    from typing import Any, Callable, Tuple, Union
+    from typing import Any, Callable, Sequence, Tuple, Union
+
+    from ..model.items import DatasetItem
+    from .xpath.tree import Element
 
 __all__ = ["MODES", "item_element", "filter_dataset", "parse_mode"]
 
@@ -43,6 +44,10 @@ def filter_dataset(dataset: Dataset, expression: Union[str, Callable[..., Any]],
     if callable(expression):
         keep = _callable_filter(expression, filter_annotations, remove_empty)
     else:
+        # Imported here: compiling the lexer's patterns costs tens of milliseconds,
+        # which every other command (and a conversion without -e) would pay.
+        from . import xpath
+
         compiled = xpath.compile(expression)  # a bad expression fails here, before any reading
         names = dataset.label_names
         keep = (_annotation_filter(compiled, names, remove_empty) if filter_annotations
@@ -50,7 +55,16 @@ def filter_dataset(dataset: Dataset, expression: Union[str, Callable[..., Any]],
     return dataset.transform_items(keep)
 
 
+def item_element(item: DatasetItem, label_names: Sequence[str]) -> Element:
+    """The XML view of an item (:func:`mnistio.ops.xpath.items.item_element`)."""
+    from .xpath.items import item_element as element_of
+
+    return element_of(item, label_names)
+
+
 def _item_filter(compiled, names):
+    from .xpath.items import item_element
+
     evaluate = compiled.evaluate
 
     def keep(item):
@@ -59,7 +73,10 @@ def _item_filter(compiled, names):
 
 
 def _annotation_filter(compiled, names, remove_empty):
-    if compiled.result_type != xpath.NODESET:
+    from .xpath import NODESET
+    from .xpath.items import item_element
+
+    if compiled.result_type != NODESET:
         raise UsageError("filter expression %r gives a %s; annotation modes need one that selects "
                          "annotations, e.g. /item/annotation[label_id=\"7\"]"
                          % (compiled.expression, compiled.result_type))

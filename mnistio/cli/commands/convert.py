@@ -8,9 +8,8 @@
 
 import argparse
 
-from ... import formats
 from ...model.dataset import Dataset
-from .._shared import add_filter_flags, apply_filter, default_output_dir, export_help, export_options, print_written
+from .._shared import add_filter_flags, apply_filter, default_output_dir, export_options, print_written
 from ..progress import Progress
 
 __all__ = ["register"]
@@ -20,13 +19,14 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "convert", help="convert a dataset from one format to another",
         description="Convert a dataset from one format to another. Export options go after '--'.",
-        epilog="example: mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media\n\n"
-               + export_help(),
+        epilog="export options (after '--'): --save-media, --image-ext EXT, --save-dataset-meta, and the "
+               "output format's own ('mnistio formats -v' lists them)\n\n"
+               "example: mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-i", "--input-path", required=True, help="the dataset folder (or one of its files)")
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("-f", "--output-format", required=True,
-                        help="the format to write (%s)" % ", ".join(formats.names()))
+                        help="the format to write ('mnistio formats' lists them)")
     parser.add_argument("-o", "--output-dir", help="the folder to write; must be empty or missing "
                                                    "(default: <input name>-<format> here, as Datumaro)")
     add_filter_flags(parser, ["--filter-mode"], "keep what this XPath expression selects, e.g. "

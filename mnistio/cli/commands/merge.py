@@ -40,8 +40,8 @@ def register(subparsers):
     parser.add_argument("inputs", nargs="+", metavar="PATH[:FORMAT]",
                         help="a dataset folder (or file), with its format after a colon to skip detection")
     parser.add_argument("-o", "--output-dir", help="the folder to write (default: <first input name>-merge)")
-    parser.add_argument("-f", "--output-format", help="the format to write (default: the first input's; %s)"
-                                                      % ", ".join(formats.names()))
+    parser.add_argument("-f", "--output-format",
+                        help="the format to write (default: the first input's; 'mnistio formats' lists them)")
     parser.add_argument("--exact", action="store_true",
                         help="refuse clashing ids (same subset and id twice) instead of renaming them")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")

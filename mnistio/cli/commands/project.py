@@ -19,7 +19,6 @@ defaults to the current folder. Export options are those of ``convert``.
 import json
 import shlex
 
-from ... import formats
 from ...ops import transforms
 from ...project import Filter, Project
 from .._shared import export_options
@@ -68,7 +67,7 @@ def _add_export(commands):
                     "--save-media, --image-ext EXT, --save-dataset-meta (as for convert).",
         epilog="example: mnistio export -p proj -f mnist_csv -o out -- --save-media")
     _add_project_flag(parser)
-    parser.add_argument("-f", "--format", required=True, help="the format to write (%s)" % ", ".join(formats.names()))
+    parser.add_argument("-f", "--format", required=True, help="the format to write ('mnistio formats' lists them)")
     parser.add_argument("-o", "--output-dir", dest="dst_dir", required=True, metavar="OUT",
                         help="the folder to write; must be empty or missing")
     parser.add_argument("-e", "--filter", help="also keep only what this XPath expression selects")
