@@ -20,6 +20,7 @@ too, in the same run (runs alternate between the two). Unix only.
 """
 
 import argparse
+import compileall
 import collections
 import os
 import shutil
@@ -75,6 +76,8 @@ def main():
     parser.add_argument("--keep", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--baseline", metavar="CHECKOUT", help="another checkout of mnistio to time beside this one")
     args = parser.parse_args()
+    for checkout in [os.path.dirname(HERE)] + ([args.baseline] if args.baseline else []):
+        compileall.compile_dir(os.path.join(checkout, "mnistio"), quiet=1)  # as an install does
     source = os.path.join(args.data, "idx")
     work = args.keep or tempfile.mkdtemp(prefix="bench-layouts-")
     ours = os.path.join(work, "mnistio-imagenet")
