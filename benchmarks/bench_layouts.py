@@ -20,8 +20,8 @@ too, in the same run (runs alternate between the two). Unix only.
 """
 
 import argparse
-import compileall
 import collections
+import compileall
 import os
 import shutil
 import subprocess
