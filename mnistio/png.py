@@ -16,7 +16,7 @@ from .codecs._raster import Raster
 from .codecs.images import DEFAULT_MAX_PIXELS, NATIVE_EXTENSIONS
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Optional, Tuple
 
     from .codecs._raster import BytesLike

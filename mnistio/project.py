@@ -50,7 +50,7 @@ from .ops import transforms
 from .ops.filter import MODES, parse_mode
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, Optional, Union
 
     Operation = Union["Filter", "Transform"]

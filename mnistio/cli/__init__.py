@@ -25,7 +25,7 @@ from . import commands
 from ._shared import CommandLineError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import List, Optional, Sequence
 
 __all__ = ["main", "PROG"]

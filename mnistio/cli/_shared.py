@@ -12,7 +12,7 @@ from ..model.options import Options
 from ..ops.filter import MODES, parse_mode
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",

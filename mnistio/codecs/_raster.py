@@ -12,7 +12,7 @@ from collections import namedtuple
 from ..errors import ImageTooLargeError, UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Sequence, Union
 
     BytesLike = Union[bytes, bytearray, memoryview]

@@ -18,7 +18,7 @@ from array import array
 from ..errors import FormatError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
 __all__ = ["iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]

@@ -37,7 +37,7 @@ from collections import namedtuple
 from ..errors import FormatError, TruncatedError, UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, Optional, Sequence, Tuple, Union
 
     #: a path (str, bytes, PathLike) or a binary file object

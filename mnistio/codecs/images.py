@@ -33,7 +33,7 @@ from .netpbm import CHANNELS_BY_EXTENSION, decode_pnm, encode_pnm
 from .png import PNG_SIGNATURE, decode_png, encode_png
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Callable, Optional
 
     from ._raster import BytesLike

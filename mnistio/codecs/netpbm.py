@@ -16,7 +16,7 @@ from ..errors import FormatError, TruncatedError
 from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size, padded_table
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Optional
 
     from ._raster import BytesLike

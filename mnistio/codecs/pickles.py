@@ -28,7 +28,7 @@ import re
 from ..errors import FormatError, TruncatedError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
     #: writes an array's data, given the writer

@@ -44,7 +44,7 @@ from ._raster import (
 )
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import List, Optional
 
     from ._raster import BytesLike

@@ -21,7 +21,7 @@ from ._export import ExportReport, atomic_output_dir
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
 __all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",

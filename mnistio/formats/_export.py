@@ -15,14 +15,15 @@ from contextlib import contextmanager
 from ..errors import UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem
+from ._labels import write_label_files
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
 
     Writer = TypeVar("Writer", bound="SubsetWriter")
 
-__all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "export_subsets"]
+__all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "export_subsets", "export_one_channel"]
 
 
 class ExportReport:
@@ -138,6 +139,19 @@ class SubsetWriter:
         """Release what is open, whether or not :meth:`finish` ran."""
 
 
+
+
+def export_one_channel(dataset: Any, save_dir: str, layout: str, save_dataset_meta: bool, refuse_color: bool,
+                       open_subset: Callable[[str, int, GrayPolicy], SubsetWriter]) -> ExportReport:
+    """The export of ``mnist`` and ``mnist_csv``: one writer per subset (``open_subset(subset,
+    names_count, gray_policy)``), then the label names files, and a note of the gray conversions."""
+    report = ExportReport(layout, save_dir)
+    names_count = len(dataset.label_names)
+    gray = GrayPolicy(refuse_color)
+    export_subsets(dataset, report, lambda subset: open_subset(subset, names_count, gray))
+    write_label_files(save_dir, dataset.label_names, save_dataset_meta)
+    gray.note(report)
+    return report
 
 
 def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[str], Writer],

@@ -25,7 +25,7 @@ from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Deque, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
@@ -105,6 +105,12 @@ class ImageFileWriter:
         if len(self._batch) >= _BATCH_ITEMS:
             self._flush()
         return relative
+
+    def note_renames(self, report, what="files"):
+        """Say in the report how many files were renamed so that no item overwrites another."""
+        if self.names.renamed:
+            report.notes.append("%d %s renamed with ~<subset> so that no item overwrites another"
+                                % (self.names.renamed, what))
 
     def close(self):
         try:

@@ -15,7 +15,7 @@ from ..errors import FormatError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",

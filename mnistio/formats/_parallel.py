@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import Future
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Deque
 
 __all__ = ["default_workers", "fork_pool", "ordered_map"]

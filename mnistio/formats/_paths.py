@@ -15,7 +15,7 @@ import re
 from ..errors import UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, Optional
 
 __all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",

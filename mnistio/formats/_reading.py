@@ -8,7 +8,7 @@ from ..model.items import DatasetItem, LabelCategories
 from ..model.sources import ItemSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, Iterator, Optional, Tuple
 
     from ..model.sources import SubsetCounts

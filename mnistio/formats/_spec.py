@@ -13,7 +13,7 @@ from ..model.options import Option, Options
 from ..model.sources import ItemSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
 
     Detect = Callable[[str], bool]

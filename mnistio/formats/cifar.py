@@ -65,7 +65,7 @@ from ._reading import FilePerSubsetSource, dataset_folder
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List
 
 __all__ = ["SPEC", "CifarSource", "CIFAR10_LABEL_NAMES"]

@@ -61,9 +61,7 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
     finally:
         writer.close()
     require_media(report, skipped, save_media)
-    if writer.names.renamed:
-        report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
-                            % writer.names.renamed)
+    writer.note_renames(report)
     return report
 
 

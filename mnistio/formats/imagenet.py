@@ -140,9 +140,7 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
     if unused and save_media:
         report.notes.append("%d label names have no item, and this layout keeps names only as folders of "
                             "images: %s" % (len(unused), ", ".join(unused)))
-    if writer.names.renamed:
-        report.notes.append("%d files renamed with ~<subset> so that no item overwrites another"
-                            % writer.names.renamed)
+    writer.note_renames(report)
     return report
 
 

@@ -28,7 +28,7 @@ from ._spec import FormatSpec
 from .imagenet import WORKERS
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, TextIO
 
 __all__ = ["SPEC", "ImagenetTxtSource", "parse_line"]
@@ -134,9 +134,8 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     if save_dataset_meta:
         write_dataset_meta(save_dir, names)
     require_media(report, skipped, save_media)
-    if writer is not None and writer.names.renamed:
-        report.notes.append("%d images renamed with ~<subset> (their ids too) so that no item overwrites another"
-                            % writer.names.renamed)
+    if writer is not None:
+        writer.note_renames(report, "images (and so their ids)")
     return report
 
 

@@ -27,15 +27,15 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label
 from ..model.options import Option
 from ..model.sources import ItemSource
-from ._export import ExportReport, GrayPolicy, SubsetWriter, export_subsets
-from ._labels import check_label, item_label, read_label_categories, write_label_files
+from ._export import SubsetWriter, export_one_channel
+from ._labels import check_label, item_label, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
 from ._reading import dataset_folder
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, List
 
 __all__ = ["SPEC", "MnistSource"]
@@ -298,14 +298,9 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
 
 def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False):
     """Write every item; labels always, pixels only with ``save_media``."""
-    report = ExportReport(NAME, save_dir)
-    names_count = len(dataset.label_names)
-    gray = GrayPolicy(refuse_color)
-    export_subsets(dataset, report,
-                   lambda subset: _SubsetWriter(save_dir, subset, save_media, names_count, gray))
-    write_label_files(save_dir, dataset.label_names, save_dataset_meta)
-    gray.note(report)
-    return report
+    return export_one_channel(dataset, save_dir, NAME, save_dataset_meta, refuse_color,
+                              lambda subset, names_count, gray: _SubsetWriter(save_dir, subset, save_media,
+                                                                              names_count, gray))
 
 
 _RESERVED_SUBSETS = {"t10k": "t10k files are read back as 'test'"}

@@ -2,6 +2,10 @@
 
 Everything here is plain Python values, with no knowledge of files: the
 layouts (:mod:`mnistio.formats`) read and write them.
+
+Throughout the package, ``typing`` is imported only under ``if
+TYPE_CHECKING:`` (with ``from __future__ import annotations``): importing it
+at run time would double the time ``import mnistio`` takes.
 """
 
 from .dataset import Dataset

@@ -17,7 +17,7 @@ from .items import AnnotationType, DatasetItem, LabelCategories, as_label_catego
 from .sources import ItemSource, ListSource, MappedSource, SubsetSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
     from .sources import SubsetCounts

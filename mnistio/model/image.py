@@ -29,7 +29,7 @@ from itertools import chain
 from ..errors import UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
     #: what a lazy image's loader returns: ``(data, height, width, channels)``

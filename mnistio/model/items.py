@@ -14,7 +14,7 @@ from ..errors import UsageError
 from .image import Image
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories",

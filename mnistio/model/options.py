@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
     #: a text converter: returns the value, raises ValueError (or UsageError) with what is wrong

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .items import DatasetItem, LabelCategories
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
     SubsetCounts = Dict[str, int]

@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..model.dataset import Dataset
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Sequence, Tuple, Union
 
     from ..model.items import DatasetItem

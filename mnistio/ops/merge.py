@@ -42,7 +42,7 @@ from ..model.items import Label, LabelCategories
 from ..model.sources import ItemSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, List, Sequence, Tuple
 
 __all__ = ["merge", "MergeReport", "Rename", "MAX_EXAMPLES"]

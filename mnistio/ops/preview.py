@@ -33,7 +33,7 @@ from ..errors import UsageError
 from ..model.dataset import Dataset
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["contact_sheet", "write_contact_sheet"]

@@ -23,7 +23,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, List
 
 __all__ = ["METHODS", "resize_pixels", "pad_pixels"]

@@ -68,7 +68,7 @@ from ..model.dataset import Dataset
 from ..model.items import Label
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List, Union
 
 __all__ = ["compute_stats", "validate", "Problem", "SEVERITIES", "IMBALANCE_RATIO", "MAX_EXAMPLES",

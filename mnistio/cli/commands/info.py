@@ -7,7 +7,7 @@ import json
 from ...model.dataset import Dataset
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict
 
 __all__ = ["register", "describe"]

@@ -123,5 +123,5 @@ from .resize import resize  # noqa: E402
 from .split import split  # noqa: E402
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, List

@@ -8,7 +8,7 @@ from ...model.items import Label
 from ...model.sources import MappedSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, Iterable, Sequence, Tuple, Union
 
     #: renamings: ``{src: dst}`` or ``[(src, dst), ...]``

@@ -7,7 +7,7 @@ from ...model.dataset import Dataset
 from ...model.options import Option, Options
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, List
 
 __all__ = ["TransformSpec"]

@@ -40,7 +40,7 @@ from ...model.options import Option
 from ...model.sources import DerivedSource
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Sequence, Tuple
 
     #: ``[(subset name, ratio), ...]``: ratios as numbers, or their text ("0.8")

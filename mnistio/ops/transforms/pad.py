@@ -12,7 +12,7 @@ from ._common import fill_values, image_of, positive, where
 from ._spec import TransformSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Optional, Sequence, Union
 
 

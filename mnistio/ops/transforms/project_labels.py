@@ -10,7 +10,7 @@ from ._common import labels_source
 from ._spec import TransformSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Sequence, Union
 
 

@@ -7,7 +7,7 @@ from ._spec import TransformSpec
 from ._splitting import RANDOM_SPLIT_DEFAULT, SplitSource, check_seed, check_splits, split_options
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Optional
 
     from ._splitting import Splits

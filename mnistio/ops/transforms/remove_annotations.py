@@ -9,7 +9,7 @@ from ._common import ItemRefs
 from ._spec import TransformSpec
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Optional
 
     from ._common import ItemRefsArg

@@ -66,7 +66,7 @@ from .tree import Document, Element, Text, _document_of, to_xml
 from .values import BOOLEAN, NODESET, NUMBER, STRING
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, List, Union
 
     #: what an expression is evaluated on

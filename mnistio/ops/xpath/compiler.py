@@ -54,7 +54,7 @@ from .values import (
 )
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Any, List
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ...model.items import DatasetItem
 from .tree import Element
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Sequence
 
 __all__ = ["item_element"]

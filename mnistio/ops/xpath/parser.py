@@ -8,7 +8,7 @@ from .lexer import XPathSyntaxError, _tokenize
 from .tree import _AXES
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import List, Tuple
 
 # Expressions nested deeper are refused (see the package docstring).

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...errors import UsageError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Iterable, List, Optional, Union
 
 # ---------------------------------------------------------------------------

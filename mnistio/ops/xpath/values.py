@@ -9,7 +9,7 @@ import re
 from .tree import _string_value
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is only for the checker: importing it would double mnistio's import time
+if TYPE_CHECKING:
     from typing import Dict, Optional
 
 NODESET = "node-set"
