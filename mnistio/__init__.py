@@ -16,13 +16,14 @@ The package is layered, each layer importing only those below it
 surface is written down in ``docs/api.rst``.
 """
 
-from .errors import FormatError, ImageTooLargeError, MnistioError, TruncatedError, UsageError
+from .errors import (FileSystemError, FormatError, ImageTooLargeError, LimitError, MnistioError, TruncatedError,
+                     UsageError)
 from .model import DEFAULT_SUBSET_NAME, AnnotationType, Dataset, DatasetItem, Image, Label, LabelCategories
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType",
-    "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "ImageTooLargeError",
-    "UsageError", "__version__",
+    "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
+    "UsageError", "FileSystemError", "__version__",
 ]

@@ -4,11 +4,15 @@ One small tree, rooted at :class:`MnistioError`:
 
 * :class:`FormatError` -- a file breaks its format (also a ``ValueError``);
   :class:`TruncatedError` under it for data that ends early (also an
-  ``EOFError``) and :class:`ImageTooLargeError` for images whose header
-  promises more pixels than the set limit.
+  ``EOFError``), and :class:`LimitError` for a file that asks for more than a
+  limit of :mod:`mnistio.limits` allows (:class:`ImageTooLargeError` for
+  images).
 * :class:`UsageError` -- the caller asked for something that cannot be done
   (also a ``ValueError``): an unknown format, an id the layout cannot hold,
   an output folder that is not empty, ...
+* :class:`FileSystemError` -- the operating system refused to read or write
+  a file (also an ``OSError``, with its ``errno``): a full disk, a denied
+  permission, a name too long.
 
 Every error says where (the file, and the byte offset, record, item or line
 when known) and what was expected, so the command line can print it as one
@@ -22,8 +26,10 @@ __all__ = [
     "MnistioError",
     "FormatError",
     "TruncatedError",
+    "LimitError",
     "ImageTooLargeError",
     "UsageError",
+    "FileSystemError",
 ]
 
 
@@ -57,9 +63,36 @@ class TruncatedError(FormatError, EOFError):
     """A file ends before the data its header promises."""
 
 
-class ImageTooLargeError(FormatError):
-    """An image header promises more pixels than the allowed limit."""
+class LimitError(FormatError):
+    """A file asks for more than a limit of :mod:`mnistio.limits` allows."""
+
+
+class ImageTooLargeError(LimitError):
+    """An image header promises more pixels than ``mnistio.limits.MAX_IMAGE_PIXELS`` allows."""
 
 
 class UsageError(MnistioError, ValueError):
     """The call cannot be carried out as asked."""
+
+
+class FileSystemError(MnistioError, OSError):
+    """The system refused to read or write a file; ``errno`` and ``filename`` are the OSError's."""
+
+    def __init__(self, message, path=None, where=None, errno=None):
+        super().__init__(message, path, where)
+        self.errno = errno
+        self.strerror = message
+        self.filename = self.path
+
+    @classmethod
+    def from_os_error(cls, error, path=None, doing=None):
+        """The error for an ``OSError``, naming the path (the error's, else ``path``)."""
+        if isinstance(error, MnistioError):
+            return error
+        filename = error.filename if getattr(error, "filename", None) is not None else path
+        reason = error.strerror or str(error) or type(error).__name__
+        message = "%s (%s)" % (doing, reason) if doing else reason
+        return cls(message, os.fsdecode(filename) if filename is not None else None, errno=error.errno)
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.path, self.where, self.errno))

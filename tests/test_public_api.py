@@ -13,7 +13,7 @@ import pytest
 import mnistio
 
 PUBLIC_MODULES = [
-    "mnistio", "mnistio.errors",
+    "mnistio", "mnistio.errors", "mnistio.limits",
     "mnistio.codecs.idx", "mnistio.codecs.csvrows", "mnistio.codecs.png", "mnistio.codecs.netpbm",
     "mnistio.codecs.bmp", "mnistio.codecs.images", "mnistio.codecs.pickles",
     "mnistio.model", "mnistio.model.options", "mnistio.model.sources",
@@ -75,4 +75,5 @@ def test_every_public_name_exists():
 def test_top_level_surface():
     assert sorted(mnistio.__all__) == sorted([
         "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
-        "MnistioError", "FormatError", "TruncatedError", "ImageTooLargeError", "UsageError", "__version__"])
+        "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
+        "FileSystemError", "__version__"])
