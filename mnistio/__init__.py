@@ -16,8 +16,15 @@ The package is layered, each layer importing only those below it
 surface is written down in ``docs/api.rst``.
 """
 
-from .errors import (FileSystemError, FormatError, ImageTooLargeError, LimitError, MnistioError, TruncatedError,
-                     UsageError)
+from .errors import (
+                     FileSystemError,
+                     FormatError,
+                     ImageTooLargeError,
+                     LimitError,
+                     MnistioError,
+                     TruncatedError,
+                     UsageError,
+)
 from .model import DEFAULT_SUBSET_NAME, AnnotationType, Dataset, DatasetItem, Image, Label, LabelCategories
 
 __version__ = "0.1.0"
