@@ -43,7 +43,8 @@ import uuid
 from collections import namedtuple
 
 from . import formats
-from .errors import FormatError, MnistioError, UsageError
+from .codecs.streams import read_small_file
+from .errors import FormatError, LimitError, MnistioError, UsageError
 from .formats import ExportReport
 from .model.dataset import Dataset
 from .ops import transforms
@@ -81,13 +82,13 @@ _KEYS = {
 # -- reading and writing the project file --------------------------------------
 
 def _read_document(file, folder):
-    try:
-        with open(file, "rb") as stream:
-            data = stream.read()
-    except (FileNotFoundError, NotADirectoryError):
-        raise UsageError("no project file %s here; run mnistio create first" % PROJECT_FILE, folder) from None
+    if not os.path.isfile(file):
+        raise UsageError("no project file %s here; run mnistio create first" % PROJECT_FILE, folder)
+    data = read_small_file(file, "project file")
     try:
         return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise LimitError("not a project file: containers nested too deeply to read", file) from None
     except UnicodeDecodeError as error:
         raise FormatError("not UTF-8 text (byte %d)" % error.start, file) from None
     except ValueError as error:
@@ -114,6 +115,15 @@ def _write_atomically(file, text):
         raise
 
 
+def _shown(value):
+    """A JSON value as an error shows it: in JSON when it is a short scalar, else its kind (a
+    hostile file's value can nest deeper than ``json.dumps`` can go)."""
+    if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 60):
+        return json.dumps(value)
+    kinds: Dict[type, str] = {str: "a long string", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def _check_keys(entry, kind, file, where):
     if not isinstance(entry, dict):
         raise FormatError("expected a JSON object", file, where)
@@ -128,7 +138,7 @@ def _check_keys(entry, kind, file, where):
 
 def _check_string(value, what, file, where):
     if not isinstance(value, str) or not value:
-        raise FormatError("%s must be a non-empty string, not %s" % (what, json.dumps(value)), file, where)
+        raise FormatError("%s must be a non-empty string, not %s" % (what, _shown(value)), file, where)
     return value
 
 
@@ -138,7 +148,7 @@ def _parse_document(document, file):
     version = document.get("version")
     if type(version) is not int or version not in _READABLE_VERSIONS:
         raise FormatError("unknown project file version %s (this mnistio reads versions %s)"
-                          % (json.dumps(version), ", ".join(map(str, _READABLE_VERSIONS))), file)
+                          % (_shown(version), ", ".join(map(str, _READABLE_VERSIONS))), file)
     _check_keys(document, "project", file, None)
     for key in ("sources", "operations"):
         if not isinstance(document[key], list):
@@ -170,7 +180,7 @@ def _parse_operation(entry, file, where, version):
     _check_keys(entry, kind if kind == "filter" or version > 1 else "transform, version 1", file, where)
     if kind == "filter":
         if entry["mode"] not in MODES:
-            raise FormatError("unknown filter mode %s (expected i, a or i+a)" % json.dumps(entry["mode"]), file, where)
+            raise FormatError("unknown filter mode %s (expected i, a or i+a)" % _shown(entry["mode"]), file, where)
         return Filter(_check_string(entry["expression"], "expression", file, where), entry["mode"])
     name = _check_string(entry["name"], "name", file, where)
     if version == 1:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import sys
 from array import array
 
-from ..errors import FormatError
+from .. import limits
+from ..errors import FormatError, LimitError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
-__all__ = ["iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
+__all__ = ["BOM", "iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
 
 _ZERO_RUN = b",0" * 8
 _ZERO_RUN_MARKER = b"z"
@@ -30,19 +31,31 @@ _PIXEL_BYTES[_ZERO_RUN_MARKER] = bytes(8)
 _PIXEL_TEXT = [str(value).encode() for value in range(256)]
 _LABEL_VALUES = {str(value).encode(): value for value in range(-1, 256)}
 _CHUNK = 1 << 20
+#: UTF-8's byte-order mark, which some tools write before the first line
+BOM = b"\xef\xbb\xbf"
 
 
-def iter_lines(file: BinaryIO) -> Iterator[Tuple[int, bytes]]:
-    """Yield ``(line number, line)`` for every non-blank line of a binary file."""
+def iter_lines(file: BinaryIO, path: Optional[str] = None) -> Iterator[Tuple[int, bytes]]:
+    """Yield ``(line number, line)`` for every non-blank line of a binary file.
+
+    A UTF-8 byte-order mark before the first line is dropped (spreadsheets
+    write one); a line longer than ``mnistio.limits.MAX_LINE_BYTES`` is refused.
+    """
     number = 0
     rest = b""
+    first = True
     while True:
         chunk = file.read(_CHUNK)
         if not chunk:
             break
+        if first:
+            chunk, first = chunk[len(BOM):] if chunk.startswith(BOM) else chunk, False
         cut = chunk.rfind(b"\n") + 1
         if not cut:
             rest += chunk
+            if len(rest) > limits.MAX_LINE_BYTES:
+                raise LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)"
+                                 % limits.MAX_LINE_BYTES, path, "line %d" % (number + 1))
             continue
         lines = (rest + chunk[:cut]).splitlines()
         rest = chunk[cut:]

@@ -34,7 +34,9 @@ import sys
 from array import array
 from collections import namedtuple
 
-from ..errors import FormatError, TruncatedError, UsageError
+from .. import limits
+from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
+from .streams import DecompressingReader, is_gzip, open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,7 +61,6 @@ _CODE_BY_NAME = {name: code for code, (name, _, _) in DTYPES.items()}
 _CODE_BY_TYPECODE = {typecode: code for code, (_, typecode, _) in DTYPES.items()}
 _CODE_BY_TYPECODE.update({"l": 0x0C} if array("l").itemsize == 4 else {})
 
-GZIP_MAGIC = b"\x1f\x8b"
 #: deflate cannot compress better than about 1032:1; a gzip file promising
 #: more than that is lying, whatever the rest of it says.
 _MAX_DEFLATE_RATIO = 1032
@@ -110,11 +111,6 @@ class Header(namedtuple("Header", "dtype dims")):
         return struct.pack(">HBB%dI" % len(self.dims), 0, self.dtype, len(self.dims), *self.dims)
 
 
-def is_gzip(prefix: bytes) -> bool:
-    """Whether bytes read from the start of a file are a gzip stream's."""
-    return prefix[:2] == GZIP_MAGIC
-
-
 def _dtype_code(dtype):
     if dtype in DTYPES:
         return dtype
@@ -145,6 +141,18 @@ def _parse_header(read, path):
     return Header(code, struct.unpack(">%dI" % ndim, raw_dims))
 
 
+def _check_record_size(header, path):
+    """Refuse a record (an image, a row) larger than the limits allow, before reading any."""
+    if len(header.dims) == 3 and header.itemsize == 1:
+        pixels = header.dims[1] * header.dims[2]
+        if pixels > limits.MAX_IMAGE_PIXELS:
+            raise LimitError("images of %d x %d = %d pixels, more than mnistio.limits.MAX_IMAGE_PIXELS (%d)"
+                             % (header.dims[2], header.dims[1], pixels, limits.MAX_IMAGE_PIXELS), path, "byte 4")
+    elif header.record_size > limits.MAX_RECORD_BYTES:
+        raise LimitError("records of %d bytes, more than mnistio.limits.MAX_RECORD_BYTES (%d)"
+                         % (header.record_size, limits.MAX_RECORD_BYTES), path, "byte 4")
+
+
 def _to_native(buffer, typecode):
     values = array(typecode)
     values.frombytes(buffer)
@@ -164,7 +172,8 @@ class Reader:
     def __init__(self, file: FileArg) -> None:
         self._file, self._owned, self.path = _open_binary(file, "rb")
         try:
-            self._stream, self._compressed = self._uncompressed_stream()
+            self._compressed = is_gzip(_peek(self._file, 2))
+            self._stream = DecompressingReader(self._file, self.path, self._compressed)
             self.header = _parse_header(self._read_raw, self.path)
         except BaseException:
             self.close()
@@ -263,21 +272,8 @@ class Reader:
 
     # -- internal -----------------------------------------------------------
 
-    def _uncompressed_stream(self):
-        prefix = _peek(self._file, 2)
-        if not is_gzip(prefix):
-            return self._file, False
-        import gzip
-
-        return gzip.GzipFile(fileobj=self._file, mode="rb"), True
-
     def _read_raw(self, size):
-        try:
-            return self._stream.read(size)
-        except EOFError:
-            raise TruncatedError("gzip stream ends early (the file is cut short)", self.path) from None
-        except (OSError, ValueError) as error:  # BadGzipFile, zlib.error, bad CRC
-            raise FormatError("bad gzip data (%s)" % error, self.path) from None
+        return self._stream.read(size)
 
     def _record_note(self, done):
         size = self.header.record_size
@@ -288,6 +284,10 @@ class Reader:
     def _check_available(self):
         """Refuse a header promising more than the file can hold, before reading."""
         self._checked = True
+        self._check_file_size()
+        _check_record_size(self.header, self.path)
+
+    def _check_file_size(self):
         if self.payload_size is None:
             return
         try:
@@ -434,12 +434,16 @@ def _open_binary(file, mode):
         path = os.fspath(file)
         if isinstance(path, bytes):
             path = os.fsdecode(path)
+        if mode == "rb":
+            return open_input(path), True, path
         try:
             return builtins.open(path, mode), True, path
         except FileNotFoundError:
             raise UsageError("no such file", path) from None
         except IsADirectoryError:
             raise UsageError("is a directory, expected an IDX file", path) from None
+        except OSError as error:
+            raise FileSystemError.from_os_error(error, path, "cannot create the file") from None
     return file, False, getattr(file, "name", None)
 
 

@@ -18,8 +18,10 @@ from collections import deque
 from concurrent.futures import Future
 from functools import partial
 
+from .. import limits
 from ..codecs.images import IMAGE_EXTENSIONS, decode_image, encode_image
 from ..codecs.png import encode_png
+from ..codecs.streams import read_small_file
 from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
@@ -50,8 +52,9 @@ def lazy_image(path):
 
 
 def _load(path):
-    with open(path, "rb") as file:
-        blob = file.read()
+    # No image of the allowed pixels needs more bytes than this (16-bit RGBA, stored, with slack).
+    most = limits.MAX_IMAGE_PIXELS * 9 + (1 << 20)
+    blob = read_small_file(path, "an image file", most)
     return decode_image(blob, path=path, ext=os.path.splitext(path)[1])
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 
-from ..errors import FormatError, UsageError
+from ..codecs.streams import read_small_file
+from ..errors import FormatError, LimitError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable, List, Optional, Sequence, Tuple
+    from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
@@ -47,38 +48,73 @@ def read_label_categories(folder: str, names_file: str = LABELS_FILE,
 
 def names_from_dataset_meta(path: str) -> List[str]:
     """The label names of a ``dataset_meta.json``: ``"labels"``, then ``"label_map"``'s new names."""
-    try:
-        with open(path, "rb") as file:
-            meta = json.loads(file.read().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise FormatError("unreadable dataset meta file (%s); expected JSON like "
-                          '{"labels": ["name0", ...]}' % error, path) from None
+    meta = read_json(path, "dataset meta file", 'expected JSON like {"labels": ["name0", ...]}')
     if not isinstance(meta, dict):
-        raise FormatError("expected a JSON object with a \"labels\" list", path)
-    names = list(meta.get("labels", []))
+        raise FormatError('expected a JSON object with a "labels" list, not %s' % _json_kind(meta), path)
+    labels = meta.get("labels", [])
     label_map = meta.get("label_map", {})
-    if not isinstance(names, list) or not isinstance(label_map, dict):
-        raise FormatError('"labels" must be a list and "label_map" an object', path)
-    names += [name for name in label_map.values() if name not in names]
-    if not all(isinstance(name, str) for name in names):
-        raise FormatError("label names must be strings", path)
-    if len(set(names)) != len(names):
-        raise FormatError("a label name appears twice", path)
+    if not isinstance(labels, list) or not isinstance(label_map, dict):
+        raise FormatError('"labels" must be a list and "label_map" an object (found %s and %s)'
+                          % (_json_kind(labels), _json_kind(label_map)), path)
+    names = list(labels)
+    seen = set(names)
+    for name in label_map.values():
+        if isinstance(name, str) and name not in seen:
+            names.append(name)
+            seen.add(name)
+    wrong = [name for name in names if not isinstance(name, str)] + \
+        [name for name in label_map.values() if not isinstance(name, str)]
+    if wrong:
+        raise FormatError("label names must be strings, not %s" % _json_kind(wrong[0]), path)
+    _refuse_duplicates(names, path)
     return names
 
 
-def read_names_file(path: str) -> List[str]:
-    """One name a line, UTF-8 (a BOM is dropped), white space around names and blank lines ignored."""
+def read_json(path: str, what: str, expected: str) -> Any:
+    """A small JSON file, with every failure (size, encoding, syntax, nesting) a FormatError."""
+    data = read_small_file(path, what)
     try:
-        with open(path, "rb") as file:
-            text = file.read().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise FormatError("unreadable labels file (%s); expected UTF-8 text, one name a line" % error,
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise FormatError("unreadable %s (not UTF-8 text, byte %d); %s" % (what, error.start, expected),
                           path) from None
-    names = [line.strip() for line in text.splitlines() if line.strip()]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise FormatError("label name %r appears twice" % duplicates[0], path)
+    except RecursionError:
+        raise LimitError("%s nests containers too deeply to read; %s" % (what, expected), path) from None
+    except ValueError as error:
+        reason = "%s at line %d, column %d" % (error.msg, error.lineno, error.colno) \
+            if isinstance(error, json.JSONDecodeError) else str(error)
+        raise FormatError("unreadable %s (%s); %s" % (what, reason, expected), path) from None
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, without showing it (it may be huge or deep)."""
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _refuse_duplicates(names: Sequence[str], path: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise FormatError("label name %r appears twice" % name, path)
+        seen.add(name)
+
+
+def read_names_file(path: str) -> List[str]:
+    """One name a line, UTF-8 (a BOM is dropped), white space around names and blank lines ignored.
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only, as Python's text files (and so Datumaro) read
+    them: ``str.splitlines`` would also cut at form feeds and Unicode separators inside a name.
+    """
+    data = read_small_file(path, "labels file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FormatError("unreadable labels file (not UTF-8 text, byte %d); expected one name a line"
+                          % error.start, path) from None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    names = [line.strip() for line in lines if line.strip()]
+    _refuse_duplicates(names, path)
     return names
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Dict, Optional
 
 __all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
-           "check_subset_name", "is_plain_name"]
+           "check_subset_name", "is_plain_name", "is_relative_inside"]
 
 
 # -- ids as file paths -------------------------------------------------------------------
@@ -106,6 +106,15 @@ class UniqueNames:
     def written(self, relative_path):
         """The file exists now: the folder answers for it from here on."""
         self._pending.discard(relative_path.lower())
+
+
+def is_relative_inside(relative_path: str) -> bool:
+    """Whether a ``/``-separated path read from a file stays inside the folder it is relative to:
+    no empty, ``.`` or ``..`` part, no NUL; on Windows also no drive and no backslash (on POSIX
+    they are ordinary characters of a file name, which Datumaro's files may hold)."""
+    unsafe = ("\x00", ":", "\\") if os.name == "nt" else ("\x00",)
+    return all(part not in ("", ".", "..") and not any(char in part for char in unsafe)
+               for part in relative_path.split("/"))
 
 
 def is_plain_name(name: str) -> bool:

@@ -14,16 +14,19 @@ overwriting it; the export report says how many.
 
 from __future__ import annotations
 
+import io
 import os
 
-from ..errors import FormatError
+from .. import limits
+from ..codecs.streams import open_input
+from ..errors import FormatError, LimitError
 from ..model.items import DatasetItem, Label
 from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
 from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
-from ._paths import check_subset_name, id_to_relative_path, relative_path_to_id
+from ._paths import check_subset_name, id_to_relative_path, is_relative_inside, relative_path_to_id
 from ._spec import FormatSpec
 from .imagenet import WORKERS
 
@@ -92,16 +95,35 @@ class ImagenetTxtSource(ItemSource):
 
     def _iter_list(self, subset, list_path):
         images = os.path.join(self.root, IMAGE_DIR)
-        with open(list_path, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
+        with io.TextIOWrapper(open_input(list_path), encoding="utf-8") as lines:
+            for number, line in _numbered_lines(lines, list_path):
                 if not line.strip():
                     continue
                 item_id, image, labels = parse_line(line.rstrip("\r\n"), list_path, number)
                 for label in labels:
                     check_label(label, len(self.categories), self._names_source, list_path, "line %d" % number)
+                if not is_relative_inside(image):
+                    raise FormatError("image path %r would leave the images folder" % image, list_path,
+                                      "line %d" % number)
                 file = os.path.join(images, *image.split("/"))
                 media = lazy_image(file) if os.path.isfile(file) else None
                 yield DatasetItem._make(item_id, subset, media, [Label(label) for label in labels])
+
+
+def _numbered_lines(lines, path):
+    """``(number, line)`` of a text file, a line longer than the limit refused, bad UTF-8 named."""
+    number = 0
+    try:
+        while True:
+            line = lines.readline(limits.MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > limits.MAX_LINE_BYTES:
+                raise LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES", path, "line %d" % number)
+            yield number, line
+    except UnicodeDecodeError as error:
+        raise FormatError("not UTF-8 text (%s)" % error.reason, path, "line %d" % (number + 1)) from None
 
 
 def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None):

@@ -22,6 +22,7 @@ import os
 import re
 
 from ..codecs import idx
+from ..codecs.streams import open_decompressed
 from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label
@@ -160,17 +161,35 @@ def _labels_magic(path):
 def _label_values(reader):
     """The class of each item: the value itself, or QMNIST's column 0."""
     if reader.header.magic == QMNIST_LABELS_MAGIC:
-        return (row[0] for row in reader.iter_records())
+        return _qmnist_classes(reader)
     return reader.iter_records()
+
+
+def _qmnist_classes(reader):
+    """Column 0 of QMNIST's int32 rows, the digit class; a class below 0 is not a label."""
+    for index, row in enumerate(reader.iter_records()):
+        if row[0] < 0:
+            raise FormatError("label %d is negative (QMNIST classes are 0..9)" % row[0], reader.path,
+                              "item %d" % index)
+        yield row[0]
 
 
 def _open_checked(path, magic):
     reader = idx.Reader(path)
-    if reader.header.magic != magic:
+    try:
+        if reader.header.magic != magic:
+            raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
+                              % (reader.header.magic, magic, _MAGIC_MEANING.get(magic, "uint8 images, 3 dims")),
+                              path, "byte 0")
+        dims = reader.header.dims
+        if magic == QMNIST_LABELS_MAGIC and dims[1] == 0:
+            raise FormatError("QMNIST label rows of 0 columns (expected 8, the class first)", path, "byte 8")
+        if magic == IMAGES_MAGIC and 0 in dims[1:]:
+            raise FormatError("images of %d x %d pixels (expected both sides at least 1)" % (dims[2], dims[1]),
+                              path, "byte 8")
+    except BaseException:
         reader.close()
-        raise FormatError("bad magic 0x%08x (expected 0x%08x, %s)"
-                          % (reader.header.magic, magic, _MAGIC_MEANING.get(magic, "uint8 images, 3 dims")),
-                          path, "byte 0")
+        raise
     return reader
 
 
@@ -200,15 +219,16 @@ def _meta_columns(files, count):
     if not files.meta:
         return 0
     total = 0
+    most = 3 * _META_CELL_BYTES * count  # read no further: a bomb stops here
     try:
-        with _open_meta(files.meta) as stream:
-            while True:
-                chunk = stream.read(1 << 20)
+        with open_decompressed(files.meta) as stream:
+            while total <= most:
+                chunk = stream.read(min(1 << 20, most + 1 - total))
                 if not chunk:
                     break
                 total += len(chunk)
-    except (OSError, EOFError) as error:
-        raise FormatError("unreadable meta file (%s)" % (error or "gzip stream ends early"), files.meta) from None
+    except FormatError as error:
+        raise FormatError("unreadable meta file (%s)" % _reason(error), files.meta) from None
     cells, remainder = divmod(total, _META_CELL_BYTES)
     if remainder or (count and (cells % count or cells // count not in (1, 2, 3))) or (not count and cells):
         raise FormatError("meta file holds %d bytes, not %d items x 1, 2 or 3 cells of %d bytes"
@@ -216,22 +236,21 @@ def _meta_columns(files, count):
     return cells // count if count else 0
 
 
-def _open_meta(path):
-    file = open(path, "rb")
-    if not idx.is_gzip(file.peek(2)):
-        return file
-    file.close()
-    return gzip.open(path, "rb")  # which closes the file it opens
+def _reason(error):
+    """What a stream error says, with the library's own words when it had some."""
+    return str(error.__cause__) if error.__cause__ is not None else error.message
 
 
 def _iter_meta_rows(path, count, columns):
-    with _open_meta(path) as stream:
+    with open_decompressed(path) as stream:
         for start in range(0, count, _META_BATCH_ROWS):
             rows = min(_META_BATCH_ROWS, count - start)
             try:
                 text = stream.read(rows * columns * _META_CELL_BYTES).decode("utf-32-le")
-            except (UnicodeDecodeError, OSError, EOFError) as error:
+            except UnicodeDecodeError as error:
                 raise FormatError("unreadable meta file (%s)" % error, path) from None
+            except FormatError as error:
+                raise FormatError("unreadable meta file (%s)" % _reason(error), path) from None
             cells = [text[i:i + META_CELL_CHARS].rstrip("\x00") for i in range(0, len(text), META_CELL_CHARS)]
             for row in range(0, len(cells), columns):
                 yield cells[row:row + columns]

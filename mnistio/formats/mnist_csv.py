@@ -17,12 +17,15 @@ Datumaro writes them) are read too.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import os
 import re
 
+from .. import limits
 from ..codecs import csvrows
-from ..errors import FormatError
+from ..codecs.streams import open_input
+from ..errors import FormatError, LimitError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label
 from ..model.options import Option
@@ -93,8 +96,8 @@ def _find_files(folder, only_file):
 
 
 def _count_items(path):
-    with open(path, "rb") as file:
-        lines = csvrows.iter_lines(file)
+    with open_input(path) as file:
+        lines = csvrows.iter_lines(file, path)
         first = next(lines, None)
         if first is None:
             return 0
@@ -104,8 +107,8 @@ def _count_items(path):
 def _serial_rows(path):
     """``(line number, label, pixels or None)`` of every data line, parsed here."""
     parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
-    with open(path, "rb") as file:
-        lines = csvrows.iter_lines(file)
+    with open_input(path) as file:
+        lines = csvrows.iter_lines(file, path)
         first = next(lines, None)
         if first is not None and not csvrows.is_header(first[1]):
             lines = itertools.chain((first,), lines)
@@ -121,16 +124,14 @@ def _parallel_rows(path, workers):
     a few ahead; a block with anything unusual (a bad field, a label above
     255) is parsed again here, line by line, for an exact error or value.
     """
-    with open(path, "rb") as file:
-        header = file.readline()
-        start, first_line = (len(header), 2) if csvrows.is_header(header) else (0, 1)
-        blocks = list(_blocks(file, start, os.fstat(file.fileno()).st_size))
-    number = first_line
+    with open_input(path) as file:
+        start, number = _data_start(file, path)
+        blocks = list(_blocks(file, start, os.fstat(file.fileno()).st_size, path))
     parsed = ordered_map(_parse_block, ((path, begin, end) for begin, end in blocks), workers)
     try:
         for (begin, end), result in zip(blocks, parsed):
             if result is None:
-                with open(path, "rb") as file:
+                with open_input(path) as file:
                     file.seek(begin)
                     lines = file.read(end - begin).splitlines()
                 yield from _parse_lines(path, lines, number)
@@ -158,26 +159,52 @@ def _parse_lines(path, lines, first_number):
             yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
 
 
-def _blocks(file, start, size):
+def _data_start(file, path):
+    """``(byte offset, line number)`` of the first data line: after a byte-order mark, blank
+    lines and a header line, as the serial parser reads them."""
+    offset, number = 0, 1
+    if file.read(len(csvrows.BOM)) == csvrows.BOM:
+        offset = len(csvrows.BOM)
+    file.seek(offset)
+    while True:
+        line = _line(file, path, number)
+        if not line or not line.isspace():
+            break
+        offset, number = offset + len(line), number + 1
+    if line and csvrows.is_header(line):
+        offset, number = offset + len(line), number + 1
+    return offset, number
+
+
+def _line(file, path, number):
+    """The next line, refused if longer than the limit (readline alone would read it all)."""
+    line = file.readline(limits.MAX_LINE_BYTES + 1)
+    if len(line) > limits.MAX_LINE_BYTES:
+        raise LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)" % limits.MAX_LINE_BYTES,
+                         path, "line %d" % number if number else None)
+    return line
+
+
+def _blocks(file, start, size, path):
     """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long."""
     while start < size:
         end = min(size, start + _PARALLEL_BLOCK)
         if end < size:
             file.seek(end)
-            end += len(file.readline())
+            end += len(_line(file, path, None))
         yield start, end
         start = end
 
 
 def _parse_block(path, begin, end):
     """Run in a worker: one block's rows, or None when it needs the careful path."""
-    with open(path, "rb") as file:
+    with open_input(path) as file:
         file.seek(begin)
         return csvrows.decode_block(file.read(end - begin))
 
 
 def _iter_meta(path):
-    with open(path, encoding="utf-8", newline="") as file:
+    with io.TextIOWrapper(open_input(path), encoding="utf-8", newline="") as file:
         try:
             for number, row in enumerate(csv.reader(file), 1):
                 if row:

@@ -1,0 +1,127 @@
+"""Opening input files: regular files only, compressed or not, every failure a mnistio error.
+
+Every reader opens its files here, so that three rules hold everywhere:
+
+* Only regular files are read. Opening a FIFO waits for a writer, forever;
+  a device can be endless. Files are opened without blocking and refused
+  unless ``fstat`` says they are regular.
+* Compression is decided by the first bytes, never the name: ``1f 8b`` is
+  gzip (RFC 1952). A decompressing stream turns the errors of ``gzip`` and
+  ``zlib`` (a bad CRC, corrupt deflate data, a cut stream) into
+  :class:`~mnistio.errors.FormatError` / :class:`~mnistio.errors.TruncatedError`
+  naming the file.
+* The system's refusals (a denied permission, a name too long) become
+  :class:`~mnistio.errors.FileSystemError`, which is also an ``OSError``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zlib
+
+from .. import limits
+from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Optional, Union
+
+__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "DecompressingReader", "open_decompressed", "read_small_file"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def is_gzip(prefix: bytes) -> bool:
+    """Whether bytes read from the start of a file are a gzip stream's."""
+    return prefix[:2] == GZIP_MAGIC
+
+
+def open_input(path: Union[str, "os.PathLike[str]"]) -> BinaryIO:
+    """A binary file object for the regular file ``path`` (buffered, with ``peek``)."""
+    path = os.fspath(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    except FileNotFoundError:
+        raise UsageError("no such file", path) from None
+    except IsADirectoryError:
+        raise UsageError("is a folder, expected a file", path) from None
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, path, "cannot open the file") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a device or socket"
+            raise UsageError("is %s, not a regular file (only files are read)" % kind, path)
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+class DecompressingReader:
+    """``read(size)`` of a gzip stream or a plain file, with errors as mnistio errors."""
+
+    def __init__(self, file: BinaryIO, path: Optional[str], compressed: bool) -> None:
+        self.path = path
+        self.compressed = compressed
+        self._file = file
+        if compressed:
+            import gzip
+
+            self._stream: BinaryIO = gzip.GzipFile(fileobj=file, mode="rb")  # type: ignore[assignment]
+        else:
+            self._stream = file
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except EOFError as error:  # the cause is kept: it says where the stream stopped
+            raise TruncatedError("gzip stream ends early (the file is cut short)", self.path) from error
+        except (OSError, ValueError, zlib.error) as error:  # BadGzipFile, corrupt deflate data, bad CRC
+            if isinstance(error, OSError) and not self.compressed:
+                raise FileSystemError.from_os_error(error, self.path, "cannot read the file") from None
+            raise FormatError("bad gzip data (%s)" % error, self.path) from error
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        if self._stream is not self._file:
+            self._stream.close()
+        self._file.close()
+
+    def __enter__(self) -> "DecompressingReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_decompressed(path: Union[str, "os.PathLike[str]"]) -> DecompressingReader:
+    """The content of ``path``, gunzipped when its first bytes say it is gzip."""
+    file = open_input(path)
+    try:
+        compressed = is_gzip(file.peek(2)[:2])  # type: ignore[attr-defined]
+        return DecompressingReader(file, os.fspath(path), compressed)
+    except BaseException:
+        file.close()
+        raise
+
+
+def read_small_file(path: Union[str, "os.PathLike[str]"], what: str, limit: Optional[int] = None) -> bytes:
+    """The whole of a small file (a names file, JSON), refused past ``limits.MAX_TEXT_FILE_BYTES``."""
+    limit = limits.MAX_TEXT_FILE_BYTES if limit is None else limit
+    with open_input(path) as file:
+        try:
+            data = file.read(limit + 1)
+        except OSError as error:
+            raise FileSystemError.from_os_error(error, os.fspath(path), "cannot read the file") from None
+    if len(data) > limit:
+        raise LimitError("%s larger than %d bytes (see mnistio.limits)" % (what, limit), os.fspath(path))
+    return data
