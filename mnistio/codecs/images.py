@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     Decoder = Callable[..., Raster]
 
 __all__ = ["NATIVE_EXTENSIONS", "IMAGE_EXTENSIONS", "DEFAULT_MAX_PIXELS", "Raster", "encode_image",
-           "decode_image", "normalize_extension"]
+           "decode_image", "normalize_extension", "check_extension"]
 
 #: the extensions written and read without Pillow
 NATIVE_EXTENSIONS = (".png", ".pgm", ".ppm", ".pnm", ".bmp")
@@ -130,6 +130,24 @@ _ENCODERS = {".png": encode_png, ".pgm": encode_pnm, ".ppm": encode_pnm,
              ".pnm": encode_pnm, ".bmp": encode_bmp}
 _DECODERS = {".png": decode_png, ".pgm": decode_pnm, ".ppm": decode_pnm,
              ".pnm": decode_pnm, ".bmp": decode_bmp}
+
+
+def check_extension(ext: str) -> str:
+    """``ext`` normalised, once it is known that images can be written as it (any channels for
+    the native types; Pillow must know it otherwise)."""
+    ext = normalize_extension(ext)
+    if not ext:
+        raise UsageError(f"no file extension given (expected one of "
+                         f"{', '.join(NATIVE_EXTENSIONS)} or one Pillow writes)")
+    if ext in _ENCODERS:
+        return ext
+    Image = _pillow()
+    if Image is None:
+        raise _no_pillow("write", ext)
+    kind = Image.registered_extensions().get(ext)
+    if kind is None or kind not in Image.SAVE:
+        raise UsageError(f"unknown image extension {ext!r} (Pillow cannot write it)")
+    return ext
 
 
 def encode_image(data: BytesLike, height: int, width: int, channels: int, ext: str) -> bytes:

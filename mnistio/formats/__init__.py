@@ -17,7 +17,9 @@ from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.options import Option, Options
 from ..model.sources import ItemSource
-from ._export import ExportReport, atomic_output_dir
+from ._export import ExportReport
+from ._labels import check_label_names
+from ._output import output_folder
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
@@ -90,9 +92,14 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
     options = spec.export_options.check(options)
     if save_media is None:
         save_media = spec.save_media_default
-    with atomic_output_dir(save_dir, overwrite) as temporary:
-        return spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
-                          save_dataset_meta=save_dataset_meta, **options)
+    check_label_names(dataset.label_names)
+    notes: List[str] = []
+    with output_folder(save_dir, overwrite, dataset.source.inputs(), notes) as temporary:
+        report = spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
+                            save_dataset_meta=save_dataset_meta, **options)
+    report.path = os.path.abspath(os.fspath(save_dir))
+    report.notes[:0] = notes
+    return report
 
 
 def _existing(path: Any) -> str:

@@ -1,16 +1,10 @@
 """What every export shares: the report, the atomic output folder, the per-subset loop.
 
-An export writes into a temporary folder beside the output and renames it
-into place only once everything is written, so a failed or interrupted
-export leaves the output as it was.
+(``_output`` owns the output folder itself: the lock, the temporary folder,
+the swap and the recovery.)
 """
 
 from __future__ import annotations
-
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 
 from ..errors import UsageError
 from ..model.image import Image
@@ -19,11 +13,11 @@ from ._labels import write_label_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+    from typing import Any, Callable, Dict, List, Optional, TypeVar
 
     Writer = TypeVar("Writer", bound="SubsetWriter")
 
-__all__ = ["ExportReport", "atomic_output_dir", "GrayPolicy", "SubsetWriter", "export_subsets", "export_one_channel"]
+__all__ = ["ExportReport", "GrayPolicy", "SubsetWriter", "export_subsets", "export_one_channel"]
 
 
 class ExportReport:
@@ -44,51 +38,6 @@ class ExportReport:
 
     def __repr__(self):
         return "ExportReport(format=%r, items=%d, subsets=%r)" % (self.format, self.items, self.subsets)
-
-
-@contextmanager
-def atomic_output_dir(save_dir: Any, overwrite: bool) -> Iterator[str]:
-    """Yield an empty temporary folder beside ``save_dir``; on success it
-    replaces ``save_dir``, on failure it is removed and ``save_dir`` is untouched.
-    """
-    save_dir = os.path.abspath(os.fspath(save_dir))
-    if os.path.exists(save_dir):
-        if not os.path.isdir(save_dir):
-            raise UsageError("output path exists and is not a folder", save_dir)
-        if os.listdir(save_dir) and not overwrite:
-            raise UsageError("output folder is not empty (use --overwrite, or overwrite=True, to replace it)",
-                             save_dir)
-    parent, base = os.path.split(save_dir)
-    os.makedirs(parent, exist_ok=True)
-    temporary = tempfile.mkdtemp(prefix=".%s.partial-" % base, dir=parent)
-    try:
-        yield temporary
-        _make_permissions_usual(temporary)
-        _replace_dir(temporary, save_dir)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-
-
-def _make_permissions_usual(folder):
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(folder, 0o777 & ~umask)
-
-
-def _replace_dir(new, target):
-    if not os.path.exists(target):
-        os.rename(new, target)
-        return
-    parent, base = os.path.split(target)
-    old = tempfile.mkdtemp(prefix=".%s.old-" % base, dir=parent)
-    os.rename(target, os.path.join(old, base))
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(os.path.join(old, base), target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # -- one channel ---------------------------------------------------------------------

@@ -19,9 +19,11 @@ from concurrent.futures import Future
 from functools import partial
 
 from .. import limits
-from ..codecs.images import IMAGE_EXTENSIONS, decode_image, encode_image
+from ..codecs.images import IMAGE_EXTENSIONS, check_extension, decode_image, encode_image
+from ..codecs.netpbm import CHANNELS_BY_EXTENSION
 from ..codecs.png import encode_png
 from ..codecs.streams import read_small_file
+from ..errors import UsageError
 from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
@@ -99,10 +101,15 @@ class ImageFileWriter:
         self._flushed = 0
         self._in_flight: Deque[Future] = deque()
         self._pool = None
-        encode_image(b"\x00", 1, 1, 1, self.ext)  # an unsupported type fails now, not mid-export
+        check_extension(self.ext)  # an unsupported type fails now, not mid-export
 
-    def write(self, relative_stem, image, subset):
-        """Queue ``image`` as ``relative_stem`` + extension; return the path used."""
+    def write(self, relative_stem, item):
+        """Queue the item's image as ``relative_stem`` + extension; return the path used."""
+        image, subset = item.media, item.subset
+        required = CHANNELS_BY_EXTENSION.get(self.ext)
+        if required is not None and image.channels != required:
+            raise UsageError("item %r (subset %r) has a %d-channel image, and %s files hold %d channels "
+                             "(.pnm holds either; .png any)" % (item.id, subset, image.channels, self.ext, required))
         relative, path = self.names.claim(relative_stem, self.ext, subset)
         self._batch.append((relative, path, bytes(image.data), image.height, image.width, image.channels))
         if len(self._batch) >= _BATCH_ITEMS:
@@ -116,14 +123,31 @@ class ImageFileWriter:
                                 % (self.names.renamed, what))
 
     def close(self):
+        """Write what is queued and wait for every file."""
         try:
             self._flush()
             while self._in_flight:
                 self._finish_oldest()
         finally:
-            if self._pool is not None:
-                shutdown(self._pool)
-                self._pool = None
+            self.abort()
+
+    def abort(self):
+        """Stop: drop what is queued, cancel what has not started, wait for the rest. The caller is
+        about to remove the folder, and no worker may write into it after that."""
+        self._batch = []
+        self._in_flight.clear()
+        if self._pool is not None:
+            shutdown(self._pool)
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        if error_type is None:
+            self.close()
+        else:
+            self.abort()
 
     def _flush(self):
         batch, self._batch = self._batch, []

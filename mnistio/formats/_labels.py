@@ -14,6 +14,7 @@ import os
 from ..codecs.streams import read_small_file
 from ..errors import FormatError, LimitError, UsageError
 from ..model.items import DatasetItem, LabelCategories
+from ._paths import LONE_SURROGATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
-           "write_dataset_meta", "check_label", "single_label", "item_label"]
+           "write_dataset_meta", "check_label", "single_label", "item_label", "check_item_id", "check_label_names"]
 
 LABELS_FILE = "labels.txt"
 DATASET_META_FILE = "dataset_meta.json"
@@ -162,6 +163,22 @@ def single_label(item: DatasetItem) -> Optional[int]:
     return labels[0] if labels else None
 
 
+def check_item_id(item: DatasetItem) -> None:
+    """Refuse an id no file can hold: lone surrogates have no UTF-8 form (Python makes such
+    strings from undecodable bytes)."""
+    if LONE_SURROGATES.search(item.id):
+        raise UsageError("item %r (subset %r): its id holds a lone surrogate, which no file can store "
+                         "(expected valid Unicode text)" % (item.id, item.subset))
+
+
+def check_label_names(names: Sequence[str]) -> None:
+    """Refuse label names no file can hold (lone surrogates)."""
+    for index, name in enumerate(names):
+        if LONE_SURROGATES.search(name):
+            raise UsageError("label %d, %r, holds a lone surrogate, which no file can store "
+                             "(expected valid Unicode text)" % (index, name))
+
+
 def item_label(item: DatasetItem, names_count: int, reserved: Optional[int] = None,
                reserved_meaning: str = "") -> Optional[int]:
     """The one label of an item about to be written, or None; it must have a name.
@@ -169,6 +186,7 @@ def item_label(item: DatasetItem, names_count: int, reserved: Optional[int] = No
     ``reserved`` is the first value the layout keeps for itself (255 in
     ``mnist`` means "no label"); labels from there on cannot be stored.
     """
+    check_item_id(item)
     label = single_label(item)
     if label is None:
         return None

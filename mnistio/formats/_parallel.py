@@ -4,11 +4,17 @@ Used where one core is the limit: encoding image files, parsing CSV text.
 Only forked workers are used (Linux): with "spawn" a user's script without
 a main guard would be re-run by every worker. Elsewhere, and on one core,
 callers do the work in their own process.
+
+Workers leave no trace of their own: they ignore Ctrl-C (SIGINT reaches the
+whole process group; the parent handles it and stops them), and they ask
+the kernel to end them when their parent dies (``PR_SET_PDEATHSIG``), so a
+killed conversion leaves no process behind writing into a removed folder.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections import deque
 from concurrent.futures import Future
@@ -30,7 +36,24 @@ def fork_pool(workers):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_start(parent):
+    """Run first in every worker: quiet on Ctrl-C, gone with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux, or no libc to ask: the parent's pipe closing ends it
+        pass
+    if os.getppid() != parent:  # the parent died before the request above was in place
+        os._exit(1)
 
 
 def shutdown(pool):

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from typing import Dict, Optional
 
 __all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
-           "check_subset_name", "is_plain_name", "is_relative_inside"]
+           "check_subset_name", "is_plain_name", "is_relative_inside",
+           "LONE_SURROGATES", "CONTROL_CHARACTERS"]
 
 
 # -- ids as file paths -------------------------------------------------------------------
@@ -37,6 +38,12 @@ def escape(text: str) -> str:
     return _UNSAFE_IN_NAME.sub(lambda match: "%%%02X" % ord(match.group()), text)
 
 
+#: what no text written to a file may hold: it has no UTF-8 form
+LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+#: what no file name should hold: newlines and the other controls
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+
+
 def id_to_relative_path(item_id):
     """A relative path (``/``-separated) that stays inside any folder, for an id.
 
@@ -44,8 +51,10 @@ def id_to_relative_path(item_id):
     name; otherwise (``..``, ``.``, an empty part from a leading or doubled
     ``/``) the whole id becomes one file name with ``/`` escaped. Characters
     unsafe in file names are written ``%XX``; :func:`relative_path_to_id`
-    undoes it.
+    undoes it. An empty id has no file name.
     """
+    if not item_id:
+        raise UsageError("an empty item id cannot name a file (give every item an id)")
     parts = item_id.split("/")
     if all(part not in ("", ".", "..") for part in parts):
         return "/".join(escape(part) for part in parts)
@@ -129,7 +138,8 @@ def check_subset_name(subset: str, layout: str, reserved: Optional[Dict[str, str
     name is one plain name: not empty, not ``.`` or ``..``, no ``/``, ``\\``
     or NUL. ``reserved`` maps the names a layout keeps for itself to why.
     """
-    if not is_plain_name(subset):
-        raise UsageError("subset name %r cannot be a file or folder name in %s" % (subset, layout))
+    if not is_plain_name(subset) or CONTROL_CHARACTERS.search(subset) or LONE_SURROGATES.search(subset):
+        raise UsageError("subset name %r cannot be a file or folder name in %s (expected a name without "
+                         "/, \\, control characters or lone surrogates, not . or ..)" % (subset, layout))
     if reserved and subset in reserved:
         raise UsageError("subset name %r cannot be used in %s (%s)" % (subset, layout, reserved[subset]))

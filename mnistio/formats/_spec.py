@@ -80,7 +80,7 @@ class FormatSpec:
     @property
     def all_export_options(self) -> Options:
         """The common export options and the layout's own."""
-        return COMMON_EXPORT_OPTIONS + self.export_options
+        return Options(tuple(COMMON_EXPORT_OPTIONS) + tuple(self.export_options), "format %s" % self.name)
 
     def __repr__(self) -> str:
         return "FormatSpec(%r)" % self.name

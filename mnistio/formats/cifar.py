@@ -60,7 +60,7 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DATASET_META_FILE, check_label, item_label, read_label_categories, write_dataset_meta
-from ._paths import is_plain_name, safe_join
+from ._paths import check_subset_name, is_plain_name, safe_join
 from ._reading import FilePerSubsetSource, dataset_folder
 from ._spec import FormatSpec
 
@@ -373,6 +373,7 @@ def _check_subset_name(subset, others):
     if not is_plain_name(subset) or subset.startswith(".") or posixpath.splitext(subset)[1] or subset == META_100_FILE:
         raise UsageError("subset name %r cannot name a CIFAR batch file (readers take every file without "
                          "an extension, other than the meta files, as a batch)" % subset)
+    check_subset_name(subset, NAME)
     for other in others:
         if other.lower() == subset.lower():
             raise UsageError("subsets %r and %r would be one file on case-insensitive file systems"

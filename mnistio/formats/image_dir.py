@@ -15,6 +15,7 @@ from ..model.items import DatasetItem
 from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._labels import check_item_id
 from ._paths import id_to_relative_path, relative_path_to_id
 from ._spec import FormatSpec
 from .imagenet import WORKERS
@@ -49,17 +50,15 @@ class ImageDirSource(ItemSource):
 
 def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None):
     report = ExportReport(NAME, save_dir)
-    writer = ImageFileWriter(save_dir, image_ext, workers)
     skipped = 0
-    try:
+    with ImageFileWriter(save_dir, image_ext, workers) as writer:
         for item in dataset:
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
-            writer.write(id_to_relative_path(item.id), item.media, item.subset)
+            check_item_id(item)
+            writer.write(id_to_relative_path(item.id), item)
             report.count(item.subset)
-    finally:
-        writer.close()
     require_media(report, skipped, save_media)
     writer.note_renames(report)
     return report

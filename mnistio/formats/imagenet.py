@@ -59,7 +59,11 @@ def read(path):
 
 def label_dir(name):
     """The folder of a label name: its ``/`` are subfolders, as Datumaro's labels."""
-    return "/".join(escape(part) for part in name.split("/"))
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts) or name == NO_LABEL_DIR:
+        raise UsageError("label name %r cannot be a folder of %s (expected parts that are names, not empty, "
+                         ". or .., and not %r, the folder of unlabelled items)" % (name, NAME, NO_LABEL_DIR))
+    return "/".join(escape(part) for part in parts)
 
 
 def file_stem(item_id):
@@ -114,11 +118,10 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
           subset_dirs=False, format=NAME):
     report = ExportReport(format, save_dir)
     names = dataset.label_names
-    writer = ImageFileWriter(save_dir, image_ext, workers)
     folders_of = [label_dir(name) for name in names]
     used = set()
     skipped = 0
-    try:
+    with ImageFileWriter(save_dir, image_ext, workers) as writer:
         for item in dataset:
             root = ""
             if subset_dirs:
@@ -130,10 +133,8 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
-            writer.write(folder + "/" + file_stem(item.id), item.media, item.subset)
+            writer.write(folder + "/" + file_stem(item.id), item)
             report.count(item.subset)
-    finally:
-        writer.close()
     require_media(report, skipped, save_media)
     # No empty folder is written for them: Datumaro refuses a tree holding one.
     unused = [name for index, name in enumerate(names) if index not in used]

@@ -14,6 +14,7 @@ overwriting it; the export report says how many.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 
@@ -130,10 +131,14 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     report = ExportReport(NAME, save_dir)
     names = dataset.label_names
     ext = normalize_ext(image_ext)
-    writer = ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), ext, workers) if save_media else None
     lists: Dict[str, TextIO] = {}
     skipped = 0
-    try:
+    # The list files close after the encoders have stopped, whatever happened: a worker must not
+    # outlive its folder, and a list file failing to close (a full disk) must not keep them going.
+    with contextlib.ExitStack() as stack:
+        stack.callback(_close_all, lists)  # last, as exits run in reverse
+        writer = stack.enter_context(ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), ext, workers)) \
+            if save_media else None
         for item in dataset:
             out = lists.get(item.subset)
             if out is None:
@@ -142,16 +147,11 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
             label = item_label(item, len(names))
             stem = id_to_relative_path(item.id)
             if writer is not None and item.media is not None and item.media.has_data:
-                stem = writer.write(stem, item.media, item.subset)[:-len(ext)]
+                stem = writer.write(stem, item)[:-len(ext)]
             else:
                 skipped += 1
             out.write("%s %s\n" % (_quoted(stem) + ext, "" if label is None else label))
             report.count(item.subset)
-    finally:
-        for out in lists.values():
-            out.close()
-        if writer is not None:
-            writer.close()
     write_names_file(os.path.join(save_dir, LABELS_FILE), names, save_dataset_meta)
     if save_dataset_meta:
         write_dataset_meta(save_dir, names)
@@ -163,6 +163,13 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
 
 #: the list files of these subsets would be the label names files
 _RESERVED_SUBSETS = {name[:-4]: "its list file would be %s" % name for name in (LABELS_FILE, _GENERIC_LABELS_FILE)}
+
+
+def _close_all(files):
+    """Close every file, and raise the first failure only once all are closed."""
+    with contextlib.ExitStack() as stack:
+        for file in files.values():
+            stack.callback(file.close)
 
 
 def _quoted(stem):

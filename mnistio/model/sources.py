@@ -58,6 +58,10 @@ class ItemSource:
         """:meth:`subset_counts` when it costs no reading, else None."""
         return None
 
+    def inputs(self) -> List[str]:
+        """The files and folders the items are read from (an export must not replace them)."""
+        return [self.path] if self.path else []
+
 
 class ListSource(ItemSource):
     """Items held in memory (``Dataset.from_iterable``)."""
@@ -82,6 +86,9 @@ class DerivedSource(ItemSource):
 
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.parent)
+
+    def inputs(self) -> List[str]:
+        return self.parent.inputs()
 
 
 class MappedSource(DerivedSource):

@@ -121,6 +121,9 @@ class _MergedSource(ItemSource):
     def subset_counts(self):
         return _sum_counts(dataset.subset_counts() for dataset in self._datasets)
 
+    def inputs(self):
+        return [path for dataset in self._datasets for path in dataset.source.inputs()]
+
     def known_counts(self):
         counts = [dataset.source.known_counts() for dataset in self._datasets]
         return None if None in counts else _sum_counts(counts)
