@@ -152,7 +152,7 @@ def test_sigkill_at_random_moments_leaves_the_old_output_or_the_new_one(tmp_path
     out = tmp_path / "out"
     dm.Dataset.import_from(SAMPLE).export(str(out), "mnist", save_media=True)  # the old output
     rng = random.Random(5)
-    for attempt in range(4):
+    for _ in range(4):
         run = subprocess.Popen([sys.executable, "-m", "mnistio", "convert", "-i", big, "-f", "imagenet", "-o",
                                 str(out), "--overwrite", "-q", "--", "--save-media", "--workers", "2"], env=ENV,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
            "check_subset_name", "is_plain_name", "is_relative_inside",
-           "LONE_SURROGATES", "CONTROL_CHARACTERS"]
+           "LONE_SURROGATES", "CONTROL_CHARACTERS", "file_stem_name"]
 
 
 # -- ids as file paths -------------------------------------------------------------------
@@ -57,9 +57,15 @@ def id_to_relative_path(item_id):
         raise UsageError("an empty item id cannot name a file (give every item an id)")
     parts = item_id.split("/")
     if all(part not in ("", ".", "..") for part in parts):
-        return "/".join(escape(part) for part in parts)
-    escaped = escape(item_id).replace("/", "%2F")
-    return "%2E%2E" if escaped == ".." else "%2E" if escaped == "." else escaped
+        return "/".join([escape(part) for part in parts[:-1]] + [file_stem_name(escape(parts[-1]))])
+    return file_stem_name(escape(item_id).replace("/", "%2F"))
+
+
+def file_stem_name(stem: str) -> str:
+    """``stem`` made safe to put an extension after: a stem of dots only (``.``, ``...``) would make
+    ``....png``, which is no image file to anyone (``splitext`` sees no extension): its dots are
+    written ``%2E``."""
+    return "%2E" * len(stem) if stem and not stem.strip(".") else stem
 
 
 def relative_path_to_id(relative_path):

@@ -33,7 +33,7 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
 from ._labels import item_label
-from ._paths import check_subset_name, escape, relative_path_to_id
+from ._paths import check_subset_name, escape, file_stem_name, relative_path_to_id
 from ._spec import FormatSpec
 
 __all__ = ["SPEC", "ImagenetSource", "WORKERS"]
@@ -71,7 +71,7 @@ def file_stem(item_id):
     name = item_id.split(ID_SEPARATOR, 1)[1] if ID_SEPARATOR in item_id else item_id
     if name in ("", ".", ".."):
         raise UsageError("item id %r gives no usable file name" % item_id)
-    return escape(name).replace("/", "%2F")
+    return file_stem_name(escape(name).replace("/", "%2F"))
 
 
 class ImagenetSource(ItemSource):
