@@ -20,23 +20,31 @@ class _EscapingFormatter(string.Formatter):
         return super().format_field(value, format_spec).replace("\\", "\\\\")
 
 
+#: the fields a replacement may use; any other attribute chain could read the process's memory
+#: ({item.__class__.__init__.__globals__...}) into the exported ids
+FIELDS = ("item.id", "item.subset")
+
+
 def _check_template(formatter, template):
     try:
         fields = [field for _, field, _, _ in formatter.parse(template) if field is not None]
     except ValueError as error:
         raise UsageError("rename replacement %r: %s (double literal braces)" % (template, error)) from None
     for field in fields:
-        if re.match(r"item(?![\w])", field) is None:
-            raise UsageError("rename replacement %r: field {%s} is not of the item (e.g. {item.subset})"
-                             % (template, field))
+        if field not in FIELDS:
+            raise UsageError("rename replacement %r: field {%s} is not of the item as a replacement may use it "
+                             "(only %s; double literal braces)"
+                             % (template, field, ", ".join("{%s}" % name for name in FIELDS)))
 
 
 def rename(dataset: Dataset, regex: str) -> Dataset:
     r"""Item ids through ``re.sub``, given Datumaro's way: ``"|pattern|replacement|"``.
 
     The first character is the separator. The replacement may use ``\1``
-    and ``{item.subset}``-style fields of the item (literal braces doubled),
-    as in Datumaro; unlike Datumaro, ids holding braces are fine.
+    and the fields ``{item.id}`` and ``{item.subset}`` (literal braces
+    doubled), as in Datumaro's examples; Datumaro allows any attribute chain
+    of the item, which can read the process's memory, so no other field is
+    accepted. Unlike Datumaro, ids holding braces are fine.
     """
     if not isinstance(regex, str) or not regex:
         raise UsageError("rename needs a regex like '|pattern|replacement|', not %r" % (regex,))
