@@ -240,7 +240,7 @@ def test_color_is_converted_to_gray_and_said(tmp_path, format):
     rgb = bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
     report = dm.Dataset.from_iterable([dm.DatasetItem(id=0, image=dm.Image(rgb, shape=(2, 2, 3)))]).export(
         tmp_path, format, save_media=True)
-    assert report.notes == ['1 colour images converted to gray (ITU-R 601-2 luma, as Pillow\'s "L")']
+    assert report.notes == ['1 colour image converted to gray (ITU-R 601-2 luma, as Pillow\'s "L")']
     (item,) = dm.Dataset.import_from(tmp_path)
     assert item.media.shape == (2, 2) and bytes(item.media.data) == bytes([76, 150, 29, 18])
 

@@ -81,7 +81,7 @@ def test_same_id_in_two_subsets_is_renamed_not_overwritten(tmp_path):
                                        categories=["zero"])
     report = dataset.export(tmp_path / "o", "imagenet", save_media=True)
     assert sorted(os.listdir(tmp_path / "o" / "zero")) == ["7.png", "7~test.png"]
-    assert report.notes == ["1 files renamed with ~<subset> so that no item overwrites another"]
+    assert report.notes == ["1 file renamed with ~<subset> so that no item overwrites another"]
     ids = sorted(item.id for item in dm.Dataset.import_from(tmp_path / "o"))
     assert ids == ["zero:7", "zero:7~test"]
 
@@ -138,7 +138,7 @@ def test_label_names_without_items_are_reported_not_left_as_empty_folders(tmp_pa
                                        categories=["used", "unused"])
     report = dataset.export(tmp_path / "o", "imagenet", save_media=True)
     assert os.listdir(tmp_path / "o") == ["used"]
-    assert report.notes == ["1 label names have no item, and this layout keeps names only as folders of "
+    assert report.notes == ["1 label name has no item, and this layout keeps names only as folders of "
                             "images: unused"]
 
 

@@ -17,7 +17,7 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 
 LAYERS = ["errors", "codecs", "model", "formats", "ops", "project", "cli"]
 #: modules at the bottom, beside the errors
-BASE = {"mnistio.errors", "mnistio.limits", "mnistio._plugins"}
+BASE = {"mnistio.errors", "mnistio.limits", "mnistio._plugins", "mnistio._words"}
 #: modules kept for existing users: each only re-exports its new home
 COMPATIBILITY = {"mnistio.idx": "codecs", "mnistio.png": "codecs", "mnistio.xpath": "ops",
                  "mnistio.dataset": "model", "mnistio.image": "model"}

@@ -191,7 +191,7 @@ def test_cli_merges_two_formats_renaming_every_clash(tmp_path, sample_dir, sampl
                  "--", "--save-media"])
     text = capsys.readouterr().out
     assert code == 0
-    assert "merged 2 inputs into 1200 items (test: 200, train: 1000), written as mnist to" in text
+    assert "merged 2 inputs into 1,200 items (test: 200, train: 1,000), written as mnist to" in text
     assert "input 2: %s (mnist_csv): 600 items, 600 renamed" % sample_csv in text
     assert "renamed 600 items whose ids clashed, e.g. test/0 -> 0~2" in text
     back = dm.Dataset.import_from(str(out))

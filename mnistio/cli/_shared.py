@@ -6,6 +6,7 @@ import argparse
 import os
 
 from .. import formats
+from .._words import count, number
 from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.options import Options
@@ -77,12 +78,14 @@ def add_filter_flags(parser: argparse.ArgumentParser, mode_flags: List[str], exp
 
 
 def counts_text(subsets: Dict[str, int], none: str = "no items") -> str:
-    return ", ".join("%s: %d" % pair for pair in subsets.items()) or none
+    return ", ".join("%s: %s" % (name, number(value)) for name, value in subsets.items()) or none
 
 
-def print_written(report: Any, verb: str, output_format: str, output_dir: str) -> None:
+def print_written(report: Any, verb: str, output_format: str, output_dir: str, filtered: bool = False) -> None:
     """``wrote 600 items (train: 500, test: 100) as mnist_csv to out``, then the report's notes."""
-    print("%s %d items (%s) as %s to %s" % (verb, report.items, counts_text(report.subsets), output_format,
-                                            output_dir))
+    print("%s %s (%s) as %s to %s" % (verb, count(report.items, "item"), counts_text(report.subsets),
+                                      output_format, output_dir))
     for note in report.notes:
         print("note: " + note)
+    if filtered and not report.items:
+        print("note: the filter kept no item (check the expression: 'mnistio info' shows the labels and subsets)")

@@ -6,6 +6,7 @@ the swap and the recovery.)
 
 from __future__ import annotations
 
+from .._words import count as counted
 from ..errors import UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem
@@ -28,6 +29,12 @@ class ExportReport:
         self.path = path
         self.subsets: Dict[str, int] = {}
         self.notes: List[str] = []
+
+    def note_images_not_saved(self, count: int) -> None:
+        """Say plainly that ``count`` items' images were left out, and how to keep them."""
+        if count:
+            self.notes.append("the images of %s were not saved: only the labels are written without "
+                              "--save-media (save_media=True), as in Datumaro" % counted(count, "item"))
 
     def count(self, subset: str, items: int = 1) -> None:
         self.subsets[subset] = self.subsets.get(subset, 0) + items
@@ -64,14 +71,17 @@ class GrayPolicy:
 
     def note(self, report: ExportReport) -> None:
         if self.converted:
-            report.notes.append("%d colour images converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
-                                % self.converted)
+            report.notes.append("%s converted to gray (ITU-R 601-2 luma, as Pillow's \"L\")"
+                                % counted(self.converted, "colour image"))
 
 
 # -- the per-subset loop -----------------------------------------------------------------
 
 class SubsetWriter:
     """What :func:`export_subsets` drives: one subset's files, written item by item."""
+
+    #: items with an image that was not written (no save_media)
+    images_not_saved = 0
 
     @property
     def count(self) -> int:
@@ -120,6 +130,7 @@ def export_subsets(dataset: Any, report: ExportReport, open_subset: Callable[[st
         for subset, writer in writers.items():
             writer.finish()
             report.count(subset, writer.count)
+        report.note_images_not_saved(sum(writer.images_not_saved for writer in writers.values()))
     finally:
         for writer in writers.values():
             writer.close()

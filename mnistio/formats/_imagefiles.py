@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from functools import partial
 
 from .. import limits
+from .._words import count
 from ..codecs.images import IMAGE_EXTENSIONS, check_extension, decode_image, encode_image
 from ..codecs.netpbm import CHANNELS_BY_EXTENSION
 from ..codecs.png import encode_png
@@ -116,11 +117,11 @@ class ImageFileWriter:
             self._flush()
         return relative
 
-    def note_renames(self, report, what="files"):
+    def note_renames(self, report, what="file", plural=""):
         """Say in the report how many files were renamed so that no item overwrites another."""
         if self.names.renamed:
-            report.notes.append("%d %s renamed with ~<subset> so that no item overwrites another"
-                                % (self.names.renamed, what))
+            report.notes.append("%s renamed with ~<subset> so that no item overwrites another"
+                                % count(self.names.renamed, what, plural))
 
     def close(self):
         """Write what is queued and wait for every file."""
@@ -206,4 +207,5 @@ def require_media(report, skipped_without_image, save_media):
     if not save_media:
         report.notes.append("no image files written: this layout keeps images as files (use --save-media)")
     elif skipped_without_image:
-        report.notes.append("%d items have no image and were not written" % skipped_without_image)
+        report.notes.append("%s no image and %s not written" % (
+            count(skipped_without_image, "item has", "items have"), "was" if skipped_without_image == 1 else "were"))

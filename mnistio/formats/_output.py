@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 
+from .._words import count
 from ..errors import FileSystemError, MnistioError, UsageError
 
 TYPE_CHECKING = False
@@ -116,7 +117,8 @@ def recover(save_dir: Any) -> List[str]:
             shutil.rmtree(path, ignore_errors=True)
     removed = [name for name in entries if name.startswith((old, partial))]
     if removed and not notes:
-        notes.append("removed %d folders an interrupted export had left beside %s" % (len(removed), save_dir))
+        notes.append("removed %s an interrupted export had left beside %s" % (count(len(removed), "folder"),
+                                                                               save_dir))
     return notes
 
 

@@ -455,6 +455,7 @@ class _SubsetWriter(SubsetWriter):
             self.pixels.write(self.conversions.planes(image))
             self.sizes.append(image.size)
         else:
+            self.images_not_saved += image is not None and image.has_data
             self.sizes.append(None)
 
     def finish(self):

@@ -26,6 +26,7 @@ over the other, and the export report says how many were renamed.
 
 import os
 
+from .._words import count
 from ..errors import FormatError, UsageError
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
@@ -139,8 +140,8 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
     # No empty folder is written for them: Datumaro refuses a tree holding one.
     unused = [name for index, name in enumerate(names) if index not in used]
     if unused and save_media:
-        report.notes.append("%d label names have no item, and this layout keeps names only as folders of "
-                            "images: %s" % (len(unused), ", ".join(unused)))
+        report.notes.append("%s no item, and this layout keeps names only as folders of images: %s"
+                            % (count(len(unused), "label name has", "label names have"), ", ".join(unused)))
     writer.note_renames(report)
     return report
 

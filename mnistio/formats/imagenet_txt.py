@@ -157,7 +157,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
         write_dataset_meta(save_dir, names)
     require_media(report, skipped, save_media)
     if writer is not None:
-        writer.note_renames(report, "images (and so their ids)")
+        writer.note_renames(report, "image (and so its id)", "images (and so their ids)")
     return report
 
 

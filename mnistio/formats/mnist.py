@@ -356,8 +356,11 @@ class _SubsetWriter(SubsetWriter):
             check_meta_id(item.id)
         self.labels.write_payload(bytes((NO_LABEL if label is None else label,)), 1)
         size = None
-        if self.save_media and item.media is not None and item.media.has_data and item.media.height * item.media.width:
-            size = self._write_image(item)
+        if item.media is not None and item.media.has_data:
+            if not self.save_media:
+                self.images_not_saved += 1
+            elif item.media.height * item.media.width:
+                size = self._write_image(item)
         self.meta.add(item.id, size)
 
     def _write_image(self, item):

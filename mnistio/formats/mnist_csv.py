@@ -292,10 +292,13 @@ class _SubsetWriter(SubsetWriter):
         row = b"-1" if label is None else str(label).encode()
         size = None
         image = item.media
-        if self.save_media and image is not None and image.has_data and image.height * image.width:
-            image = self.gray.apply(item, NAME)
-            row += b"," + csvrows.encode_pixels(image.data)
-            size = image.size
+        if image is not None and image.has_data:
+            if not self.save_media:
+                self.images_not_saved += 1
+            elif image.height * image.width:
+                image = self.gray.apply(item, NAME)
+                row += b"," + csvrows.encode_pixels(image.data)
+                size = image.size
         self.file.write(row + b"\n")
         self.meta.add(item.id, size)
 

@@ -47,5 +47,5 @@ def run(args):
         if args.filter:
             dataset = apply_filter(dataset, args.filter, args.filter_mode)
         report = dataset.export(args.output_dir, args.output_format, overwrite=args.overwrite, **options)
-    print_written(report, "wrote", args.output_format, args.output_dir)
+    print_written(report, "wrote", args.output_format, args.output_dir, filtered=bool(args.filter))
     return 0

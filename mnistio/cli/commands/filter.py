@@ -9,6 +9,7 @@ As ``datum filter``: the output format defaults to the input's, the output
 folder to ``<input name>-filter``.
 """
 
+from ..._words import count
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from .._shared import apply_filter, counts_text, default_output_dir, export_options
@@ -46,6 +47,10 @@ def run(args):
     output_dir = args.output_dir or default_output_dir(args.path, "filter")
     kept = apply_filter(dataset, args.filter, args.mode)
     report = kept.export(output_dir, output_format, overwrite=args.overwrite, **options)
-    print("kept %d items (%s) as %s in %s" % (report.items, counts_text(report.subsets, "none"), output_format,
-                                              output_dir))
+    print("kept %s (%s) as %s in %s" % (count(report.items, "item"), counts_text(report.subsets, "none"),
+                                        output_format, output_dir))
+    for note in report.notes:
+        print("note: " + note)
+    if not report.items:
+        print("note: the filter kept no item (check the expression: 'mnistio info' shows the labels and subsets)")
     return 0

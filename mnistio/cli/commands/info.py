@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..._words import count, number
 from ...model.dataset import Dataset
 
 TYPE_CHECKING = False
@@ -53,12 +54,13 @@ def run(args):
     print("path: %s" % summary["path"])
     print("format: %s" % summary["format"])
     print("labels: %d (%s)" % (len(names), ", ".join(names)))
-    print("items: %d" % summary["items"])
+    print("items: %s" % number(summary["items"]))
     for name, subset in summary["subsets"].items():
-        print("subset %s: %d items" % (name, subset["items"]))
-        counts = ", ".join("%s: %d" % (label, subset["labels"].get(label, 0)) for label in names)
-        print("  labels: %s%s" % (counts, ", no label: %d" % subset["unlabeled"] if subset["unlabeled"] else ""))
-        sizes = ", ".join("%s: %d" % pair for pair in subset["image_sizes"].items())
-        print("  image sizes: %s%s" % (sizes or "none", ", no image: %d" % subset["without_image"]
+        print("subset %s: %s" % (name, count(subset["items"], "item")))
+        counts = ", ".join("%s: %s" % (label, number(subset["labels"].get(label, 0))) for label in names)
+        print("  labels: %s%s" % (counts, ", no label: %s" % number(subset["unlabeled"]) if subset["unlabeled"]
+                                  else ""))
+        sizes = ", ".join("%s: %s" % (size, number(value)) for size, value in subset["image_sizes"].items())
+        print("  image sizes: %s%s" % (sizes or "none", ", no image: %s" % number(subset["without_image"])
                                        if subset["without_image"] and sizes else ""))
     return 0

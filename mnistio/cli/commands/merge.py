@@ -21,9 +21,10 @@ nothing. See :mod:`mnistio.ops.merge` for the rules.
 import os
 
 from ... import formats
+from ..._words import count, number
 from ...model.dataset import Dataset
 from ...ops.merge import merge
-from .._shared import default_output_dir, export_options
+from .._shared import counts_text, default_output_dir, export_options
 from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
@@ -75,20 +76,20 @@ def run(args):
 
 
 def _print_summary(report, written, output_format, output_dir):
-    counts = ", ".join("%s: %d" % pair for pair in written.subsets.items()) or "none"
-    print("merged %d inputs into %d items (%s), written as %s to %s"
-          % (len(report.paths), written.items, counts, output_format, output_dir))
+    print("merged %s into %s (%s), written as %s to %s"
+          % (count(len(report.paths), "input"), count(written.items, "item"), counts_text(written.subsets, "none"),
+             output_format, output_dir))
     for position, path in enumerate(report.paths):
-        details = ["%d items" % report.items[position]]
+        details = [count(report.items[position], "item")]
         if report.renamed[position]:
-            details.append("%d renamed" % report.renamed[position])
+            details.append("%s renamed" % number(report.renamed[position]))
         if position and report.new_labels[position]:
             details.append("new labels: %s" % ", ".join(report.new_labels[position]))
         print("  input %d: %s (%s): %s" % (position + 1, path, report.formats[position], ", ".join(details)))
     if report.total_renamed:
         examples = ", ".join("%s/%s -> %s" % (rename.subset, rename.old_id, rename.new_id)
                              for rename in report.examples[:3])
-        print("renamed %d items whose ids clashed, e.g. %s" % (report.total_renamed, examples))
+        print("renamed %s whose ids clashed, e.g. %s" % (count(report.total_renamed, "item"), examples))
     else:
         print("no id clashes")
     for note in written.notes:

@@ -19,9 +19,10 @@ defaults to the current folder. Export options are those of ``convert``.
 import json
 import shlex
 
+from ..._words import count, number
 from ...ops import transforms
 from ...project import Filter, Project
-from .._shared import export_options
+from .._shared import counts_text, export_options, print_written
 from .transform import transform_help
 
 __all__ = ["register"]
@@ -154,9 +155,7 @@ def _export(args):
     project = Project.load(args.project_dir)
     report = project.export(args.dst_dir, args.format, filter=args.filter, filter_mode=args.filter_mode,
                             overwrite=args.overwrite, **options)
-    print("wrote %d items (%s) as %s to %s" % (report.items, _counts(report.subsets), args.format, args.dst_dir))
-    for note in report.notes:
-        print("note: " + note)
+    print_written(report, "wrote", args.format, args.dst_dir, filtered=args.filter is not None)
     return 0
 
 
@@ -199,10 +198,6 @@ def _describe_operation(operation):
     return "transform -t %s%s" % (shlex.quote(operation.name), " -- " + words if words else "")
 
 
-def _counts(subsets):
-    return ", ".join("%s: %d" % pair for pair in subsets.items()) or "no items"
-
-
 def _info(args):
     project = Project.load(args.project_dir)
     summary = project.info()
@@ -214,16 +209,16 @@ def _info(args):
     for source in summary["sources"]:
         detected = ", ".join(source["detected"] or ()) or "none"
         state = ("error: " + source["error"] if source["error"] else
-                 "%d items (%s)" % (source["items"], _counts(source["subsets"])))
+                 "%s (%s)" % (count(source["items"], "item"), counts_text(source["subsets"])))
         print("  %s: %s at %s (detected: %s), %s" % (source["name"], source["format"], source["path"], detected,
                                                      state))
     print("operations: %d" % len(project.operations))
-    for number, operation in enumerate(project.operations, 1):
-        print("  %d. %s" % (number, _describe_operation(operation)))
+    for position, operation in enumerate(project.operations, 1):
+        print("  %d. %s" % (position, _describe_operation(operation)))
     if summary["error"]:
         print("result: error: %s" % summary["error"])
     elif summary["label_names"] is not None:
         names = summary["label_names"]
         print("labels: %d (%s)" % (len(names), ", ".join(names)))
-        print("items: %d (%s)" % (summary["items"], _counts(summary["subsets"])))
+        print("items: %s (%s)" % (number(summary["items"]), counts_text(summary["subsets"])))
     return 0
