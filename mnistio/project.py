@@ -39,11 +39,10 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections import namedtuple
 
 from . import formats
-from .codecs.streams import read_small_file
+from .codecs.streams import read_small_file, write_file_atomically
 from .errors import FormatError, LimitError, MnistioError, UsageError
 from .formats import ExportReport
 from .model.dataset import Dataset
@@ -96,23 +95,6 @@ def _read_document(file, folder):
             raise FormatError("not valid JSON: %s" % error.msg, file,
                               "line %d, column %d" % (error.lineno, error.colno)) from None
         raise FormatError("not valid JSON: %s" % error, file) from None
-
-
-def _write_atomically(file, text):
-    """Write ``text`` to ``file`` through a sibling temporary file and ``os.replace``."""
-    temporary = "%s.%s.tmp" % (file, uuid.uuid4().hex[:12])
-    # os.open with 0o666 applies the umask, as a plain open() would; mkstemp's 0o600 would not.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, file)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def _shown(value):
@@ -281,7 +263,8 @@ class Project:
 
     def save(self) -> None:
         """Write the project file, atomically."""
-        _write_atomically(self.file, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        write_file_atomically(self.file, text.encode("utf-8"))
 
     def source(self, name: str) -> Source:
         """The source called ``name``."""

@@ -108,3 +108,64 @@ def test_convert_to_every_layout_and_back(tmp_path, sample_dir):
 def test_no_progress_bar_when_piped_or_quiet(tmp_path, sample_dir):
     code, out, err = run("convert", "-i", sample_dir, "-f", "mnist_csv", "-o", str(tmp_path / "a"), "-q")
     assert code == 0 and err == ""
+
+
+# -- friction a new user meets (issue 8) --------------------------------------
+
+@pytest.mark.parametrize("placement", ["before", "between", "after"])
+def test_export_options_are_accepted_before_the_dashes(tmp_path, sample_dir, placement):
+    """Datumaro's users type ``--save-media`` among the command's own flags: it is taken there too."""
+    out = str(tmp_path / "out")
+    export = ["--save-media", "--image-ext", ".pgm"]
+    args = {"before": ["convert"] + export + [sample_dir, "-f", "imagenet", "-o", out],
+            "between": ["convert", sample_dir, "--save-media", "-f", "imagenet", "--image-ext=.pgm", "-o", out],
+            "after": ["convert", sample_dir, "-f", "imagenet", "-o", out, "--"] + export}[placement]
+    code, printed, err = run(*args)
+    assert (code, err) == (0, ""), err
+    assert "were not saved" not in printed
+    files = [name for folder, _, names in os.walk(out) for name in names]
+    assert len(files) == 600 and all(name.endswith(".pgm") for name in files)
+
+
+def test_export_options_before_dashes_for_every_exporting_command(tmp_path, sample_dir):
+    assert main(["filter", sample_dir, "-e", "/item[annotation/label='3']", "-o", str(tmp_path / "f"),
+                 "--save-media", "-f", "mnist_csv"]) == 0
+    assert main(["merge", sample_dir, str(tmp_path / "f"), "--save-media", "-o", str(tmp_path / "m"),
+                 "-f", "mnist_csv"]) == 0
+    assert main(["transform", "-t", "remap_labels", "-i", sample_dir, "--save-media", "-f", "mnist_csv",
+                 "-o", str(tmp_path / "t"), "--", "-l", "3:three"]) == 0
+    assert main(["create", "-o", str(tmp_path / "p")]) == 0
+    assert main(["import", "-p", str(tmp_path / "p"), sample_dir]) == 0
+    assert main(["project", "export", "-p", str(tmp_path / "p"), "-f", "mnist_csv", "--save-media",
+                 "-o", str(tmp_path / "e")]) == 0
+    for name in ("f", "m", "t", "e"):
+        lines = (tmp_path / name / "mnist_test.csv").read_text().splitlines()
+        assert lines and all(line.count(",") == 784 for line in lines), name  # the pixels were saved
+    # an option no format knows, before '--', is still an argparse error naming it
+    code, _, err = run("convert", sample_dir, "-f", "mnist", "-o", str(tmp_path / "x"), "--save-mdia")
+    assert code == 2 and "unrecognized arguments: --save-mdia" in err
+
+
+def test_convert_takes_the_input_as_a_positional_path(tmp_path, sample_dir):
+    code, printed, err = run("convert", sample_dir, "-f", "mnist_csv", "-o", str(tmp_path / "o"))
+    assert (code, err) == (0, "") and "wrote 600 items" in printed
+    for args in (["convert", "-f", "mnist_csv"], ["convert", sample_dir, "-i", sample_dir, "-f", "mnist_csv"]):
+        code, _, err = run(*args)
+        assert code == 2 and err == "mnistio: error: give the input once, as PATH or as -i PATH\n"
+
+
+@pytest.mark.parametrize("command", [["convert"], ["filter"], ["merge"], ["transform"], ["export"],
+                                     ["project", "filter"], ["project", "transform"], ["create"], ["import"],
+                                     ["remove"], ["validate"]])
+def test_help_examples_are_never_wrapped(command):
+    """A narrow terminal wraps the prose, never an example in the middle of an option."""
+    done = subprocess.run([sys.executable, "-m", "mnistio"] + command + ["--help"], capture_output=True,
+                          text=True, env=dict(os.environ, COLUMNS="40"))
+    assert done.returncode == 0
+    examples = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("mnistio ")]
+    for example in examples:
+        words = example.split()
+        assert words[-1] not in ("-o", "-f", "-i", "-e", "-p", "-t", "--"), example
+        assert example.count("'") % 2 == 0 and example.count('"') % 2 == 0, example
+    if command[-1] not in ("validate",):
+        assert examples, done.stdout

@@ -173,4 +173,5 @@ def test_filter_command_takes_its_input_like_convert(tmp_path, sample_dir):
     assert main(["filter", "-e", '/item[annotation/label="1"]', "-i", sample_dir, "-o", str(tmp_path / "a")]) == 0
     assert main(["filter", "-e", '/item[annotation/label="1"]', sample_dir, "-o", str(tmp_path / "b")]) == 0
     assert len(dm.Dataset.import_from(tmp_path / "a")) == len(dm.Dataset.import_from(tmp_path / "b")) == 65
-    assert main(["filter", "-e", "/item", "-o", str(tmp_path / "c")]) == 1
+    # no input is a mistake on the command line: exit 2, as argparse's (it was 1 before issue 8 shared the check)
+    assert main(["filter", "-e", "/item", "-o", str(tmp_path / "c")]) == 2

@@ -420,3 +420,17 @@ def test_stopping_early_stops_the_workers(tmp_path, sample_dir, small_blocks):
     first = [next(items) for _ in range(3)]
     items.close()
     assert [i.id for i in first] == ["0", "1", "2"] and threading.active_count() == 1
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_pandas_index_column_gets_advice_not_meta_file_talk(tmp_path, header):
+    """pandas' default to_csv adds an index column (issue 8: the advice was about meta files)."""
+    rows = ["%d,%d,%s" % (index, label, ",".join(["0"] * 784)) for index, label in enumerate([5, 0, 4])]
+    header_line = ",label," + ",".join("pixel%d" % n for n in range(784)) + "\n"
+    (tmp_path / "mnist_train.csv").write_text((header_line if header else "") + "\n".join(rows) + "\n")
+    with pytest.raises(FormatError, match=r"785 pixel values .*pandas' index column.*index=False") as caught:
+        list(dm.Dataset.import_from(str(tmp_path), "mnist_csv"))
+    assert caught.value.where == "line %d" % (2 if header else 1)
+    (tmp_path / "mnist_train.csv").write_text("7,%s\n" % ",".join(["0"] * 785))
+    with pytest.raises(FormatError, match=r"785 pixel values .*other sizes need a meta_train.csv"):
+        list(dm.Dataset.import_from(str(tmp_path), "mnist_csv"))

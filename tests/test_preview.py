@@ -1,6 +1,7 @@
 """Contact sheets: layout, pixels in place, label text, early stop, PNG output."""
 
 import io
+import os
 import time
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 import mnistio as dm
 from mnistio.dataset import ItemSource, LabelCategories
 from mnistio.errors import UsageError
-from mnistio.ops.preview import contact_sheet, write_contact_sheet
+from mnistio.ops.preview import contact_sheet, drawn_name, write_contact_sheet
 
 GAP = 2
 WHITE = (255, 255, 255)
@@ -175,10 +176,13 @@ def test_every_printable_character_has_its_own_glyph():
     assert all(is_ink(band[y][3 * x:3 * x + 3]) is False for band in [blank] for y in range(7) for x in range(9))
 
 
-def test_non_ascii_drawn_as_question_marks_and_long_names_cut():
+def test_non_ascii_drawn_in_ascii_and_long_names_cut():
     def sheet(names):
         return contact_sheet(dm.Dataset.from_iterable([], categories=names), per_label=1)
-    assert sheet(["café", "naïve ✓", "abcdefghijklmnopqrstuvwxyz"]) == sheet(["caf?", "na?ve ?", "abcdefghij.."])
+    assert sheet(["café", "naïve ✓", "abcdefghijklmnopqrstuvwxyz"]) == sheet(["cafe", "naive ?", "abcdefghij.."])
+    # KMNIST's class names (hiragana), Greek and Cyrillic letters by their Unicode names; ideographs as ?
+    assert [drawn_name(name) for name in ["お", "き", "す", "を", "Ω", "α", "ж", "Straße", "数字", "ﬁ"]] == [
+        "o", "ki", "su", "wo", "Omega", "alpha", "zhe", "Strasse", "??", "fi"]
     assert sheet(["abcdefghijkl"]) != sheet(["abcdefghij.."])  # twelve characters fit
     assert sheet(["abcdefghijkl"])[1] == sheet(["abcdefghijklmnop"])[1]
 
@@ -289,3 +293,24 @@ def test_written_png_opens_with_the_sheet_size(tmp_path, sample_dir):
     buffer = io.BytesIO()
     write_contact_sheet(dataset, buffer, per_label=4, scale=1)
     assert buffer.getvalue() == path.read_bytes()
+
+
+def test_sheet_written_whole_or_a_file_system_error(tmp_path):
+    from mnistio.errors import FileSystemError
+
+    dataset = dm.Dataset.from_iterable([item("a", pattern(8, 8, seed=1), 0)], categories=["お"])
+    with pytest.raises(FileSystemError, match="cannot write the file") as caught:
+        write_contact_sheet(dataset, str(tmp_path / "missing" / "sheet.png"))
+    assert isinstance(caught.value, OSError) and caught.value.filename == str(tmp_path / "missing" / "sheet.png")
+    write_contact_sheet(dataset, str(tmp_path / "sheet.png"))
+    assert os.listdir(tmp_path) == ["sheet.png"]  # no temporary file left
+
+
+def test_cli_says_how_names_were_drawn(tmp_path, capsys):
+    from mnistio.cli import main
+
+    source = tmp_path / "src"
+    dm.Dataset.from_iterable([item("a", pattern(8, 8, seed=1), 0), item("b", pattern(8, 8, seed=2), 1)],
+                             categories=["お", "b"]).export(str(source), "imagenet", save_media=True)
+    assert main(["preview", str(source), "-o", str(tmp_path / "s.png")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "note: label names drawn in ASCII: お as o"

@@ -419,6 +419,19 @@ def test_version_1_files_are_read(proj, cli, sample_dir, tmp_path):
     assert Project.load(str(proj)).operations == project.operations
 
 
+@pytest.mark.parametrize("word", ["-h", "--help", "--bogus"])
+def test_version_1_words_asking_for_help_are_refused(proj, cli, sample_dir, tmp_path, word):
+    """A recorded transform with -h once made export print help and exit 0 having written nothing."""
+    version_1 = {"version": 1, "sources": [{"name": "digits", "path": sample_dir, "format": "mnist"}],
+                 "operations": [{"type": "transform", "name": "remap_labels", "args": ["-l", "3:three", word]}]}
+    (proj / PROJECT_FILE).write_text(json.dumps(version_1))
+    with pytest.raises(FormatError, match=r"operation 1.*%s" % word):
+        Project.load(str(proj))
+    code, out, err = cli("export", "-p", str(proj), "-f", "mnist", "-o", str(tmp_path / "out"))
+    assert code == 1 and out == "" and err.startswith("mnistio: error: ") and word in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_add_transform_takes_python_values(proj, sample_dir):
     project = Project.load(str(proj))
     project.add_source(sample_dir)

@@ -22,7 +22,7 @@ from .. import __version__
 from .._plugins import plugin_names
 from ..errors import MnistioError
 from . import commands
-from ._shared import CommandLineError
+from ._shared import CommandLineError, HelpFormatter, move_export_words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,6 +46,27 @@ def _parser(command: Optional[str] = None) -> argparse.ArgumentParser:
         modules = [module] if module in modules else modules
     for name in modules:
         importlib.import_module("%s.%s" % (commands.__name__, name)).register(subparsers)
+    _use_formatter(parser)
+    return parser
+
+
+def _use_formatter(parser: argparse.ArgumentParser) -> None:
+    """Every parser's help through :class:`HelpFormatter`, so examples print as written."""
+    if parser.formatter_class is argparse.HelpFormatter:
+        parser.formatter_class = HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in set(action.choices.values()):
+                _use_formatter(subparser)
+
+
+def _command_parser(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of the command the leading words name (``export``, ``project export``)."""
+    for word in words:
+        choices = [action.choices for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        if not choices or word not in choices[0]:
+            break
+        parser = choices[0][word]
     return parser
 
 
@@ -61,7 +82,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if "--" in words:
         cut = words.index("--")
         words, after_dashes = words[:cut], words[cut + 1:]
-    args = _parser(_command_word(words)).parse_args(words)
+    parser = _parser(_command_word(words))
+    if _command_parser(parser, words).get_default("takes_export_options"):
+        words, moved = move_export_words(words)
+        after_dashes += moved  # after a transform's own words: split_words picks them out there
+    args = parser.parse_args(words)
     args.export_options = after_dashes
     try:
         return int(args.run(args))

@@ -14,10 +14,13 @@ from ..ops.filter import MODES, parse_mode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Sequence
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+    from ..model.options import Option
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
-           "print_written", "add_filter_flags", "output_format", "counts_text"]
+           "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
+           "move_export_words", "add_input_path", "input_path"]
 
 
 class CommandLineError(UsageError):
@@ -30,6 +33,60 @@ def parse_words(options: Options, words: Sequence[str]) -> Dict[str, Any]:
         return options.parse_words(list(words))
     except UsageError as error:
         raise CommandLineError(error.message) from None
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, except that an indented line (an example command) is printed as written:
+    filling it would break it in the middle of an option."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks: List[str] = []
+        prose: List[str] = []
+        for line in text.splitlines() + [""]:
+            if line.strip() and not line.startswith("  "):
+                prose.append(line)
+                continue
+            if prose:
+                blocks.append(super()._fill_text(" ".join(prose), width, indent))
+                prose = []
+            blocks.append(indent + line if line.strip() else "")
+        return "\n".join(blocks).rstrip("\n")
+
+
+def move_export_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """``(words, export words)``: export options typed before ``--`` (``convert ... --save-media``, as
+    Datumaro's users will) picked out, with their values, to be read as if given after it."""
+    by_flag: Dict[str, Option] = {}
+    for spec in formats.specs():
+        for declared in spec.all_export_options:
+            by_flag.update((flag, declared) for flag in declared.flags)
+    kept: List[str] = []
+    moved: List[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        option = by_flag.get(word.partition("=")[0]) if word.startswith("--") else None
+        if option is None:
+            kept.append(word)
+        else:
+            moved.append(word)
+            if option.takes_value and "=" not in word and position + 1 < len(words):
+                position += 1
+                moved.append(words[position])
+        position += 1
+    return kept, moved
+
+
+def add_input_path(parser: argparse.ArgumentParser) -> None:
+    """The input as ``PATH`` or ``-i PATH`` (Datumaro's flag): ``input_path(args)`` reads it."""
+    parser.add_argument("path", nargs="?", help="the dataset folder (or one of its files)")
+    parser.add_argument("-i", "--input-path", help="the same, given as in Datumaro")
+
+
+def input_path(args: argparse.Namespace) -> str:
+    if (args.path is None) == (args.input_path is None):
+        raise CommandLineError("give the input once, as PATH or as -i PATH")
+    return str(args.path or args.input_path)
 
 
 def export_options(format: str, words: Sequence[str]) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Opening input files: regular files only, compressed or not, every failure a mnistio error.
+"""Opening input files (and writing one small output file), every failure a mnistio error.
 
 Every reader opens its files here, so that three rules hold everywhere:
 
@@ -12,12 +12,16 @@ Every reader opens its files here, so that three rules hold everywhere:
   naming the file.
 * The system's refusals (a denied permission, a name too long) become
   :class:`~mnistio.errors.FileSystemError`, which is also an ``OSError``.
+
+A single output file (a project file, a contact sheet) is written through
+:func:`write_file_atomically`: it is whole or untouched, never half.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import uuid
 import zlib
 
 from .. import limits
@@ -27,7 +31,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO, Optional, Union
 
-__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "DecompressingReader", "open_decompressed", "read_small_file"]
+__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "DecompressingReader", "open_decompressed", "read_small_file",
+           "write_file_atomically"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -125,3 +130,27 @@ def read_small_file(path: Union[str, "os.PathLike[str]"], what: str, limit: Opti
     if len(data) > limit:
         raise LimitError("%s larger than %d bytes (see mnistio.limits)" % (what, limit), os.fspath(path))
     return data
+
+
+def write_file_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a sibling temporary file and ``os.replace``: a reader (or a
+    crash) sees the old file or the new one, never half of it."""
+    file = os.fspath(path)
+    temporary = "%s.%s.tmp" % (file, uuid.uuid4().hex[:12])
+    try:
+        # os.open with 0o666 applies the umask, as a plain open() would; mkstemp's 0o600 would not.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, file)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+    except OSError as error:
+        # named by the file asked for: the temporary file's name would mean nothing to the caller
+        raise FileSystemError("cannot write the file (%s)" % (error.strerror or error), file,
+                              errno=error.errno) from None

@@ -236,14 +236,25 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers):
         image = None
         if pixels is not None:
             if len(pixels) != height * width:
-                raise FormatError("%d pixel values (expected %d for %d x %d%s)"
-                                  % (len(pixels), height * width, height, width,
-                                     "" if meta else "; other sizes need a meta_%s.csv" % subset),
-                                  path, "line %d" % number)
+                raise _pixel_count_error(len(pixels), height, width, meta is not None, index, label, subset,
+                                         path, number)
             image = wrap(pixels, height, width)
         yield make(item_id if item_id is not None else str(index), subset, image, annotations)
     if meta is not None and next(meta, None) is not None:
         raise FormatError("more meta rows than data lines in %s" % os.path.basename(path), meta_path)
+
+
+def _pixel_count_error(count, height, width, has_meta, index, label, subset, path, number):
+    """The error for a line of the wrong length, with the likely cause when there is one."""
+    if count == height * width + 1 and label == index:
+        advice = ("the first column counts the lines, as pandas' index column does: write the file with "
+                  "to_csv(..., index=False)")
+    elif has_meta:
+        advice = "as its meta file gives the size"
+    else:
+        advice = "other sizes need a meta_%s.csv" % subset
+    return FormatError("%d pixel values (expected %d for %d x %d; %s)" % (count, height * width, height, width,
+                                                                          advice), path, "line %d" % number)
 
 
 def _next_meta(meta, meta_path, index):

@@ -8,8 +8,10 @@
 The sheet has one row per label name, in label order, then one row per
 label index without a name and one for items without a label, when such
 items are met before reading stops. A row starts with its label's name,
-drawn with a built-in 5x7 font (characters outside printable ASCII as
-``?``, names longer than twelve characters cut with ``..``), followed by
+drawn with a built-in 5x7 font in ASCII (:func:`drawn_name`: accents
+dropped, letters of other alphabets by their Unicode names, other
+characters as ``?``; names longer than twelve characters cut with ``..``),
+followed by
 the first ``per_label`` images of that label met while streaming the
 dataset, each enlarged ``scale`` times (nearest neighbour) and centred in a
 cell as large as the largest image. Reading stops as soon as every row met
@@ -26,9 +28,12 @@ images are replicated, colour shown in colour, alpha dropped.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from itertools import islice
 
 from ..codecs.png import encode_png
+from ..codecs.streams import write_file_atomically
 from ..errors import UsageError
 from ..model.dataset import Dataset
 
@@ -36,7 +41,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
 
-__all__ = ["contact_sheet", "write_contact_sheet"]
+__all__ = ["contact_sheet", "write_contact_sheet", "drawn_name"]
 
 _GAP = 2                 # grid line width, pixels
 _PAPER = 0xFF            # white background
@@ -121,8 +126,32 @@ def _row_title(key, names):
     return names[key] if key < len(names) else "#%d" % key
 
 
+_LETTER_NAME = re.compile(r"\b(CAPITAL |SMALL )?LETTER (?:CAPITAL |SMALL )?(?:[A-Z]+ )*([A-Z]+)$")
+
+
+def _ascii_char(char: str) -> str:
+    if " " <= char <= "~":
+        return char
+    folded = "".join(part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part))
+    if folded and all(" " <= part <= "~" for part in folded):
+        return folded  # é as e, ﬁ as fi
+    if all(" " <= part <= "~" for part in char.casefold()):
+        return char.casefold()  # ß as ss
+    letter = _LETTER_NAME.search(unicodedata.name(char, ""))
+    if letter is None:
+        return "?"
+    # HIRAGANA LETTER O as o, GREEK CAPITAL LETTER OMEGA as Omega: KMNIST's names stay readable
+    return letter.group(2).capitalize() if letter.group(1) == "CAPITAL " else letter.group(2).lower()
+
+
+def drawn_name(name: str) -> str:
+    """A label name as the sheet's ASCII font draws it (before cutting to twelve characters):
+    ``café`` as ``cafe``, ``お`` as ``o``, ``α`` as ``alpha``, ``✓`` as ``?``."""
+    return "".join(_ascii_char(char) for char in name)
+
+
 def _fit_text(text, chars):
-    text = "".join(char if " " <= char <= "~" else "?" for char in text)
+    text = drawn_name(text)
     return text if len(text) <= chars else text[:max(chars - 2, 0)] + ".."
 
 
@@ -236,6 +265,5 @@ def write_contact_sheet(dataset: Dataset, path: Any, **options: Any) -> Tuple[in
     if hasattr(path, "write"):
         path.write(blob)
     else:
-        with open(path, "wb") as file:
-            file.write(blob)
+        write_file_atomically(path, blob)
     return width, height

@@ -2,14 +2,20 @@
 
 ::
 
-    mnistio convert [-if FORMAT] -i PATH -f FORMAT [-o DIR] [--overwrite] [-e XPATH [--filter-mode MODE]] [-q]
+    mnistio convert [-if FORMAT] (PATH | -i PATH) -f FORMAT [-o DIR] [--overwrite] [-e XPATH [--filter-mode MODE]] [-q]
                     [-- EXPORT OPTIONS]
 """
 
-import argparse
-
 from ...model.dataset import Dataset
-from .._shared import add_filter_flags, apply_filter, default_output_dir, export_options, print_written
+from .._shared import (
+    add_filter_flags,
+    add_input_path,
+    apply_filter,
+    default_output_dir,
+    export_options,
+    input_path,
+    print_written,
+)
 from ..progress import Progress
 
 __all__ = ["register"]
@@ -21,9 +27,10 @@ def register(subparsers):
         description="Convert a dataset from one format to another. Export options go after '--'.",
         epilog="export options (after '--'): --save-media, --image-ext EXT, --save-dataset-meta, and the "
                "output format's own ('mnistio formats -v' lists them)\n\n"
-               "example: mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-i", "--input-path", required=True, help="the dataset folder (or one of its files)")
+               "examples:\n"
+               "  mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media\n"
+               "  mnistio convert data/ -f imagenet -o out/ -- --save-media --image-ext .png")
+    add_input_path(parser)
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("-f", "--output-format", required=True,
                         help="the format to write ('mnistio formats' lists them)")
@@ -34,14 +41,15 @@ def register(subparsers):
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when "
                                                                    "stderr is not a terminal)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, takes_export_options=True)
 
 
 def run(args):
+    path = input_path(args)
     options = export_options(args.output_format, args.export_options)
-    dataset = Dataset.import_from(args.input_path, args.input_format)
+    dataset = Dataset.import_from(path, args.input_format)
     if args.output_dir is None:
-        args.output_dir = default_output_dir(args.input_path, args.output_format)
+        args.output_dir = default_output_dir(path, args.output_format)
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label="convert") as bar:
         dataset = dataset.transform_items(lambda item: bar.update() or item)  # counts what is read
         if args.filter:

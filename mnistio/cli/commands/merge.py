@@ -37,7 +37,7 @@ def register(subparsers):
         description="Write the union of datasets: label names matched by name (indices remapped), ids that "
                     "clash renamed <id>~<input number> (or refused with --exact). Inputs may be of "
                     "different formats. Export options go after '--'.",
-        epilog="example: mnistio merge data/mnist data/extra:mnist_csv -o merged -f mnist -- --save-media")
+        epilog="example:\n  mnistio merge data/mnist data/extra:mnist_csv -o merged -f mnist -- --save-media")
     parser.add_argument("inputs", nargs="+", metavar="PATH[:FORMAT]",
                         help="a dataset folder (or file), with its format after a colon to skip detection")
     parser.add_argument("-o", "--output-dir", help="the folder to write (default: <first input name>-merge)")
@@ -47,7 +47,7 @@ def register(subparsers):
                         help="refuse clashing ids (same subset and id twice) instead of renaming them")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, takes_export_options=True)
 
 
 def parse_input(text):

@@ -1,7 +1,7 @@
 """``mnistio preview``: a contact sheet PNG, a row of samples per label."""
 
 from ...model.dataset import Dataset
-from ...ops.preview import write_contact_sheet
+from ...ops.preview import drawn_name, write_contact_sheet
 
 __all__ = ["register"]
 
@@ -22,4 +22,7 @@ def run(args):
     dataset = Dataset.import_from(args.path, args.input_format)
     width, height = write_contact_sheet(dataset, args.output, per_label=args.per_label, scale=args.scale)
     print("wrote a %dx%d contact sheet of %s to %s" % (width, height, args.path, args.output))
+    redrawn = ["%s as %s" % (name, drawn_name(name)) for name in dataset.label_names if drawn_name(name) != name]
+    if redrawn:
+        print("note: label names drawn in ASCII: " + ", ".join(redrawn))
     return 0

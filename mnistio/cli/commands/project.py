@@ -39,7 +39,7 @@ def _add_create(commands):
         "create", help="create an empty project",
         description="Create an empty project: a folder holding only mnistio-project.json, which lists "
                     "the sources and the operations applied to them.",
-        epilog="example: mnistio create -o proj")
+        epilog="example:\n  mnistio create -o proj")
     parser.add_argument("-o", "--output-dir", dest="dst_dir", default=".", metavar="DIR",
                         help="the project folder, made if missing (default: the current one)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing project file")
@@ -51,7 +51,7 @@ def _add_import(commands):
         "import", help="add a dataset to a project as a source",
         description="Add a dataset to a project as a source. The data is not copied: the project "
                     "stores its path (relative when it is inside the project folder).",
-        epilog="example: mnistio import -p proj -f mnist -n train-set data/mnist")
+        epilog="example:\n  mnistio import -p proj -f mnist -n train-set data/mnist")
     parser.add_argument("path", metavar="PATH", help="the dataset folder (or one of its files)")
     _add_project_flag(parser)
     parser.add_argument("-f", "--format", help="its format (default: detect it; stored in the project)")
@@ -66,7 +66,7 @@ def _add_export(commands):
         description="Read the project's sources, merge them, apply its operations and an optional "
                     "filter, and write the result, streaming. Export options go after '--': "
                     "--save-media, --image-ext EXT, --save-dataset-meta (as for convert).",
-        epilog="example: mnistio export -p proj -f mnist_csv -o out -- --save-media")
+        epilog="example:\n  mnistio export -p proj -f mnist_csv -o out -- --save-media")
     _add_project_flag(parser)
     parser.add_argument("-f", "--format", required=True, help="the format to write ('mnistio formats' lists them)")
     parser.add_argument("-o", "--output-dir", dest="dst_dir", required=True, metavar="OUT",
@@ -75,14 +75,14 @@ def _add_export(commands):
     parser.add_argument("--filter-mode", default="i", choices=("i", "a", "i+a"),
                         help="the filter keeps items (i), annotations (a), or both (i+a); default i")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
-    parser.set_defaults(run=_export)
+    parser.set_defaults(run=_export, takes_export_options=True)
 
 
 def _add_remove(commands):
     parser = commands.add_parser(
         "remove", help="remove sources from a project (their data stays)",
         description="Remove sources from a project. Their data is never deleted.",
-        epilog="example: mnistio remove -p proj source-2")
+        epilog="example:\n  mnistio remove -p proj source-2")
     parser.add_argument("names", nargs="+", metavar="NAME", help="a source's name")
     _add_project_flag(parser)
     parser.set_defaults(run=_remove)
@@ -102,7 +102,7 @@ def _add_filter(commands):
     parser = commands.add_parser(
         "filter", help="add a filter to a project's operations",
         description="Append an XPath filter to the project's operations; export applies it.",
-        epilog="example: mnistio project filter -p proj -e '/item[annotation/label=\"3\"]'")
+        epilog="example:\n  mnistio project filter -p proj -e '/item[annotation/label=\"3\"]'")
     _add_project_flag(parser)
     parser.add_argument("-e", "--filter", required=True, metavar="EXPR", help="the XPath 1.0 expression")
     parser.add_argument("-m", "--mode", default="i", choices=("i", "a", "i+a"),
@@ -115,7 +115,7 @@ def _add_transform(commands):
         "transform", help="add a transform to a project's operations",
         description="Append a transform to the project's operations; export applies it. Its options "
                     "go after '--' and are stored as given.",
-        epilog="example: mnistio project transform -p proj -t remap_labels -- -l 3:three")
+        epilog="example:\n  mnistio project transform -p proj -t remap_labels -- -l 3:three")
     _add_project_flag(parser)
     parser.add_argument("-t", "--transform", required=True, metavar="NAME", help="the transform's name")
     parser.add_argument("--no-check", action="store_true",

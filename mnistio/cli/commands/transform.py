@@ -56,7 +56,7 @@ def register(subparsers):
     parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=_run, takes_export_options=True)
 
 
 def split_words(words, export_options_spec):
