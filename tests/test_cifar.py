@@ -488,6 +488,17 @@ def test_numpy_reads_mixed_sizes_and_missing_images(tmp_path):
         assert pixels.tobytes() == bytes(item.media.to_rgb().data)
 
 
+@pytest.mark.parametrize("dtype", ["u1", "<i2", ">i4", "<u8", "O"])
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (1, 4), (0, 2)])
+def test_fortran_and_object_arrays_read_in_numpy_order(tmp_path, dtype, shape):
+    np = pytest.importorskip("numpy")
+    array = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    for protocol in (2, 4, 5):
+        (tmp_path / "a").write_bytes(pickle.dumps(np.asfortranarray(array), protocol=protocol))
+        loaded = pickles.load(str(tmp_path / "a"))
+        assert loaded.shape == shape and loaded.ints() == [int(n) for n in array.flatten()], protocol
+
+
 def numpy_batch(np, rows, **extra):
     batch = {"batch_label": "training batch 1 of 1", "filenames": ["a.png", "b.png"], "labels": [2, 0],
              "data": np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), -1)}

@@ -122,7 +122,7 @@ class NumpyArray:
         if dtype.kind == "O":
             if not isinstance(raw, list) or len(raw) != count:
                 raise FormatError("object array of shape %r does not hold %d objects" % (shape, count))
-            self.objects, self.raw = _c_order(raw, shape, fortran, 1), None
+            self.objects, self.raw = raw, None  # numpy lists an object array's items in C order, always
             return
         raw = raw.encode("latin-1") if isinstance(raw, str) else raw  # Python 2 strings, loaded as latin-1
         if not isinstance(raw, (bytes, bytearray)):
@@ -137,10 +137,20 @@ class NumpyArray:
             raise FormatError("a 0-dimensional array where a sequence was expected")
         return self.shape[0]
 
-    def ints(self) -> List[Any]:
-        if self.objects is not None:
-            return list(self.objects)
-        return self.dtype.decode_ints(self.raw)
+    @property
+    def size(self) -> int:
+        """The number of elements (1 for a 0-dimensional array)."""
+        return math.prod(self.shape)
+
+    def ints(self, start: int = 0, stop: Optional[int] = None) -> List[Any]:
+        """The flat elements ``start`` to ``stop`` (all by default): integers, or the objects
+        of an object array. Decode only what is needed: a list of ints takes 5 to 36 times
+        the memory of the bytes it comes from."""
+        stop = self.size if stop is None else stop
+        if self.raw is None:  # an object array
+            return (self.objects or [])[start:stop]
+        size = self.dtype.itemsize
+        return self.dtype.decode_ints(memoryview(self.raw)[start * size:stop * size])
 
     def row_bytes(self) -> bytes:
         """The array flattened to uint8 bytes."""
@@ -149,18 +159,34 @@ class NumpyArray:
         return self.raw
 
 
+#: memoryview formats of 1, 2, 4 and 8-byte items, to move whole items at a time
+_ITEM_FORMATS: Dict[int, Any] = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
 def _c_order(values, shape, fortran, itemsize):
-    """``values`` (a flat buffer or list) rearranged from Fortran to C order; 2 dims at most."""
-    if not fortran or len(shape) < 2 or math.prod(shape) == 0:
+    """A flat buffer rearranged from Fortran to C order; 2 dims at most."""
+    if not fortran or len(shape) < 2 or math.prod(shape) == 0 or (len(shape) == 2 and 1 in shape):
         return values
     if len(shape) > 2:
         raise FormatError("Fortran-ordered arrays of more than 2 dimensions are not supported")
     rows, cols = shape
-    if itemsize == 1 and not isinstance(values, list):
-        return b"".join(bytes(values[row::rows]) for row in range(rows))
-    items = [values[i * itemsize:(i + 1) * itemsize] for i in range(rows * cols)] if itemsize > 1 else values
-    ordered = [items[col * rows + row] for row in range(rows) for col in range(cols)]
-    return b"".join(ordered) if itemsize > 1 else ordered
+    if itemsize not in _ITEM_FORMATS:
+        raise FormatError("Fortran-ordered arrays of %d-byte items are not supported" % itemsize)
+    ordered = bytearray(len(values))
+    item = _ITEM_FORMATS[itemsize]
+    _transpose_into(memoryview(ordered).cast(item), memoryview(values).cast(item), rows, cols)
+    return bytes(ordered)
+
+
+def _transpose_into(result, source, rows, cols):
+    """``result[r * cols + c] = source[c * rows + r]``, C order from Fortran order, by strided
+    slices over the shorter side: no per-item work in Python, no list of items."""
+    if cols <= rows:
+        for col in range(cols):
+            result[col::cols] = source[col * rows:(col + 1) * rows]
+    else:
+        for row in range(rows):
+            result[row * cols:(row + 1) * cols] = source[row::rows]
 
 
 def _reconstruct(subtype, shape, typecode):
