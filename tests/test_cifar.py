@@ -341,6 +341,33 @@ def test_detect(tmp_path, sample_dir):
     assert not cifar.detect(str(tmp_path / "out" / "batches.meta"))
 
 
+# -- the scan passes what any pickler writes ----------------------------------------------------
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=300),
+                    st.binary(max_size=300))
+keys = st.one_of(st.text(max_size=20), st.binary(max_size=20), st.integers(-2 ** 63, 2 ** 63 - 1))
+
+
+def plain_values(protocol):
+    """Values without a global at ``protocol`` (frozensets need one before protocol 4)."""
+    def containers(children):
+        return st.one_of(st.lists(children, max_size=5), st.tuples(children, children),
+                         st.dictionaries(keys, children, max_size=5),
+                         st.frozensets(keys, max_size=5) if protocol >= 4 else st.nothing(),
+                         st.builds(lambda value: [value, (value, value)], children))  # shared
+    return st.recursive(scalars, containers, max_leaves=40)
+
+
+@given(data=st.data(), protocol=st.integers(0, pickle.HIGHEST_PROTOCOL))
+def test_scan_passes_plain_values_of_every_protocol(tmp_path_factory, data, protocol):
+    """Shared values, every protocol, Python's pickler: loaded as pickle loads them
+    (dict keys and set items are strings, bytes or numbers, as in any CIFAR file)."""
+    value = data.draw(plain_values(protocol))
+    path = tmp_path_factory.mktemp("pickle") / "p"
+    path.write_bytes(pickle.dumps(value, protocol=protocol))
+    assert pickles.load(str(path)) == pickle.loads(path.read_bytes(), encoding="bytes")
+
+
 # -- pickles that must be refused -------------------------------------------------------------
 
 class Evil:
@@ -365,6 +392,15 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path, where):
     assert not marker.exists()
     assert error.value.path == str(tmp_path / ("train" if where == "batch" else "batches.meta"))
     assert "refused to load the global %s.system" % os.system.__module__ in str(error.value)
+
+
+def test_shown_is_short_for_any_value():
+    deep = 0
+    for _ in range(500):
+        deep = (deep, deep)  # shared: 2 ** 500 leaves when walked
+    assert len(pickles.shown(deep)) < 100
+    assert pickles.shown(1 << 100000) == "<an integer of 100001 bits>"
+    assert len(pickles.shown(b"x" * 10 ** 7)) < 100 and len(pickles.shown("x" * 10 ** 7)) < 100
 
 
 @pytest.mark.parametrize("module, name", [("builtins", "eval"), ("subprocess", "Popen"), ("numpy", "load"),
