@@ -16,8 +16,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import mnistio as dm
+from mnistio import limits
 from mnistio.codecs import pickles
-from mnistio.errors import FormatError, TruncatedError, UsageError
+from mnistio.errors import FormatError, LimitError, TruncatedError, UsageError
 from mnistio.formats import cifar  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -392,6 +393,42 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path, where):
     assert not marker.exists()
     assert error.value.path == str(tmp_path / ("train" if where == "batch" else "batches.meta"))
     assert "refused to load the global %s.system" % os.system.__module__ in str(error.value)
+
+
+@pytest.mark.parametrize("where", ["batch", "meta"])
+def test_a_pickle_that_would_run_code_is_refused_on_import(tmp_path, where):
+    """Refused when the dataset is opened, by a scan of the opcodes: an UnsafePickleError,
+    which pickle users catch as pickle.UnpicklingError."""
+    marker = tmp_path / "pwned"
+    (tmp_path / "batches.meta").write_bytes(pickle.dumps({"label_names": Evil(marker) if where == "meta" else ["a"]}))
+    (tmp_path / "data_batch_1").write_bytes(pickle.dumps({"filenames": ["a.png"], "labels": [0], "data": []}))
+    (tmp_path / "test_batch").write_bytes(pickle.dumps({"filenames": ["a.png"], "labels": [0],
+                                                        "data": Evil(marker) if where == "batch" else []}))
+    with pytest.raises(pickles.UnsafePickleError) as error:
+        dm.Dataset.import_from(tmp_path, "cifar")
+    assert isinstance(error.value, pickle.UnpicklingError) and isinstance(error.value, FormatError)
+    assert error.value.path == str(tmp_path / ("test_batch" if where == "batch" else "batches.meta"))
+    assert not marker.exists()
+
+
+def test_import_scans_batches_without_unpickling_them(tmp_path, monkeypatch):
+    dm.Dataset.from_iterable([dm.DatasetItem(id="0", subset="s", annotations=[dm.Label(0)])],
+                             categories=["a"]).export(tmp_path / "out", "cifar", save_dataset_meta=True)
+    unpickled = []
+    monkeypatch.setattr(pickles._SafeUnpickler, "load", lambda self: unpickled.append(self))
+    dm.Dataset.import_from(tmp_path / "out", "cifar")
+    assert unpickled == []
+
+
+def test_nesting_limit_is_read_when_a_file_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "s"
+    path.write_bytes(b"\x80\x02}(U\x06labels](K\x00" + b"\x85" * 300 + b"eU\tfilenames](U\x01aeU\x04data]u.")
+    with pytest.raises(LimitError, match="nested more than 100 deep"):
+        dm.Dataset.import_from(path, "cifar")
+    monkeypatch.setattr(limits, "MAX_NESTING", 1000)
+    with pytest.raises(FormatError, match="item 0: label .* is not a non-negative integer") as error:
+        list(dm.Dataset.import_from(path, "cifar"))
+    assert len(str(error.value)) < 400  # the deep label is shown short
 
 
 def test_shown_is_short_for_any_value():

@@ -16,7 +16,9 @@ names each batch after its subset and adds ``image_sizes`` for other sizes::
 
 Reading never runs code from a file (:mod:`mnistio.codecs.pickles` resolves
 only the globals a numpy array needs, to stand-ins that rebuild it as plain
-bytes, and refuses any other). A batch is one pickle, loaded
+bytes, and refuses any other). Opening a dataset scans the opcodes of every
+batch and meta file (nothing is built), so an unsafe or malformed pickle is
+refused then, not when the items are read. A batch is one pickle, loaded
 whole: a source holds one batch file at a time; its lengths are compared
 before any column is decoded, and items are decoded one at a time. Ids are
 the file names less their extension, as Datumaro reads them; the subset is
@@ -57,6 +59,7 @@ from .. import limits
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes, shown
 from ..codecs.pickles import dump as dump_pickle
 from ..codecs.pickles import load as load_pickle
+from ..codecs.pickles import scan as scan_pickle
 from ..errors import FormatError, ImageTooLargeError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
@@ -400,8 +403,14 @@ class CifarSource(FilePerSubsetSource):
 
     def __init__(self, path):
         folder, only_file = dataset_folder(path)
+        for name in (META_10_FILE, META_100_FILE):
+            if os.path.isfile(os.path.join(folder, name)):
+                scan_pickle(os.path.join(folder, name))
         categories, self._names_source = _read_categories(folder)
-        super().__init__(_find_batches(folder, only_file, path), categories, path, NAME)
+        batches = _find_batches(folder, only_file, path)
+        for batch in batches.values():  # refuse an unsafe or broken batch on opening: its opcodes, nothing built
+            scan_pickle(batch)
+        super().__init__(batches, categories, path, NAME)
 
     def _count_items(self, path):
         return _count_items(path)
