@@ -16,8 +16,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import mnistio as dm
+from mnistio import limits
 from mnistio.codecs import pickles
-from mnistio.errors import FormatError, TruncatedError, UsageError
+from mnistio.errors import FormatError, LimitError, TruncatedError, UsageError
 from mnistio.formats import cifar  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -341,6 +342,33 @@ def test_detect(tmp_path, sample_dir):
     assert not cifar.detect(str(tmp_path / "out" / "batches.meta"))
 
 
+# -- the scan passes what any pickler writes ----------------------------------------------------
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=300),
+                    st.binary(max_size=300))
+keys = st.one_of(st.text(max_size=20), st.binary(max_size=20), st.integers(-2 ** 63, 2 ** 63 - 1))
+
+
+def plain_values(protocol):
+    """Values without a global at ``protocol`` (frozensets need one before protocol 4)."""
+    def containers(children):
+        return st.one_of(st.lists(children, max_size=5), st.tuples(children, children),
+                         st.dictionaries(keys, children, max_size=5),
+                         st.frozensets(keys, max_size=5) if protocol >= 4 else st.nothing(),
+                         st.builds(lambda value: [value, (value, value)], children))  # shared
+    return st.recursive(scalars, containers, max_leaves=40)
+
+
+@given(data=st.data(), protocol=st.integers(0, pickle.HIGHEST_PROTOCOL))
+def test_scan_passes_plain_values_of_every_protocol(tmp_path_factory, data, protocol):
+    """Shared values, every protocol, Python's pickler: loaded as pickle loads them
+    (dict keys and set items are strings, bytes or numbers, as in any CIFAR file)."""
+    value = data.draw(plain_values(protocol))
+    path = tmp_path_factory.mktemp("pickle") / "p"
+    path.write_bytes(pickle.dumps(value, protocol=protocol))
+    assert pickles.load(str(path)) == pickle.loads(path.read_bytes(), encoding="bytes")
+
+
 # -- pickles that must be refused -------------------------------------------------------------
 
 class Evil:
@@ -365,6 +393,51 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path, where):
     assert not marker.exists()
     assert error.value.path == str(tmp_path / ("train" if where == "batch" else "batches.meta"))
     assert "refused to load the global %s.system" % os.system.__module__ in str(error.value)
+
+
+@pytest.mark.parametrize("where", ["batch", "meta"])
+def test_a_pickle_that_would_run_code_is_refused_on_import(tmp_path, where):
+    """Refused when the dataset is opened, by a scan of the opcodes: an UnsafePickleError,
+    which pickle users catch as pickle.UnpicklingError."""
+    marker = tmp_path / "pwned"
+    (tmp_path / "batches.meta").write_bytes(pickle.dumps({"label_names": Evil(marker) if where == "meta" else ["a"]}))
+    (tmp_path / "data_batch_1").write_bytes(pickle.dumps({"filenames": ["a.png"], "labels": [0], "data": []}))
+    (tmp_path / "test_batch").write_bytes(pickle.dumps({"filenames": ["a.png"], "labels": [0],
+                                                        "data": Evil(marker) if where == "batch" else []}))
+    with pytest.raises(pickles.UnsafePickleError) as error:
+        dm.Dataset.import_from(tmp_path, "cifar")
+    assert isinstance(error.value, pickle.UnpicklingError) and isinstance(error.value, FormatError)
+    assert error.value.path == str(tmp_path / ("test_batch" if where == "batch" else "batches.meta"))
+    assert not marker.exists()
+
+
+def test_import_scans_batches_without_unpickling_them(tmp_path, monkeypatch):
+    dm.Dataset.from_iterable([dm.DatasetItem(id="0", subset="s", annotations=[dm.Label(0)])],
+                             categories=["a"]).export(tmp_path / "out", "cifar", save_dataset_meta=True)
+    unpickled = []
+    monkeypatch.setattr(pickles._SafeUnpickler, "load", lambda self: unpickled.append(self))
+    dm.Dataset.import_from(tmp_path / "out", "cifar")
+    assert unpickled == []
+
+
+def test_nesting_limit_is_read_when_a_file_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "s"
+    path.write_bytes(b"\x80\x02}(U\x06labels](K\x00" + b"\x85" * 300 + b"eU\tfilenames](U\x01aeU\x04data]u.")
+    with pytest.raises(LimitError, match="nested more than 100 deep"):
+        dm.Dataset.import_from(path, "cifar")
+    monkeypatch.setattr(limits, "MAX_NESTING", 1000)
+    with pytest.raises(FormatError, match="item 0: label .* is not a non-negative integer") as error:
+        list(dm.Dataset.import_from(path, "cifar"))
+    assert len(str(error.value)) < 400  # the deep label is shown short
+
+
+def test_shown_is_short_for_any_value():
+    deep = 0
+    for _ in range(500):
+        deep = (deep, deep)  # shared: 2 ** 500 leaves when walked
+    assert len(pickles.shown(deep)) < 100
+    assert pickles.shown(1 << 100000) == "<an integer of 100001 bits>"
+    assert len(pickles.shown(b"x" * 10 ** 7)) < 100 and len(pickles.shown("x" * 10 ** 7)) < 100
 
 
 @pytest.mark.parametrize("module, name", [("builtins", "eval"), ("subprocess", "Popen"), ("numpy", "load"),
@@ -486,6 +559,17 @@ def test_numpy_reads_mixed_sizes_and_missing_images(tmp_path):
             continue
         pixels = row.astype(np.uint8).reshape(3, size[0], size[1]).transpose((1, 2, 0))  # as Datumaro
         assert pixels.tobytes() == bytes(item.media.to_rgb().data)
+
+
+@pytest.mark.parametrize("dtype", ["u1", "<i2", ">i4", "<u8", "O"])
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (1, 4), (0, 2)])
+def test_fortran_and_object_arrays_read_in_numpy_order(tmp_path, dtype, shape):
+    np = pytest.importorskip("numpy")
+    array = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    for protocol in (2, 4, 5):
+        (tmp_path / "a").write_bytes(pickle.dumps(np.asfortranarray(array), protocol=protocol))
+        loaded = pickles.load(str(tmp_path / "a"))
+        assert loaded.shape == shape and loaded.ints() == [int(n) for n in array.flatten()], protocol
 
 
 def numpy_batch(np, rows, **extra):

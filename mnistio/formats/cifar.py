@@ -16,11 +16,14 @@ names each batch after its subset and adds ``image_sizes`` for other sizes::
 
 Reading never runs code from a file (:mod:`mnistio.codecs.pickles` resolves
 only the globals a numpy array needs, to stand-ins that rebuild it as plain
-bytes, and refuses any other). A batch is one pickle, loaded
-whole: a source holds one batch file at a time. Ids are the file names less
-their extension, as Datumaro reads them; the subset is the batch's file
-name. Real (Python 2) files have bytes keys and names: both kinds are read.
-Coarse CIFAR-100 labels are not kept.
+bytes, and refuses any other). Opening a dataset scans the opcodes of every
+batch and meta file (nothing is built), so an unsafe or malformed pickle is
+refused then, not when the items are read. A batch is one pickle, loaded
+whole: a source holds one batch file at a time; its lengths are compared
+before any column is decoded, and items are decoded one at a time. Ids are
+the file names less their extension, as Datumaro reads them; the subset is
+the batch's file name. Real (Python 2) files have bytes keys and names: both
+kinds are read. Coarse CIFAR-100 labels are not kept.
 
 Writing emits protocol 4 through :mod:`mnistio.codecs.pickles`, without
 numpy (Datumaro refuses protocol 2's ``_codecs.encode``). Pixels wait in a temporary file per subset, so no subset's
@@ -52,10 +55,12 @@ import re
 import tempfile
 from functools import partial
 
-from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes
+from .. import limits
+from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes, shown
 from ..codecs.pickles import dump as dump_pickle
 from ..codecs.pickles import load as load_pickle
-from ..errors import FormatError, UsageError
+from ..codecs.pickles import scan as scan_pickle
+from ..errors import FormatError, ImageTooLargeError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
@@ -85,6 +90,13 @@ _BATCH_KEYS = (b"filenames", b"labels", b"fine_labels", b"batch_label")
 
 
 # -- the batch dict ---------------------------------------------------------------------
+#
+# A batch is checked before any item is made, from sizes alone: the lengths of
+# its columns and the rows of ``data``. Items are then decoded one at a time
+# (a label; a row of pixels, once its image size has passed
+# mnistio.limits.MAX_IMAGE_PIXELS and its length matches), so reading builds
+# nothing for the whole batch beyond what unpickling built: a long array is
+# never turned into a list of Python ints, which takes 5 to 36 times its bytes.
 
 def _as_dict(value, path, what):
     if not isinstance(value, dict):
@@ -92,97 +104,166 @@ def _as_dict(value, path, what):
     return {(as_text(key) if isinstance(key, (bytes, str)) else key): item for key, item in value.items()}
 
 
-def _sequence(batch, key, path):
+def _column(batch, key, path):
+    """The list (or integer or object numpy array) under ``key``, not decoded."""
     value = batch.get(key)
     if value is None:
         raise FormatError("no %r list (a CIFAR batch is a dict with 'filenames', 'labels' and 'data')" % key, path)
     if isinstance(value, NumpyArray):
-        return value.ints()
+        if value.objects is None and not value.dtype.is_integer:
+            raise FormatError("%r: expected an integer array, found dtype %s%d"
+                              % (key, value.dtype.kind, value.dtype.itemsize), path)
+        return value
     if not isinstance(value, (list, tuple)):
         raise FormatError("%r is a %s, expected a list" % (key, type(value).__name__), path)
     return value
 
 
+def _length(column):
+    return column.size if isinstance(column, NumpyArray) else len(column)
+
+
+def _element(column, index):
+    return column.ints(index, index + 1)[0] if isinstance(column, NumpyArray) else column[index]
+
+
 def _labels(batch, path):
     """``labels``, or CIFAR-100's ``fine_labels`` when that is empty or missing, as Datumaro."""
-    labels = _sequence(batch, "labels", path) if "labels" in batch else []
-    if not labels and "fine_labels" in batch:
-        labels = _sequence(batch, "fine_labels", path)
+    labels = _column(batch, "labels", path) if "labels" in batch else []
+    if not _length(labels) and "fine_labels" in batch:
+        labels = _column(batch, "fine_labels", path)
     elif "labels" not in batch:
         raise FormatError("no 'labels' (or 'fine_labels') list", path)
     return labels
 
 
 def _sizes(batch, count, path):
-    """Each item's (height, width): ``image_sizes`` or 32 x 32."""
+    """``image_sizes`` (as many as items), or None when every image is 32 x 32."""
     sizes = batch.get("image_sizes")
     if sizes is None:
-        return [IMAGE_SIZE] * count
-    if isinstance(sizes, NumpyArray):
-        flat = sizes.ints()
-        sizes = [flat[i:i + 2] for i in range(0, len(flat), 2)]
-    if not isinstance(sizes, (list, tuple)) or len(sizes) != count:
-        raise FormatError("'image_sizes' must list %d (height, width) pairs" % count, path)
-    result = []
-    for index, size in enumerate(sizes):
-        if not (isinstance(size, (list, tuple)) and len(size) == 2
-                and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in size)):
-            raise FormatError("image size %r is not two non-negative integers" % (size,), path, "item %d" % index)
-        result.append(tuple(size))
-    return result
-
-
-def _pixel_rows(data, count, path):
-    """Each item's planar pixels (bytes) or None, from any ``data`` a writer makes."""
-    if isinstance(data, NumpyArray) and data.objects is None:
-        if len(data) == 0:
-            return [None] * count
-        if len(data) != count:
-            raise FormatError("'data' has %d rows for %d file names" % (len(data), count), path)
-        return _numeric_rows(data)
-    elements: Any
-    if isinstance(data, NumpyArray):
-        elements = data.objects
-        if elements is not None and len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
-            width = math.prod(data.shape[1:])
-            elements = [elements[i * width:(i + 1) * width] for i in range(data.shape[0])]
-    elif isinstance(data, (list, tuple)):
-        elements = data
-    else:
-        raise FormatError("'data' is a %s, expected a numpy array" % type(data).__name__, path)
-    if not elements:
-        return [None] * count
-    if len(elements) != count:
-        raise FormatError("'data' has %d rows for %d file names" % (len(elements), count), path)
-    return [_element_bytes(element, path, index) for index, element in enumerate(elements)]
-
-
-def _numeric_rows(data):
-    width = math.prod(data.shape[1:])
-    raw = memoryview(data.row_bytes())
-    return [raw[i * width:(i + 1) * width] for i in range(data.shape[0])]
-
-
-def _element_bytes(element, path, index):
-    if element is None:
         return None
-    try:
+    if isinstance(sizes, NumpyArray):
+        found = sizes.size // 2 if sizes.size % 2 == 0 else -1
+    elif isinstance(sizes, (list, tuple)):
+        found = len(sizes)
+    else:
+        found = -1
+    if found != count:
+        raise FormatError("'image_sizes' must list %d (height, width) pairs" % count, path)
+    return sizes
+
+
+def _size_at(sizes, index):
+    """Item ``index``'s (height, width), within the pixel limit."""
+    if sizes is None:
+        return IMAGE_SIZE
+    size = sizes.ints(2 * index, 2 * index + 2) if isinstance(sizes, NumpyArray) else sizes[index]
+    if not (isinstance(size, (list, tuple)) and len(size) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in size)):
+        raise FormatError("image size %s is not two non-negative integers" % shown(size))
+    height, width = size
+    most = limits.MAX_IMAGE_PIXELS
+    if height > most or width > most or height * width > most:  # no product of huge numbers
+        raise ImageTooLargeError("image size %s x %s is more than mnistio.limits.MAX_IMAGE_PIXELS (%d) pixels"
+                                 % (shown(height), shown(width), limits.MAX_IMAGE_PIXELS))
+    return height, width
+
+
+class _Pixels:
+    """``data`` in any form a writer makes: each item's planar pixels, found and decoded when
+    asked for. ``present`` is false when ``data`` has no rows (no item has an image)."""
+
+    def __init__(self, data, count, path):
+        self.array = data if isinstance(data, NumpyArray) and data.objects is None else None
+        if self.array is not None:
+            rows, self.width = len(data), math.prod(data.shape[1:])
+        else:
+            self.elements, rows, self.width = _elements(data, path)
+        self.present = rows > 0
+        if self.present and rows != count:
+            raise FormatError("'data' has %d rows for %d file names" % (rows, count), path)
+
+    def element(self, index):
+        """Item ``index``'s row as stored (None: no image), not decoded."""
+        if self.array is not None:
+            return index
+        if self.width is not None:  # a 2-D object array: row ``index`` of its flat list
+            return self.elements[index * self.width:(index + 1) * self.width]
+        return self.elements[index]
+
+    def length(self, element):
+        if self.array is not None:
+            return self.width
+        if isinstance(element, NumpyArray):
+            return element.size
+        if isinstance(element, (bytes, bytearray, list, tuple)):
+            return len(element)
+        raise FormatError("image data is a %s, expected a uint8 array" % type(element).__name__)
+
+    def decode(self, element):
+        """The row's uint8 bytes; its length is checked first."""
+        if self.array is not None:
+            start, stop = element * self.width, (element + 1) * self.width
+            if self.array.dtype.kind == "u" and self.array.dtype.itemsize == 1:
+                return memoryview(self.array.row_bytes())[start:stop]
+            return as_uint8(self.array.ints(start, stop))
         if isinstance(element, NumpyArray):
             return element.row_bytes()
-        if isinstance(element, (bytes, bytearray)):
-            return bytes(element)
-        if isinstance(element, (list, tuple)):
-            return as_uint8(element)
-    except FormatError as error:
-        raise error.at(path, "item %d" % index) from None
-    raise FormatError("image data is a %s, expected a uint8 array" % type(element).__name__, path, "item %d" % index)
+        return as_uint8(element)
 
 
-def _item_id(filename, path, index):
+def _elements(data, path):
+    """``(elements, rows, row width or None)`` of ``data`` that is not a numeric array."""
+    if isinstance(data, NumpyArray):
+        if len(data.shape) > 1:  # Datumaro's same-size images: a 2-D object array of ints
+            return data.objects, data.shape[0], math.prod(data.shape[1:])
+        return data.objects, len(data), None
+    if isinstance(data, (list, tuple)):
+        return data, len(data), None
+    raise FormatError("'data' is a %s, expected a numpy array" % type(data).__name__, path)
+
+
+class _Batch:
+    """A batch file's columns, their lengths checked; :meth:`item` makes one item."""
+
+    def __init__(self, batch, path):
+        self.filenames = _column(batch, "filenames", path)
+        self.labels = _labels(batch, path)
+        self.count = _length(self.filenames)
+        if _length(self.labels) != self.count:
+            raise FormatError("%d labels for %d file names" % (_length(self.labels), self.count), path)
+        if "data" not in batch:
+            raise FormatError("no 'data' array", path)
+        self.pixels = _Pixels(batch.pop("data"), self.count, path)
+        self.sizes = _sizes(batch, self.count, path) if self.pixels.present else None
+
+    def item(self, index, subset, names_count, names_source, path):
+        annotations = []
+        label = _element(self.labels, index)
+        if label is not None:
+            if not isinstance(label, int) or isinstance(label, bool) or label < 0 or label.bit_length() > 63:
+                raise FormatError("label %s is not a non-negative integer or None" % shown(label))
+            check_label(label, names_count, names_source, path, "item %d" % index)
+            annotations.append(Label(label))
+        return DatasetItem._make(_item_id(_element(self.filenames, index)), subset, self.image(index), annotations)
+
+    def image(self, index):
+        element = self.pixels.element(index) if self.pixels.present else None
+        if element is None:
+            return None
+        height, width = _size_at(self.sizes, index)
+        length = self.pixels.length(element)
+        if length != 3 * height * width:
+            raise FormatError("%d pixel values, expected %d (3 x %d x %d)"
+                              % (length, 3 * height * width, height, width))
+        return _interleaved(self.pixels.decode(element), height, width)
+
+
+def _item_id(filename):
     try:
         return posixpath.splitext(as_text(filename))[0]
     except FormatError:
-        raise FormatError("file name %r is not a string" % (filename,), path, "item %d" % index) from None
+        raise FormatError("file name %s is not a string" % shown(filename)) from None
 
 
 def _interleaved(planes, height, width):
@@ -195,49 +276,46 @@ def _interleaved(planes, height, width):
     return Image._wrap(bytes(rgb), height, width, 3)
 
 
+def _unexpected(error, path, where=None):
+    """A FormatError for an exception that reading a value from the file raised."""
+    return FormatError("not a readable CIFAR file (%s: %s)" % (type(error).__name__, str(error)[:200]), path, where)
+
+
 def _parse_batch(path):
-    """``(filenames, labels, planar pixel rows, sizes)`` of a batch file, checked."""
-    batch = _as_dict(load_pickle(path), path, "a CIFAR batch")
+    """The checked :class:`_Batch` of a batch file."""
+    value = load_pickle(path)
     try:
-        filenames = _sequence(batch, "filenames", path)
-        labels = _labels(batch, path)
-        count = len(filenames)
-        if len(labels) != count:
-            raise FormatError("%d labels for %d file names" % (len(labels), count), path)
-        if "data" not in batch:
-            raise FormatError("no 'data' array", path)
-        rows = _pixel_rows(batch.pop("data"), count, path)
-        sizes = _sizes(batch, count, path) if any(row is not None for row in rows) else None
+        return _Batch(_as_dict(value, path, "a CIFAR batch"), path)
     except FormatError as error:
         raise error.at(path) from None
-    return filenames, labels, rows, sizes
+    except Exception as error:
+        raise _unexpected(error, path) from None
 
 
 def _iter_batch(path, subset, names_count, names_source):
-    filenames, labels, rows, sizes = _parse_batch(path)
-    for index, filename in enumerate(filenames):
-        where = "item %d" % index
-        label = labels[index]
-        annotations = []
-        if label is not None:
-            if not isinstance(label, int) or isinstance(label, bool) or label < 0:
-                raise FormatError("label %r is not a non-negative integer or None" % (label,), path, where)
-            check_label(label, names_count, names_source, path, where)
-            annotations.append(Label(label))
-        image = None
-        if rows[index] is not None:
-            height, width = sizes[index]
-            if len(rows[index]) != 3 * height * width:
-                raise FormatError("%d pixel values, expected %d (3 x %d x %d)"
-                                  % (len(rows[index]), 3 * height * width, height, width), path, where)
-            image = _interleaved(rows[index], height, width)
-            rows[index] = None  # let each row go once its item is made
-        yield DatasetItem._make(_item_id(filename, path, index), subset, image, annotations)
+    batch = _parse_batch(path)
+    for index in range(batch.count):
+        yield _make_item(batch, index, subset, names_count, names_source, path)
+
+
+def _make_item(batch, index, subset, names_count, names_source, path):
+    where = "item %d" % index
+    try:
+        return batch.item(index, subset, names_count, names_source, path)
+    except FormatError as error:
+        raise error.at(path, where) from None
+    except Exception as error:
+        raise _unexpected(error, path, where) from None
 
 
 def _count_items(path):
-    batch = _as_dict(load_pickle(path), path, "a CIFAR batch")
-    return len(_sequence(batch, "filenames", path))
+    value = load_pickle(path)
+    try:
+        return _length(_column(_as_dict(value, path, "a CIFAR batch"), "filenames", path))
+    except FormatError as error:
+        raise error.at(path) from None
+    except Exception as error:
+        raise _unexpected(error, path) from None
 
 
 def _read_categories(folder):
@@ -252,16 +330,22 @@ def _read_categories(folder):
 
 
 def _meta_names(path):
-    meta = _as_dict(load_pickle(path), path, "CIFAR label names")
+    value = load_pickle(path)
+    try:
+        return _names_in(_as_dict(value, path, "CIFAR label names"), path)
+    except FormatError as error:
+        raise error.at(path) from None
+    except Exception as error:
+        raise _unexpected(error, path) from None
+
+
+def _names_in(meta, path):
     for key in ("label_names", "fine_label_names"):
         if key in meta:
             names = meta[key]
             if not isinstance(names, (list, tuple)):
                 raise FormatError("%r is a %s, expected a list of names" % (key, type(names).__name__), path)
-            try:
-                names = [as_text(name) for name in names]
-            except FormatError as error:
-                raise error.at(path) from None
+            names = [as_text(name) for name in names]
             if len(set(names)) != len(names):
                 raise FormatError("a label name appears twice in %r" % key, path)
             return names
@@ -319,8 +403,14 @@ class CifarSource(FilePerSubsetSource):
 
     def __init__(self, path):
         folder, only_file = dataset_folder(path)
+        for name in (META_10_FILE, META_100_FILE):
+            if os.path.isfile(os.path.join(folder, name)):
+                scan_pickle(os.path.join(folder, name))
         categories, self._names_source = _read_categories(folder)
-        super().__init__(_find_batches(folder, only_file, path), categories, path, NAME)
+        batches = _find_batches(folder, only_file, path)
+        for batch in batches.values():  # refuse an unsafe or broken batch on opening: its opcodes, nothing built
+            scan_pickle(batch)
+        super().__init__(batches, categories, path, NAME)
 
     def _count_items(self, path):
         return _count_items(path)
