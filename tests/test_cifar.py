@@ -151,8 +151,8 @@ def test_report_notes_and_duplicate_ids(tmp_path):
     report = dataset.export(tmp_path / "out", "cifar", save_media=True)
     assert report.subsets == {"train": 2, "test": 1}
     assert report.notes == ["2 gray images replicated into R, G and B (CIFAR stores three channels)",
-                            "1 images had their alpha channel dropped",
-                            "1 items share an id with an earlier item of their subset "
+                            "1 alpha channel dropped",  # counts said as words since issue 8
+                            "1 item shares an id with an earlier item of their subset "
                             "(kept; Datumaro reads only the last of each)"]
     items = snapshot(dm.Dataset.import_from(tmp_path / "out", "cifar"))
     assert items["train"][1][2] == ((2, 2, 3), bytes(rgba.to_rgb().data))

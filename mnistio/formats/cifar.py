@@ -56,6 +56,7 @@ import tempfile
 from functools import partial
 
 from .. import limits
+from .._words import count
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes, shown
 from ..codecs.pickles import dump as dump_pickle
 from ..codecs.pickles import load as load_pickle
@@ -446,8 +447,8 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     conversions.note(report)
     duplicates = sum(writer.duplicates for writer in writers.values())
     if duplicates:
-        report.notes.append("%d items share an id with an earlier item of their subset "
-                            "(kept; Datumaro reads only the last of each)" % duplicates)
+        report.notes.append("%s an id with an earlier item of their subset (kept; Datumaro reads only the "
+                            "last of each)" % count(duplicates, "item shares", "items share"))
     return report
 
 
@@ -501,10 +502,10 @@ class _Conversions:
 
     def note(self, report):
         if self.gray:
-            report.notes.append("%d gray images replicated into R, G and B (CIFAR stores three channels)"
-                                % self.gray)
+            report.notes.append("%s replicated into R, G and B (CIFAR stores three channels)"
+                                % count(self.gray, "gray image"))
         if self.alpha:
-            report.notes.append("%d images had their alpha channel dropped" % self.alpha)
+            report.notes.append("%s dropped" % count(self.alpha, "alpha channel"))
 
 
 class _SubsetWriter(SubsetWriter):
