@@ -42,8 +42,9 @@ import os
 from collections import namedtuple
 
 from . import formats
-from .codecs.streams import read_small_file, write_file_atomically
-from .errors import FormatError, LimitError, MnistioError, UsageError
+from .codecs.jsonfile import read_json
+from .codecs.streams import write_file_atomically
+from .errors import FormatError, MnistioError, UsageError
 from .formats import ExportReport
 from .model.dataset import Dataset
 from .ops import transforms
@@ -83,18 +84,7 @@ _KEYS = {
 def _read_document(file, folder):
     if not os.path.isfile(file):
         raise UsageError("no project file %s here; run mnistio create first" % PROJECT_FILE, folder)
-    data = read_small_file(file, "project file")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except RecursionError:
-        raise LimitError("not a project file: containers nested too deeply to read", file) from None
-    except UnicodeDecodeError as error:
-        raise FormatError("not UTF-8 text (byte %d)" % error.start, file) from None
-    except ValueError as error:
-        if isinstance(error, json.JSONDecodeError):
-            raise FormatError("not valid JSON: %s" % error.msg, file,
-                              "line %d, column %d" % (error.lineno, error.colno)) from None
-        raise FormatError("not valid JSON: %s" % error, file) from None
+    return read_json(file, "project file")
 
 
 def _shown(value):

@@ -310,7 +310,7 @@ def test_bad_csv_rows(tmp_path, row, message):
 def test_unreadable_meta_files(tmp_path):
     (tmp_path / "mnist_train.csv").write_text("1\n")
     (tmp_path / "dataset_meta.json").write_text("{not json")
-    with pytest.raises(FormatError, match=r"dataset_meta.json: unreadable dataset meta file"):
+    with pytest.raises(FormatError, match=r"dataset_meta.json, line 1, column 2: unreadable dataset meta file"):
         dm.Dataset.import_from(tmp_path)
     os.remove(tmp_path / "dataset_meta.json")
     (tmp_path / "labels.txt").write_bytes(b"\xff\xfe\x00bad")

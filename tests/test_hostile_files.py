@@ -176,3 +176,53 @@ def test_odd_dataset_meta_files(tmp_path, text):
                                             "dataset_meta.json": text.encode()})
     results = run_folders(tmp_path, [folder])
     assert_contained(results)
+
+
+def test_json_nesting_is_refused_before_parsing(tmp_path):
+    """Deep JSON is a LimitError naming MAX_NESTING, found by a scan: Python's parser would recurse."""
+    import mnistio
+    from mnistio.codecs.jsonfile import read_json
+    from mnistio.errors import LimitError
+
+    for depth, allowed in [(100, True), (101, False)]:
+        (tmp_path / "a.json").write_text('{"labels": %s"x"%s, "s": "[[[["}' % ("[" * (depth - 1), "]" * (depth - 1)))
+        if allowed:
+            assert read_json(tmp_path / "a.json", "a file")["s"] == "[[[["  # brackets in strings do not count
+        else:
+            with pytest.raises(LimitError, match=r"a file nests containers more than mnistio.limits.MAX_NESTING"):
+                read_json(tmp_path / "a.json", "a file")
+    saved = mnistio.limits.MAX_NESTING
+    mnistio.limits.MAX_NESTING = 200  # read when called
+    try:
+        assert read_json(tmp_path / "a.json", "a file")["s"] == "[[[["
+    finally:
+        mnistio.limits.MAX_NESTING = saved
+
+
+def test_json_nesting_check_matches_the_parsed_value():
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mnistio.codecs.jsonfile import nests_deeper_than
+
+    def depth(value):
+        if isinstance(value, list):
+            return 1 + max(map(depth, value), default=0)
+        if isinstance(value, dict):
+            return 1 + max(map(depth, value.values()), default=0)
+        return 0
+
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+                          lambda inner: st.lists(inner) | st.dictionaries(st.text(alphabet='[]{}"\\'), inner),
+                          max_leaves=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def check(value):
+        data = json.dumps(value).encode()
+        for limit in range(depth(value) + 2):
+            assert nests_deeper_than(data, limit) == (depth(value) > limit)
+
+    check()

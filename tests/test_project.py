@@ -274,8 +274,10 @@ def test_errors_are_one_line(tmp_path, proj, cli, sample_dir, argv, message):
 
 
 @pytest.mark.parametrize("text, message", [
-    (b"{\"version\": 1,", "%s, line 1, column 15: not valid JSON: Expecting property name enclosed in double quotes"),
-    (b"\xff{}", "%s: not UTF-8 text (byte 0)"),
+    (b"{\"version\": 1,",
+     "%s, line 1, column 15: unreadable project file (Expecting property name enclosed in double quotes)"),
+    (b"\xff{}", "%s: unreadable project file (not UTF-8 text, byte 0)"),
+    (b"[" * 101 + b"]" * 101, "%s: project file nests containers more than mnistio.limits.MAX_NESTING (100) deep"),
     (b'{"version": 3, "sources": [], "operations": []}',
      "%s: unknown project file version 3 (this mnistio reads versions 1, 2)"),
     (b'{"sources": [], "operations": []}', "%s: unknown project file version null (this mnistio reads versions 1, 2)"),

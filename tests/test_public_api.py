@@ -77,3 +77,4 @@ def test_top_level_surface():
         "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
         "FileSystemError", "__version__"])
+

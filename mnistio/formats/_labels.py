@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 
+from ..codecs.jsonfile import read_json
 from ..codecs.streams import read_small_file
-from ..errors import FormatError, LimitError, UsageError
+from ..errors import FormatError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 from ._paths import LONE_SURROGATES
 
@@ -69,22 +70,6 @@ def names_from_dataset_meta(path: str) -> List[str]:
         raise FormatError("label names must be strings, not %s" % _json_kind(wrong[0]), path)
     _refuse_duplicates(names, path)
     return names
-
-
-def read_json(path: str, what: str, expected: str) -> Any:
-    """A small JSON file, with every failure (size, encoding, syntax, nesting) a FormatError."""
-    data = read_small_file(path, what)
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise FormatError("unreadable %s (not UTF-8 text, byte %d); %s" % (what, error.start, expected),
-                          path) from None
-    except RecursionError:
-        raise LimitError("%s nests containers too deeply to read; %s" % (what, expected), path) from None
-    except ValueError as error:
-        reason = "%s at line %d, column %d" % (error.msg, error.lineno, error.colno) \
-            if isinstance(error, json.JSONDecodeError) else str(error)
-        raise FormatError("unreadable %s (%s); %s" % (what, reason, expected), path) from None
 
 
 def _json_kind(value: Any) -> str:
