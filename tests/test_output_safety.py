@@ -17,6 +17,7 @@ import sys
 import time
 
 import pytest
+from hostile import case_count
 
 import mnistio as dm
 from mnistio.errors import FileSystemError, UsageError
@@ -152,7 +153,7 @@ def test_sigkill_at_random_moments_leaves_the_old_output_or_the_new_one(tmp_path
     out = tmp_path / "out"
     dm.Dataset.import_from(SAMPLE).export(str(out), "mnist", save_media=True)  # the old output
     rng = random.Random(5)
-    for _ in range(4):
+    for _ in range(max(4, case_count() // 40)):  # benchmarks/fuzz.py runs many more moments
         run = subprocess.Popen([sys.executable, "-m", "mnistio", "convert", "-i", big, "-f", "imagenet", "-o",
                                 str(out), "--overwrite", "-q", "--", "--save-media", "--workers", "2"], env=ENV,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -177,15 +178,21 @@ def test_sigkill_at_random_moments_leaves_the_old_output_or_the_new_one(tmp_path
 def test_ctrl_c_stops_quietly_and_leaves_the_old_output(tmp_path, big):
     out = tmp_path / "out"
     dm.Dataset.import_from(SAMPLE).export(str(out), "mnist", save_media=True)
-    run = subprocess.Popen([sys.executable, "-m", "mnistio", "convert", "-i", big, "-f", "imagenet", "-o", str(out),
-                            "--overwrite", "-q", "--", "--save-media", "--workers", "2"], env=ENV,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(1.0)
-    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C reaches the whole group
-    _, err = run.communicate(timeout=60)
-    assert run.returncode == 130 and err == "mnistio: interrupted\n", err
-    assert leftovers(tmp_path) == []
-    assert dm.Dataset.import_from(str(out)).subset_counts() == {"test": 100, "train": 500}
+    rng = random.Random(6)
+    for moment in [1.0] + [rng.uniform(0.2, 2.5) for _ in range(case_count() // 150 - 1)]:
+        run = subprocess.Popen([sys.executable, "-m", "mnistio", "convert", "-i", big, "-f", "imagenet", "-o",
+                                str(out), "--overwrite", "-q", "--", "--save-media", "--workers", "2"], env=ENV,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(moment)
+        os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C reaches the whole group
+        _, err = run.communicate(timeout=60)
+        if run.returncode == 0:  # it finished first: the new output is whole; start over from the old one
+            assert dm.Dataset.import_from(str(out)).subset_counts() == {"default": 12000}
+            dm.Dataset.import_from(SAMPLE).export(str(out), "mnist", save_media=True, overwrite=True)
+            continue
+        assert run.returncode == 130 and err == "mnistio: interrupted\n", (moment, err)
+        assert leftovers(tmp_path) == []
+        assert dm.Dataset.import_from(str(out)).subset_counts() == {"test": 100, "train": 500}
 
 
 # -- write faults ------------------------------------------------------------------------------------
