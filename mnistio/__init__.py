@@ -16,6 +16,7 @@ The package is layered, each layer importing only those below it
 surface is written down in ``docs/api.rst``.
 """
 
+from . import limits  # so that ``mnistio.limits.MAX_IMAGE_PIXELS = ...`` works after ``import mnistio``
 from .errors import (
                      FileSystemError,
                      FormatError,
@@ -32,5 +33,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
-    "UsageError", "FileSystemError", "__version__",
+    "UsageError", "FileSystemError", "limits", "__version__",
 ]

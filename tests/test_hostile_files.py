@@ -226,3 +226,45 @@ def test_json_nesting_check_matches_the_parsed_value():
             assert nests_deeper_than(data, limit) == (depth(value) > limit)
 
     check()
+
+
+@pytest.mark.parametrize("where", ["path", "inside", "link to a device"])
+def test_non_regular_files_are_refused_not_waited_on(tmp_path, where):
+    """``info`` on a FIFO never returned; a FIFO given as the path reached detection as a folder."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    if where == "link to a device":
+        os.symlink("/dev/zero", str(folder / "train-images-idx3-ubyte"))
+        (folder / "train-labels-idx1-ubyte").write_bytes(labels_and_images(count=1)[0])
+    else:
+        os.mkfifo(str(folder / "mnist_train.csv"))
+    target = folder / "mnist_train.csv" if where == "path" else folder
+    for command in (["info", str(target)], ["detect-format", str(target)],
+                    ["convert", str(target), "-f", "mnist", "-o", str(tmp_path / "out")]):
+        done = subprocess.run([sys.executable, "-m", "mnistio"] + command, capture_output=True, text=True,
+                              timeout=30, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        if command[0] == "detect-format" and where != "path":
+            continue  # naming formats by file names is fine; reading is what is refused
+        assert done.returncode == 1 and done.stderr.count("\n") == 1, (command, done.stderr)
+        assert "not a regular file" in done.stderr or "neither a folder nor a regular file" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_line_past_the_limit_is_refused_exactly(tmp_path, workers, monkeypatch):
+    """Not only lines longer than a read chunk: every line, serial or in parallel blocks."""
+    import mnistio
+    from mnistio.errors import FormatError, LimitError
+
+    line = "1" + ",0" * 784 + "\n"
+    (tmp_path / "mnist_train.csv").write_text(line * 3000 + "2" + ",0" * 900 + "\n" + line)
+    monkeypatch.setattr(mnistio.limits, "MAX_LINE_BYTES", len(line) + 10)
+    dataset = mnistio.Dataset.import_from(str(tmp_path), "mnist_csv", workers=workers)
+    with pytest.raises(LimitError, match=r"line 3001: a line longer than mnistio.limits.MAX_LINE_BYTES \(1580 bytes\)"):
+        list(dataset)
+    monkeypatch.setattr(mnistio.limits, "MAX_LINE_BYTES", 2000)
+    with pytest.raises(FormatError, match=r"line 3001: 900 pixel values"):
+        list(dataset)

@@ -76,5 +76,5 @@ def test_top_level_surface():
     assert sorted(mnistio.__all__) == sorted([
         "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
-        "FileSystemError", "__version__"])
+        "FileSystemError", "limits", "__version__"])  # limits since issue 8
 

@@ -22,7 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
-__all__ = ["BOM", "iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label"]
+__all__ = ["BOM", "iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label",
+           "line_too_long"]
 
 _ZERO_RUN = b",0" * 8
 _ZERO_RUN_MARKER = b"z"
@@ -54,19 +55,29 @@ def iter_lines(file: BinaryIO, path: Optional[str] = None) -> Iterator[Tuple[int
         if not cut:
             rest += chunk
             if len(rest) > limits.MAX_LINE_BYTES:
-                raise LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)"
-                                 % limits.MAX_LINE_BYTES, path, "line %d" % (number + 1))
+                raise line_too_long(path, number + 1)
             continue
         lines = (rest + chunk[:cut]).splitlines()
         rest = chunk[cut:]
+        if max(map(len, lines)) > limits.MAX_LINE_BYTES:
+            raise line_too_long(path, number + next(n for n, line in enumerate(lines, 1)
+                                                     if len(line) > limits.MAX_LINE_BYTES))
         for line in lines:
             number += 1
             if line and not line.isspace():
                 yield number, line
+    if len(rest) > limits.MAX_LINE_BYTES:
+        raise line_too_long(path, number + 1)
     for line in rest.splitlines():
         number += 1
         if line and not line.isspace():
             yield number, line
+
+
+def line_too_long(path: Optional[str], number: Optional[int]) -> LimitError:
+    """The refusal of a line longer than ``mnistio.limits.MAX_LINE_BYTES`` (``number`` None: not counted)."""
+    return LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)" % limits.MAX_LINE_BYTES,
+                      path, "line %d" % number if number else None)
 
 
 def count_lines(file: BinaryIO) -> int:
@@ -112,19 +123,22 @@ def _decode_fast(text):
         return None
 
 
-def decode_block(block: bytes) -> Optional[Tuple[array, array, bytes]]:
+def decode_block(block: bytes, max_line: int) -> Optional[Tuple[array, array, bytes]]:
     """Every line of a block of whole lines, when all are well-formed.
 
     Returns ``(labels, lengths, pixels)``: an ``array("i")`` of the labels,
     one of the pixel counts (:data:`NO_PIXELS` for a line holding only its
     label), and all the pixels joined. Returns None when any line is blank or
-    needs :func:`parse_label` and :func:`decode_pixels`, which name what is
-    wrong: callers parse such a block line by line.
+    needs :func:`parse_label` and :func:`decode_pixels`, or is longer than
+    ``max_line`` bytes: callers parse such a block line by line, naming what
+    is wrong.
     """
     labels = array("i")
     lengths = array("I")
     parts = []
     for line in block.splitlines():
+        if len(line) > max_line:
+            return None
         label_text, comma, pixel_text = line.partition(b",")
         label = _LABEL_VALUES.get(label_text)
         pixels = _decode_fast(pixel_text) if comma else b""

@@ -103,7 +103,12 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
 
 
 def _existing(path: Any) -> str:
+    """``path``, a folder or a regular file: detection lists folders and reads files, and a FIFO or
+    a device would make it fail (or, opened, wait forever)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise UsageError("no such file or folder", path)
+    if not (os.path.isdir(path) or os.path.isfile(path)):
+        raise UsageError("is neither a folder nor a regular file (a FIFO, a device or a socket): "
+                         "only folders and files are read", path)
     return path

@@ -25,7 +25,7 @@ import re
 from .. import limits
 from ..codecs import csvrows
 from ..codecs.streams import open_input
-from ..errors import FormatError, LimitError
+from ..errors import FormatError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label
 from ..model.options import Option
@@ -127,7 +127,8 @@ def _parallel_rows(path, workers):
     with open_input(path) as file:
         start, number = _data_start(file, path)
         blocks = list(_blocks(file, start, os.fstat(file.fileno()).st_size, path))
-    parsed = ordered_map(_parse_block, ((path, begin, end) for begin, end in blocks), workers)
+    max_line = limits.MAX_LINE_BYTES  # read here, when called: a worker may have started before a change
+    parsed = ordered_map(_parse_block, ((path, begin, end, max_line) for begin, end in blocks), workers)
     try:
         for (begin, end), result in zip(blocks, parsed):
             if result is None:
@@ -154,6 +155,8 @@ def _parallel_rows(path, workers):
 def _parse_lines(path, lines, first_number):
     parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
     for number, line in enumerate(lines, first_number):
+        if len(line) > limits.MAX_LINE_BYTES:
+            raise csvrows.line_too_long(path, number)
         if line and not line.isspace():
             label_text, comma, pixel_text = line.partition(b",")
             yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
@@ -180,8 +183,7 @@ def _line(file, path, number):
     """The next line, refused if longer than the limit (readline alone would read it all)."""
     line = file.readline(limits.MAX_LINE_BYTES + 1)
     if len(line) > limits.MAX_LINE_BYTES:
-        raise LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)" % limits.MAX_LINE_BYTES,
-                         path, "line %d" % number if number else None)
+        raise csvrows.line_too_long(path, number)
     return line
 
 
@@ -196,11 +198,11 @@ def _blocks(file, start, size, path):
         start = end
 
 
-def _parse_block(path, begin, end):
+def _parse_block(path, begin, end, max_line):
     """Run in a worker: one block's rows, or None when it needs the careful path."""
     with open_input(path) as file:
         file.seek(begin)
-        return csvrows.decode_block(file.read(end - begin))
+        return csvrows.decode_block(file.read(end - begin), max_line)
 
 
 def _iter_meta(path):
