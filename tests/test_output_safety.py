@@ -21,7 +21,7 @@ from hostile import case_count
 
 import mnistio as dm
 from mnistio.errors import FileSystemError, UsageError
-from mnistio.formats._output import recover
+from mnistio.formats import recover
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(ROOT, "examples", "mnist_sample")
@@ -125,6 +125,16 @@ def test_an_old_output_left_aside_by_a_crash_is_restored(tmp_path):
     assert not [note for note in report.notes if "interrupted" in note]
 
 
+def test_recover_restores_without_exporting(tmp_path):
+    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.old-x1" / "out"), "mnist", save_media=True)
+    (tmp_path / ".out.partial-y2").mkdir()
+    (tmp_path / ".out.lock").write_text("")  # a dead run's
+    assert recover(str(tmp_path / "out")) == ["restored %s, which an interrupted export had moved aside"
+                                              % (tmp_path / "out")]
+    assert leftovers(tmp_path) == [] and dm.Dataset.import_from(str(tmp_path / "out")).format == "mnist"
+    assert recover(str(tmp_path / "out")) == []
+
+
 def test_the_next_export_removes_what_dead_runs_left(tmp_path):
     (tmp_path / ".out.partial-abc" / "x").mkdir(parents=True)
     (tmp_path / ".out.old-def" / "out").mkdir(parents=True)
@@ -166,8 +176,8 @@ def test_sigkill_at_random_moments_leaves_the_old_output_or_the_new_one(tmp_path
             time.sleep(0.05)
         assert not any(alive(pid) for pid in workers), "workers outlived their parent"
         # Whatever the moment: the old output whole, or the new one whole, after the next export's recovery.
-        recover(str(out))  # as the next export does (the lock file it leaves is removed by that export)
-        assert leftovers(tmp_path) in ([], [".out.lock"])
+        recover(str(out))  # as the next export does first
+        assert leftovers(tmp_path) == []  # the killed run's lock file too
         counts = dm.Dataset.import_from(str(out)).subset_counts()
         assert counts in ({"test": 100, "train": 500}, {"default": 12000}), counts
     done = mnistio("convert", "-i", big, "-f", "imagenet", "-o", out, "--overwrite", "-q", "--", "--save-media")

@@ -19,7 +19,7 @@ from ..model.options import Option, Options
 from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._labels import check_label_names
-from ._output import output_folder
+from ._output import output_folder, recover_output
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
 __all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",
-           "detect", "read", "export"]
+           "detect", "read", "export", "recover"]
 
 _SPECS: Dict[str, FormatSpec] = {}
 
@@ -112,3 +112,10 @@ def _existing(path: Any) -> str:
         raise UsageError("is neither a folder nor a regular file (a FIFO, a device or a socket): "
                          "only folders and files are read", path)
     return path
+
+
+def recover(save_dir: Any) -> List[str]:
+    """Put back an output that an interrupted ``--overwrite`` export moved aside, and remove what
+    dead exports left beside ``save_dir``; every export does this first. Returns notes saying
+    what was done (none when there was nothing to do)."""
+    return recover_output(save_dir)

@@ -97,6 +97,13 @@ def _named_in_output(error: OSError, temporary: str, save_dir: str) -> FileSyste
     return FileSystemError("cannot write the output (%s)" % reason, filename or save_dir, errno=error.errno)
 
 
+def recover_output(save_dir: Any) -> List[str]:
+    """:func:`recover`, holding the output's lock (failing at once if an export holds it)."""
+    save_dir = os.path.abspath(os.fspath(save_dir))
+    with _locked(save_dir):
+        return recover(save_dir)
+
+
 def recover(save_dir: Any) -> List[str]:
     """Undo what interrupted exports left beside ``save_dir``: an old output moved aside and not
     back is restored when the output is missing; other leftovers are removed. The caller holds
