@@ -27,9 +27,19 @@ The whole language is implemented: location paths with all thirteen axes,
 ``node()`` and ``text()`` node tests, predicates with proximity positions,
 filter expressions, every operator with its precedence, the comparison and
 conversion rules of section 3.4, IEEE 754 numbers (NaN, infinities, negative
-zero), number-to-string conversion by section 4.2 (shortest digits that
-round-trip, never an exponent: 1e21 is "1000000000000000000000"), and the
-whole core function library of section 4.
+zero), and the whole core function library of section 4.
+
+Datumaro filters with lxml, so where libxml2 (2.14) departs from the
+Recommendation in a way a filter can see, the engine follows libxml2:
+
+* Numbers are read as libxml2 reads them, in literals and in strings alike:
+  an exponent is allowed (``1e3`` and ``number('1e3')`` are 1000, not a
+  syntax error and NaN), and the digits are added up one by one in doubles,
+  so ``6.5589`` is 6.5588999999999995.
+* Numbers are written as libxml2 writes them: 15 significant digits, and an
+  exponent past 1e9 or below 1e-5 (``string(1 div 3)`` is
+  ``0.333333333333333``, ``string(1e21)`` is ``1e+21``, ``string(3e9)`` is
+  ``3e+09``), integers that fit a C ``int`` as they are.
 
 What is not supported, and why:
 

@@ -35,7 +35,8 @@ _NAME_CHAR = _NAME_START + "\\-.0-9\u00b7\u0300-\u036f\u203f\u2040"
 _NCNAME = "[" + _NAME_START + "][" + _NAME_CHAR + "]*"
 _TOKEN = re.compile(
     "(?P<space>[ \t\r\n]+)"
-    "|(?P<number>[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)"
+    # libxml2's numbers, with an optional exponent ('1e3', '2.5E-3'): see values.py
+    "|(?P<number>(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]*)?)"
     "|(?P<literal>\"[^\"]*\"|'[^']*')"
     "|(?P<variable>\\$" + _NCNAME + "(?::" + _NCNAME + ")?)"
     "|(?P<name>" + _NCNAME + "(?::(?:" + _NCNAME + "|\\*))?)"
