@@ -31,6 +31,24 @@ def test_item_mode_keeps_what_the_expression_selects(real_items):
     assert [i.id for i in real_items.filter("/item[not(image)]")] == ["img 12"]
 
 
+def test_follows_lxml_where_it_departs_from_xpath(real_items):
+    """Datumaro keeps what lxml's result makes true: the root node is never in it, numbers are libxml2's."""
+    everything = [i.id for i in real_items]
+    for expression in ("/", "/item/..", "..", "/item/ancestor::node()"):
+        assert list(real_items.filter(expression)) == [], expression
+    for expression in ("boolean(/)", "count(/item/..) = 1", "/item[..]", "/ | /item"):
+        assert [i.id for i in real_items.filter(expression)] == everything, expression
+    assert [i.id for i in real_items.filter("/item[id < 1e1]")] == [i.id for i in real_items if _below_ten(i.id)]
+    assert [i.id for i in real_items.filter("/item[string(1 div 3) = '0.333333333333333']")] == everything
+
+
+def _below_ten(text):
+    try:
+        return float(text) < 10
+    except ValueError:
+        return False
+
+
 def test_annotation_modes(real_items):
     kept = list(real_items.filter('/item/annotation[label_id="7"]', filter_annotations=True))
     assert len(kept) == len(real_items) and all(i.labels in ([], [7]) for i in kept)

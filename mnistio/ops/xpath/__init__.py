@@ -40,6 +40,11 @@ Recommendation in a way a filter can see, the engine follows libxml2:
   exponent past 1e9 or below 1e-5 (``string(1 div 3)`` is
   ``0.333333333333333``, ``string(1e21)`` is ``1e+21``, ``string(3e9)`` is
   ``3e+09``), integers that fit a C ``int`` as they are.
+* The root node is left out of the nodes :meth:`XPath.evaluate` and
+  :meth:`XPath.select` return, as lxml leaves it out of its results: ``/``
+  and ``/item/..`` give an empty list, so a filter ``/`` keeps no item. Inside
+  the expression the root is a node as any other (``count(/)`` is 1,
+  ``boolean(/)`` is true).
 
 What is not supported, and why:
 
@@ -72,7 +77,7 @@ from ...errors import UsageError
 from .compiler import _as, _Compiler
 from .lexer import XPathSyntaxError
 from .parser import _Parser
-from .tree import Document, Element, Text, _document_of, to_xml
+from .tree import _ROOT, Document, Element, Text, _document_of, to_xml
 from .values import BOOLEAN, NODESET, NUMBER, STRING
 
 TYPE_CHECKING = False
@@ -121,22 +126,39 @@ class XPath(object):
         self._test = _as(code, BOOLEAN).fn
 
     def evaluate(self, node: Node) -> Any:
-        """The value at ``node``: a list of nodes in document order, str, float or bool."""
-        return self._fn(node, 1, 1, _document_of(node))
+        """The value at ``node``: a list of nodes in document order (less the root node, as
+        lxml), str, float or bool."""
+        value = self._fn(node, 1, 1, _document_of(node))
+        return _without_root(value) if self.result_type == NODESET else value
 
     def select(self, node: Node) -> List[Node]:
-        """The nodes the expression selects at ``node``, in document order."""
+        """The nodes the expression selects at ``node``, in document order, less the root node."""
         if self.result_type != NODESET:
             raise UsageError("filter expression %r gives a %s, not nodes"
                              % (self.expression, self.result_type))
-        return self._fn(node, 1, 1, _document_of(node))
+        return _without_root(self._fn(node, 1, 1, _document_of(node)))
 
     def matches(self, node: Node) -> bool:
-        """boolean() of the value at ``node``: e.g. whether a path selects anything."""
+        """XPath's boolean() of the value at ``node``: e.g. whether a path selects anything.
+
+        This is the value's truth inside XPath: true for ``/``, false for NaN. A Datumaro
+        filter takes Python's truth of lxml's result instead, which :mod:`mnistio.ops.filter`
+        gets from :meth:`evaluate`.
+        """
         return self._test(node, 1, 1, _document_of(node))
 
     def __repr__(self):
         return "XPath(%r)" % self.expression
+
+
+def _without_root(found):
+    """The nodes less the root node, which lxml leaves out of every result (so ``/`` selects nothing).
+
+    A node-set is in document order, where the root comes first.
+    """
+    if found and found[0]._kind == _ROOT:
+        return found[1:]
+    return found
 
 
 def compile(expression: str) -> XPath:
