@@ -20,10 +20,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import mnistio.limits
 from mnistio import xpath
 from mnistio.errors import MnistioError, UsageError
 from mnistio.ops.xpath import values as xpath_values
-from mnistio.xpath import Document, Element, Text, XPath, XPathSyntaxError, to_xml
+from mnistio.xpath import Document, Element, Text, XPath, XPathLimitError, XPathSyntaxError, to_xml
 
 NAN = float("nan")
 INF = float("inf")
@@ -493,6 +494,65 @@ def test_deep_trees():
     assert run("count(//x[not(x)]/preceding::node())", top) == 19999.0
     assert len(to_xml(top)) > 20000 * 7
     assert run("count((//x)[1]/following::node())", top) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# Limits: a budget of steps per evaluation (mnistio.limits.MAX_XPATH_STEPS)
+
+NESTED = "/item[//*[//*[//*[//*[//*[//*[.//*]]]]]]]"  # 19 elements: about 19 ** 7 steps
+
+
+def test_nested_predicates_stop_at_the_limit():
+    with pytest.raises(XPathLimitError) as caught:
+        run(NESTED)
+    error = caught.value
+    assert isinstance(error, UsageError) and error.expression == NESTED
+    assert error.limit == mnistio.limits.MAX_XPATH_STEPS == 1000000
+    assert str(error) == (
+        "filter expression %r took more than mnistio.limits.MAX_XPATH_STEPS = 1000000 steps (node visits, "
+        "predicate tests, function calls) on one item; simplify it, or raise the limit from Python: "
+        "mnistio.limits.MAX_XPATH_STEPS = 10000000" % NESTED)
+    copy = pickle.loads(pickle.dumps(error.at(where="item '17'")))
+    assert (type(copy), copy.expression, copy.limit, str(copy)) == (XPathLimitError, NESTED, 1000000, str(error))
+    shown = str(XPathLimitError("1" + " + 1" * 1000, 5))  # a long expression is cut short
+    assert shown.startswith("filter expression '%s...' took" % ("1 + " * 50)[:197])
+
+
+def test_the_limit_is_read_when_evaluation_starts(monkeypatch):
+    query = xpath.compile("/item[//*[.//*]]")  # 71 steps
+    assert query.select(make_item()) != []
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 70)
+    for method in (query.evaluate, query.select, query.matches):
+        with pytest.raises(XPathLimitError, match="MAX_XPATH_STEPS = 70 steps"):
+            method(make_item())
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 100000)
+    assert query.matches(make_item()) is True
+
+
+STEPS = [
+    # (expression, steps on make_item()): a step from a node costs the nodes its axis visits
+    # (self and parent: nothing); a predicate, per node, one plus one per function call in it;
+    # a function call outside predicates, one.
+    ("/item", 1), ("/item/id", 1 + 5), ("count(//*)", 1 + 19), ("/item[id = 17]", 1 + 1 + 5),
+    ("//annotation[label = 'cat']", 19 + 2 + 2 * 5), ("/item/*[count(*) > 2]", 1 + 5 + 5 * 2 + (3 + 5 + 5)),
+    ("/item/*[position() = last()]", 1 + 5 + 5 * 3), ("//id/..", 19), ("string(1)", 1),
+]
+
+
+@pytest.mark.parametrize("expression,steps", STEPS)
+def test_steps_counted(monkeypatch, expression, steps):
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", steps)
+    xpath.compile(expression).evaluate(make_item())
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", steps - 1)
+    with pytest.raises(XPathLimitError):
+        xpath.compile(expression).evaluate(make_item())
+
+
+def test_the_limit_bounds_large_trees():
+    top = Element("r", children=[Element("x") for _ in range(3000)])
+    assert run("count(//x[last()]/preceding::x)", top) == 2999.0
+    with pytest.raises(XPathLimitError):  # 3000 * 3000 / 2 nodes visited, without a predicate
+        run("count(//x/following::x)", top)
 
 
 # ---------------------------------------------------------------------------

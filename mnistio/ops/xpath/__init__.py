@@ -60,6 +60,16 @@ What is not supported, and why:
   function arguments) raise :class:`XPathSyntaxError`, to keep parsing and
   evaluation well inside Python's recursion limit.
 
+Evaluation is bounded: each evaluation may take at most
+``mnistio.limits.MAX_XPATH_STEPS`` steps (every node an axis visits, every
+node a predicate is tested on, every function call), read when it starts, so
+nested predicates such as ``/item[//*[//*[//*[//*[//*[.//*]]]]]]``, whose
+cost grows exponentially with the nesting, raise :class:`XPathLimitError` (a
+``UsageError``) naming the expression and the limit instead of running for
+ever. A real filter takes tens of steps per item. (Predicates are evaluated
+in full; libxml2 stops a node-set tested for emptiness at its first node, so
+it answers some such expressions at once.)
+
 Every type error of XPath 1.0 (``count(1)``, ``"a" | "b"``, ``(1)[1]``) can
 be found without data, as there are no variables, so :func:`compile` reports
 it, with unknown functions and wrong argument counts, as an
@@ -73,11 +83,12 @@ node model and axes), :mod:`.items` (an item as a tree).
 
 from __future__ import annotations
 
+from ... import limits
 from ...errors import UsageError
 from .compiler import _as, _Compiler
-from .lexer import XPathSyntaxError
+from .lexer import XPathLimitError, XPathSyntaxError
 from .parser import _Parser
-from .tree import _ROOT, Document, Element, Text, _document_of, to_xml
+from .tree import _ROOT, Document, Element, Text, _document_of, _OutOfSteps, to_xml
 from .values import BOOLEAN, NODESET, NUMBER, STRING
 
 TYPE_CHECKING = False
@@ -91,6 +102,7 @@ __all__ = [
     "compile",
     "XPath",
     "XPathSyntaxError",
+    "XPathLimitError",
     "Element",
     "Text",
     "Document",
@@ -110,25 +122,31 @@ __all__ = [
 class XPath(object):
     """A compiled XPath 1.0 expression; see :func:`compile`."""
 
-    __slots__ = ("expression", "result_type", "_fn", "_test")
+    __slots__ = ("expression", "result_type", "_fn", "_test", "_calls")
 
     def __init__(self, expression: str) -> None:
         if not isinstance(expression, str):
             raise UsageError("a filter expression must be a str, not %s"
                              % type(expression).__name__)
+        compiler = _Compiler(expression)
         try:
-            code = _Compiler(expression).compile(_Parser(expression).parse())
+            code = compiler.compile(_Parser(expression).parse())
         except RecursionError:
             raise XPathSyntaxError(expression, 1, "expression too complex") from None
         self.expression = expression
         self.result_type = code.type
         self._fn = code.fn
         self._test = _as(code, BOOLEAN).fn
+        self._calls = compiler.calls  # the function calls outside predicates, made once
 
     def evaluate(self, node: Node) -> Any:
         """The value at ``node``: a list of nodes in document order (less the root node, as
         lxml), str, float or bool."""
-        value = self._fn(node, 1, 1, _document_of(node))
+        limit = limits.MAX_XPATH_STEPS  # _run, inlined: this is the item filter's path
+        try:
+            value = self._fn(node, 1, 1, _document_of(node, limit - self._calls))
+        except _OutOfSteps:
+            raise XPathLimitError(self.expression, limit) from None
         return _without_root(value) if self.result_type == NODESET else value
 
     def select(self, node: Node) -> List[Node]:
@@ -136,7 +154,7 @@ class XPath(object):
         if self.result_type != NODESET:
             raise UsageError("filter expression %r gives a %s, not nodes"
                              % (self.expression, self.result_type))
-        return _without_root(self._fn(node, 1, 1, _document_of(node)))
+        return _without_root(self._run(self._fn, node))
 
     def matches(self, node: Node) -> bool:
         """XPath's boolean() of the value at ``node``: e.g. whether a path selects anything.
@@ -145,7 +163,15 @@ class XPath(object):
         filter takes Python's truth of lxml's result instead, which :mod:`mnistio.ops.filter`
         gets from :meth:`evaluate`.
         """
-        return self._test(node, 1, 1, _document_of(node))
+        return self._run(self._test, node)
+
+    def _run(self, fn, node):
+        """fn at node, within ``mnistio.limits.MAX_XPATH_STEPS`` steps (read now, so callers may change it)."""
+        limit = limits.MAX_XPATH_STEPS
+        try:
+            return fn(node, 1, 1, _document_of(node, limit - self._calls))
+        except _OutOfSteps:
+            raise XPathLimitError(self.expression, limit) from None
 
     def __repr__(self):
         return "XPath(%r)" % self.expression

@@ -2,6 +2,17 @@
 
 Steps and paths run over :mod:`.tree`; comparisons follow section 3.4;
 functions come from :mod:`.functions`.
+
+Evaluation has a budget of steps, kept on the document (``document._steps``)
+that every closure is given: each node an axis visits costs one step (self
+and parent, one node from one node, cost nothing), each node a predicate is
+tested on one, plus one per function call in the predicate, and each function
+call outside predicates one. So every loop over nodes is paid for, and the
+nested predicates whose cost grows exponentially run out. Past the budget,
+:class:`~.tree._OutOfSteps` is raised, for :class:`~mnistio.ops.xpath.XPath`
+to name the expression and the limit. Steps are counted once per axis use and
+per predicate, not per node, to stay cheap; the characters a string function
+reads are not counted.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from .tree import (
     _axis_self,
     _descendant_elements,
     _document_order,
+    _OutOfSteps,
     _parents_or_self,
     _string_value,
 )
@@ -95,6 +107,7 @@ class _Compiler(object):
 
     def __init__(self, expression):
         self.expression = expression
+        self.calls = 0  # function calls compiled in the current predicate (or outside all), not in nested ones
 
     def error(self, col, reason):
         raise XPathSyntaxError(self.expression, col, reason)
@@ -188,9 +201,12 @@ class _Compiler(object):
 
     def predicate(self, expr):
         """A function filtering a list in proximity order, and whether it needs positions."""
+        outer, self.calls = self.calls, 0
         code = self.compile(expr)
+        cost = 1 + self.calls  # steps per node tested; nested predicates count their own
+        self.calls = outer
         if code.type == NUMBER:
-            return _position_predicate(code, expr), True
+            return _position_predicate(code, expr, cost), True
         code = _as(code, BOOLEAN)
         if code.const is not _VARIES:
             keep = code.const
@@ -199,6 +215,10 @@ class _Compiler(object):
 
         def by_test(nodes, d):
             size = len(nodes)
+            steps = d._steps - size * cost
+            d._steps = steps
+            if steps < 0:
+                raise _OutOfSteps()
             return [node for position, node in enumerate(nodes, 1)
                     if test(node, position, size, d)]
         return by_test, _uses_position(expr)
@@ -218,6 +238,7 @@ class _Compiler(object):
         args = [self.argument(name, index, arg, types[min(index, len(types) - 1)])
                 for index, arg in enumerate(tree.args)]
         fn = build(args)
+        self.calls += 1
         reads_context = name in _CONTEXT_FUNCTIONS or not (args or name in _CONSTANT_FUNCTIONS)
         if result == NODESET or reads_context:
             return _Code(fn, result)
@@ -280,7 +301,7 @@ def _uses_position(tree):
     return False
 
 
-def _position_predicate(code, expr):
+def _position_predicate(code, expr, cost):
     if code.const is not _VARIES:
         wanted = code.const
         if wanted >= 1 and wanted != _INF and wanted == math.floor(wanted):
@@ -293,6 +314,10 @@ def _position_predicate(code, expr):
 
     def by_position(nodes, d):
         size = len(nodes)
+        steps = d._steps - size * cost
+        d._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
         return [node for position, node in enumerate(nodes, 1)
                 if fn(node, position, size, d) == position]
     return by_position
@@ -348,6 +373,10 @@ def _step_function(axis, test, predicates):
 
     def one(node, document):
         found = source(node, document)
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
         if match is not None:
             found = [candidate for candidate in found if match(candidate)]
         for predicate in predicates:
@@ -367,25 +396,49 @@ def _element_source(axis):
 
 
 def _fast_step(axis, test):
+    """A step without predicates, for the common axes and tests; None for the others."""
     kind = test[0]
     if axis == "child" and kind == "name":
-        name = test[1]
-        return lambda node, document: [child for child in node.children if child.tag == name]
+        return _named_children(test[1])
     if axis == "child" and kind == "*":
-        return lambda node, document: list(node.children)
+        return _counted(lambda node, document: list(node.children))
     if axis == "descendant" and kind == "name":
         name = test[1]
-        return lambda node, document: [
-            below for below in _descendant_elements(node) if below.tag == name]
+        below = _counted(_descendant_elements)
+        return lambda node, document: [element for element in below(node, document) if element.tag == name]
     if axis == "descendant" and kind == "*":
-        return _descendant_elements
+        return _counted(_descendant_elements)
     if axis == "self" and kind == "node":
         return _axis_self
     if axis == " parents":
-        return _parents_or_self
+        return _counted(_parents_or_self)
     if axis == "parent" and kind == "node":
         return _axis_parent
     return None
+
+
+def _named_children(name):
+    """child::name, the most common step, with its steps counted inline."""
+    def children(node, document):
+        found = node.children
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
+        return [child for child in found if child.tag == name]
+    return children
+
+
+def _counted(source):
+    """An axis function that counts the nodes it visits (self and parent visit one: not counted)."""
+    def counted(node, document):
+        found = source(node, document)
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
+        return found
+    return counted
 
 
 def _location_path(absolute, steps):

@@ -1,4 +1,4 @@
-"""XPath 1.0 tokens (section 3.7), and the syntax error every stage raises.
+"""XPath 1.0 tokens (section 3.7), and the errors every stage raises.
 """
 
 import re
@@ -23,6 +23,22 @@ class XPathSyntaxError(UsageError):
 
     def __reduce__(self):
         return (type(self), (self.expression, self.column, self.reason))
+
+
+class XPathLimitError(UsageError):
+    """An evaluation took more steps than ``mnistio.limits.MAX_XPATH_STEPS`` allows."""
+
+    def __init__(self, expression, limit):
+        self.expression = expression
+        self.limit = limit
+        shown = expression if len(expression) <= 200 else expression[:197] + "..."
+        UsageError.__init__(self, (
+            "filter expression %r took more than mnistio.limits.MAX_XPATH_STEPS = %d steps "
+            "(node visits, predicate tests, function calls) on one item; simplify it, or raise the "
+            "limit from Python: mnistio.limits.MAX_XPATH_STEPS = %d" % (shown, limit, limit * 10)))
+
+    def __reduce__(self):
+        return (type(self), (self.expression, self.limit), self.__dict__)
 
 
 # ---------------------------------------------------------------------------
