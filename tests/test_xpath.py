@@ -532,10 +532,12 @@ def test_the_limit_is_read_when_evaluation_starts(monkeypatch):
 STEPS = [
     # (expression, steps on make_item()): a step from a node costs the nodes its axis visits
     # (self and parent: nothing); a predicate, per node, one plus one per function call in it;
-    # a function call outside predicates, one.
+    # a function call outside predicates, one; the string value of an element with children,
+    # the nodes below it and itself.
     ("/item", 1), ("/item/id", 1 + 5), ("count(//*)", 1 + 19), ("/item[id = 17]", 1 + 1 + 5),
     ("//annotation[label = 'cat']", 19 + 2 + 2 * 5), ("/item/*[count(*) > 2]", 1 + 5 + 5 * 2 + (3 + 5 + 5)),
     ("/item/*[position() = last()]", 1 + 5 + 5 * 3), ("//id/..", 19), ("string(1)", 1),
+    ("string(/)", 1 + 20), ("//annotation[. = 'x']", 19 + 2 + 2 * 6), ("//label[. = 'x']", 19 + 2),
 ]
 
 
@@ -549,10 +551,13 @@ def test_steps_counted(monkeypatch, expression, steps):
 
 
 def test_the_limit_bounds_large_trees():
-    top = Element("r", children=[Element("x") for _ in range(3000)])
+    top = Element("r", children=[Element("x", "1") for _ in range(3000)])
     assert run("count(//x[last()]/preceding::x)", top) == 2999.0
     with pytest.raises(XPathLimitError):  # 3000 * 3000 / 2 nodes visited, without a predicate
         run("count(//x/following::x)", top)
+    assert run("string-length(string(/))", top) == 3000.0
+    with pytest.raises(XPathLimitError):  # the whole tree's text for each of 3000 nodes
+        run("count(//x[string(/) = ''])", top)
 
 
 # ---------------------------------------------------------------------------

@@ -62,7 +62,8 @@ What is not supported, and why:
 
 Evaluation is bounded: each evaluation may take at most
 ``mnistio.limits.MAX_XPATH_STEPS`` steps (every node an axis visits, every
-node a predicate is tested on, every function call), read when it starts, so
+node a predicate is tested on, every function call, every node whose text a
+string value gathers), read when it starts, so
 nested predicates such as ``/item[//*[//*[//*[//*[//*[.//*]]]]]]``, whose
 cost grows exponentially with the nesting, raise :class:`XPathLimitError` (a
 ``UsageError``) naming the expression and the limit instead of running for

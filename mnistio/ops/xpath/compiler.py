@@ -6,13 +6,14 @@ functions come from :mod:`.functions`.
 Evaluation has a budget of steps, kept on the document (``document._steps``)
 that every closure is given: each node an axis visits costs one step (self
 and parent, one node from one node, cost nothing), each node a predicate is
-tested on one, plus one per function call in the predicate, and each function
-call outside predicates one. So every loop over nodes is paid for, and the
-nested predicates whose cost grows exponentially run out. Past the budget,
-:class:`~.tree._OutOfSteps` is raised, for :class:`~mnistio.ops.xpath.XPath`
-to name the expression and the limit. Steps are counted once per axis use and
-per predicate, not per node, to stay cheap; the characters a string function
-reads are not counted.
+tested on one, plus one per function call in the predicate, each function
+call outside predicates one, and the string value of an element with
+children the nodes it gathers text from (:func:`.tree._string_value`). So
+every loop over nodes is paid for, and the nested predicates whose cost grows
+exponentially run out. Past the budget, :class:`~.tree._OutOfSteps` is
+raised, for :class:`~mnistio.ops.xpath.XPath` to name the expression and the
+limit. Steps are counted once per axis use and per predicate, not per node,
+to stay cheap; the characters a string function reads are not counted.
 """
 
 from __future__ import annotations
