@@ -143,12 +143,14 @@ class XPath(object):
     def evaluate(self, node: Node) -> Any:
         """The value at ``node``: a list of nodes in document order (less the root node, as
         lxml), str, float or bool."""
-        limit = limits.MAX_XPATH_STEPS  # _run, inlined: this is the item filter's path
+        limit = limits.MAX_XPATH_STEPS  # _run and _without_root, inlined: the item filter's path
         try:
             value = self._fn(node, 1, 1, _document_of(node, limit - self._calls))
         except _OutOfSteps:
             raise XPathLimitError(self.expression, limit) from None
-        return _without_root(value) if self.result_type == NODESET else value
+        if self.result_type == NODESET and value and value[0]._kind == _ROOT:
+            return value[1:]
+        return value
 
     def select(self, node: Node) -> List[Node]:
         """The nodes the expression selects at ``node``, in document order, less the root node."""

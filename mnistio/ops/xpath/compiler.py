@@ -54,6 +54,7 @@ from .tree import (
 )
 from .values import (
     _CONVERT,
+    _FROM_NODES,
     _INF,
     _VARIES,
     BOOLEAN,
@@ -97,10 +98,13 @@ def _as(code, target):
     """The code converted to target type (string, number or boolean)."""
     if code.type == target:
         return code
-    convert = _CONVERT[code.type, target]
+    fn = code.fn
+    if code.type == NODESET and target != BOOLEAN:  # never a constant
+        from_nodes = _FROM_NODES[target]
+        return _Code(lambda n, p, s, d: from_nodes(fn(n, p, s, d), d), target)
+    convert = bool if code.type == NODESET else _CONVERT[code.type, target]
     if code.const is not _VARIES:
         return _constant(convert(code.const), target)
-    fn = code.fn
     return _Code(lambda n, p, s, d: convert(fn(n, p, s, d)), target)
 
 
@@ -146,7 +150,7 @@ class _Compiler(object):
             for (op, _), code in zip(tree.operators, codes[1:]):
                 steps.append((_comparator(op, type_, code.type), code.fn))
                 type_ = BOOLEAN
-            return _folded(_chain(codes[0].fn, steps), BOOLEAN, codes)
+            return _folded(_comparison_chain(codes[0].fn, steps), BOOLEAN, codes)
         codes = [_as(code, NUMBER) for code in codes]
         steps = [(_ARITHMETIC[op], code.fn) for (op, _), code in zip(tree.operators, codes[1:])]
         return _folded(_chain(codes[0].fn, steps), NUMBER, codes)
@@ -273,6 +277,20 @@ def _chain(first, steps):
         value = first(n, p, s, d)
         for combine, fn in steps:
             value = combine(value, fn(n, p, s, d))
+        return value
+    return chain
+
+
+def _comparison_chain(first, steps):
+    """_chain for comparisons, whose functions take the document too (for string values)."""
+    if len(steps) == 1:
+        (compare, second), = steps
+        return lambda n, p, s, d: compare(first(n, p, s, d), second(n, p, s, d), d)
+
+    def chain(n, p, s, d):
+        value = first(n, p, s, d)
+        for compare, fn in steps:
+            value = compare(value, fn(n, p, s, d), d)
         return value
     return chain
 
@@ -531,10 +549,10 @@ _FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _comparator(op, left, right):
-    """A function (left value, right value) -> bool for values of these types."""
+    """A function (left value, right value, document) -> bool for values of these types."""
     if right == NODESET and left != NODESET:
         flipped = _comparator(_FLIPPED[op], right, left)
-        return lambda a, b: flipped(b, a)
+        return lambda a, b, d: flipped(b, a, d)
     test = _OPERATORS[op]
     if left == NODESET:
         return _nodeset_comparator(op, test, right)
@@ -548,7 +566,7 @@ def _comparator(op, left, right):
     else:
         common = NUMBER
     convert_left, convert_right = _converter(left, common), _converter(right, common)
-    return lambda a, b: test(convert_left(a), convert_right(b))
+    return lambda a, b, d: test(convert_left(a), convert_right(b))
 
 
 def _nodeset_comparator(op, test, right):
@@ -558,63 +576,63 @@ def _nodeset_comparator(op, test, right):
             return _nodesets_equal
         if op == "!=":
             return _nodesets_differ
-        return lambda a, b: _nodesets_relate(op, a, b)
+        return lambda a, b, d: _nodesets_relate(op, a, b, d)
     if right == BOOLEAN:
         if equality:
-            return lambda a, b: test(bool(a), b)
-        return lambda a, b: test(float(bool(a)), float(b))
+            return lambda a, b, d: test(bool(a), b)
+        return lambda a, b, d: test(float(bool(a)), float(b))
     if right == STRING and equality:
         if op == "=":
             return _nodes_equal_string
-        return lambda a, b: _any_string(test, a, b)
+        return lambda a, b, d: _any_string(test, a, b, d)
     if right == STRING:
-        return lambda a, b: _any_number(test, a, _string_to_number(b))
-    return lambda a, b: _any_number(test, a, b)
+        return lambda a, b, d: _any_number(test, a, _string_to_number(b), d)
+    return lambda a, b, d: _any_number(test, a, b, d)
 
 
-def _nodes_equal_string(nodes, value):
+def _nodes_equal_string(nodes, value, document):
     for node in nodes:
-        if _string_value(node) == value:
+        if _string_value(node, document) == value:
             return True
     return False
 
 
-def _any_string(test, nodes, value):
+def _any_string(test, nodes, value, document):
     for node in nodes:
-        if test(_string_value(node), value):
+        if test(_string_value(node, document), value):
             return True
     return False
 
 
-def _any_number(test, nodes, value):
+def _any_number(test, nodes, value, document):
     for node in nodes:
-        if test(_string_to_number(_string_value(node)), value):
+        if test(_string_to_number(_string_value(node, document)), value):
             return True
     return False
 
 
-def _nodesets_equal(left, right):
+def _nodesets_equal(left, right, document):
     if not left or not right:
         return False
-    values = set(_string_value(node) for node in left)
+    values = set(_string_value(node, document) for node in left)
     for node in right:
-        if _string_value(node) in values:
+        if _string_value(node, document) in values:
             return True
     return False
 
 
-def _nodesets_differ(left, right):
+def _nodesets_differ(left, right, document):
     if not left or not right:
         return False
-    values = set(_string_value(node) for node in left)
-    values.update(_string_value(node) for node in right)
+    values = set(_string_value(node, document) for node in left)
+    values.update(_string_value(node, document) for node in right)
     return len(values) > 1
 
 
-def _nodesets_relate(op, left, right):
+def _nodesets_relate(op, left, right, document):
     # NaN compares false with everything, so it can be left out
-    xs = [x for x in (_string_to_number(_string_value(node)) for node in left) if x == x]
-    ys = [y for y in (_string_to_number(_string_value(node)) for node in right) if y == y]
+    xs = [x for x in (_string_to_number(_string_value(node, document)) for node in left) if x == x]
+    ys = [y for y in (_string_to_number(_string_value(node, document)) for node in right) if y == y]
     if not xs or not ys:
         return False
     if op in ("<", "<="):

@@ -25,9 +25,8 @@ class _OutOfSteps(Exception):
 class Element(object):
     """An element of an item tree: a tag with text or child elements."""
 
-    __slots__ = ("tag", "text", "children", "parent", "_text_node", "_document")
+    __slots__ = ("tag", "text", "children", "parent", "_text_node")
     _kind = _ELEMENT
-    _document: Optional[Document]
 
     def __init__(self, tag: str, text: Optional[str] = None, children: Iterable["Element"] = ()) -> None:
         if not isinstance(tag, str):
@@ -37,8 +36,6 @@ class Element(object):
         self.children: List[Element] = []
         self.parent: Union[Element, Document, None] = None
         self._text_node: Optional[Text] = None
-        # _document, the root node of the evaluation under way when this is the top of a tree
-        # without one, is set by _document_of only: items are built by the million.
         for child in children:
             self.append(child)
 
@@ -134,12 +131,11 @@ def _text_node(element):
     return node
 
 
-def _string_value(node):
-    """The text of node and its descendants; a walk through them is paid for in steps."""
+def _string_value(node, document):
+    """The text of node and its descendants; a walk through them is paid for in the document's steps."""
     children = node.children
     if not children:
         return node.text or ""
-    top = node
     parts = []
     stack = [node]
     visited = 0
@@ -150,20 +146,11 @@ def _string_value(node):
             parts.append(node.text)
         if node.children:
             stack.extend(reversed(node.children))
-    _spend(top, visited)
+    steps = document._steps - visited
+    document._steps = steps
+    if steps < 0:
+        raise _OutOfSteps()
     return "".join(parts)
-
-
-def _spend(node, steps):
-    """Take steps from the budget of the evaluation under way on node's tree (see .compiler)."""
-    while node.parent is not None:
-        node = node.parent
-    document = node if node._kind == _ROOT else getattr(node, "_document", None)
-    if document is not None:
-        left = document._steps - steps
-        document._steps = left
-        if left < 0:
-            raise _OutOfSteps()
 
 
 def _document_of(node, steps):
@@ -188,7 +175,6 @@ def _document_of(node, steps):
     document.children = [top]
     document._order = None
     document._steps = steps
-    top._document = document  # for _spend
     return document
 
 

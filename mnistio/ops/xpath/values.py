@@ -108,12 +108,12 @@ def _number_to_string(value):
 # ---------------------------------------------------------------------------
 # Conversions (section 4)
 
-def _nodes_to_string(nodes):
-    return _string_value(nodes[0]) if nodes else ""
+def _nodes_to_string(nodes, document):
+    return _string_value(nodes[0], document) if nodes else ""
 
 
-def _nodes_to_number(nodes):
-    return _string_to_number(_string_value(nodes[0])) if nodes else _NAN
+def _nodes_to_number(nodes, document):
+    return _string_to_number(_string_value(nodes[0], document)) if nodes else _NAN
 
 
 def _number_to_boolean(value):
@@ -124,10 +124,10 @@ def _boolean_to_string(value):
     return "true" if value else "false"
 
 
+# From a node-set, conversions take the document too: string values are paid for in its steps.
+_FROM_NODES = {STRING: _nodes_to_string, NUMBER: _nodes_to_number}
+
 _CONVERT = {
-    (NODESET, STRING): _nodes_to_string,
-    (NODESET, NUMBER): _nodes_to_number,
-    (NODESET, BOOLEAN): bool,
     (STRING, NUMBER): _string_to_number,
     (STRING, BOOLEAN): bool,
     (NUMBER, STRING): _number_to_string,
@@ -142,6 +142,7 @@ def _identity(value):
 
 
 def _converter(source, target):
+    """A function value -> value of type target, for a source that is not a node-set."""
     return _identity if source == target else _CONVERT[source, target]
 
 
