@@ -42,9 +42,9 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 100
 
 #: Steps an XPath filter may take on one item: nodes its axes visit, nodes its
-#: predicates test, function calls, nodes whose text a string value gathers. A real filter takes tens; nested ``//*``
-#: predicates grow exponentially (``/item[//*[//*[//*[//*[//*[.//*]]]]]]``
-#: takes millions), and past the limit evaluation stops with a
-#: :class:`~mnistio.ops.xpath.XPathLimitError` (a ``UsageError``) in about a
-#: second.
+#: predicates test, function calls, nodes whose text a string value gathers.
+#: A real filter takes tens; nested ``//*`` predicates grow exponentially
+#: (``/item[//*[//*[//*[//*[//*[.//*]]]]]]`` takes millions), and past the
+#: limit evaluation stops with a :class:`~mnistio.ops.xpath.XPathLimitError`
+#: (a ``UsageError``) in about a second.
 MAX_XPATH_STEPS = 1000000

@@ -63,13 +63,13 @@ What is not supported, and why:
 Evaluation is bounded: each evaluation may take at most
 ``mnistio.limits.MAX_XPATH_STEPS`` steps (every node an axis visits, every
 node a predicate is tested on, every function call, every node whose text a
-string value gathers), read when it starts, so
-nested predicates such as ``/item[//*[//*[//*[//*[//*[.//*]]]]]]``, whose
-cost grows exponentially with the nesting, raise :class:`XPathLimitError` (a
-``UsageError``) naming the expression and the limit instead of running for
-ever. A real filter takes tens of steps per item. (Predicates are evaluated
-in full; libxml2 stops a node-set tested for emptiness at its first node, so
-it answers some such expressions at once.)
+string value gathers), read when it starts. So nested predicates such as
+``/item[//*[//*[//*[//*[//*[.//*]]]]]]``, whose cost grows exponentially
+with the nesting, raise :class:`XPathLimitError` (a ``UsageError``) naming
+the expression and the limit instead of running for ever. A real filter
+takes tens of steps per item. (Predicates are evaluated in full; libxml2
+stops a node-set tested for emptiness at its first node, so it answers some
+such expressions at once.)
 
 Every type error of XPath 1.0 (``count(1)``, ``"a" | "b"``, ``(1)[1]``) can
 be found without data, as there are no variables, so :func:`compile` reports
