@@ -41,6 +41,10 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 #: 200,000 deep crashes the interpreter when it is freed.
 MAX_NESTING = 100
 
-#: Steps an XPath filter may take on one item (node visits and function calls).
-#: A real filter takes tens; nested ``//*`` predicates grow exponentially.
+#: Steps an XPath filter may take on one item: nodes its axes visit, nodes its
+#: predicates test, function calls, nodes whose text a string value gathers.
+#: A real filter takes tens; nested ``//*`` predicates grow exponentially
+#: (``/item[//*[//*[//*[//*[//*[.//*]]]]]]`` takes millions), and past the
+#: limit evaluation stops with a :class:`~mnistio.ops.xpath.XPathLimitError`
+#: (a ``UsageError``) in about a second.
 MAX_XPATH_STEPS = 1000000

@@ -9,10 +9,11 @@ from .ops.xpath import (
                         Element,
                         Text,
                         XPath,
+                        XPathLimitError,
                         XPathSyntaxError,
                         compile,
                         to_xml,
 )
 
-__all__ = ["compile", "XPath", "XPathSyntaxError", "Element", "Text", "Document", "to_xml", "NODESET", "STRING",
-           "NUMBER", "BOOLEAN"]
+__all__ = ["compile", "XPath", "XPathSyntaxError", "XPathLimitError", "Element", "Text", "Document", "to_xml",
+           "NODESET", "STRING", "NUMBER", "BOOLEAN"]

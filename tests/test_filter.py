@@ -31,6 +31,24 @@ def test_item_mode_keeps_what_the_expression_selects(real_items):
     assert [i.id for i in real_items.filter("/item[not(image)]")] == ["img 12"]
 
 
+def test_follows_lxml_where_it_departs_from_xpath(real_items):
+    """Datumaro keeps what lxml's result makes true: the root node is never in it, numbers are libxml2's."""
+    everything = [i.id for i in real_items]
+    for expression in ("/", "/item/..", "..", "/item/ancestor::node()"):
+        assert list(real_items.filter(expression)) == [], expression
+    for expression in ("boolean(/)", "count(/item/..) = 1", "/item[..]", "/ | /item"):
+        assert [i.id for i in real_items.filter(expression)] == everything, expression
+    assert [i.id for i in real_items.filter("/item[id < 1e1]")] == [i.id for i in real_items if _below_ten(i.id)]
+    assert [i.id for i in real_items.filter("/item[string(1 div 3) = '0.333333333333333']")] == everything
+
+
+def _below_ten(text):
+    try:
+        return float(text) < 10
+    except ValueError:
+        return False
+
+
 def test_annotation_modes(real_items):
     kept = list(real_items.filter('/item/annotation[label_id="7"]', filter_annotations=True))
     assert len(kept) == len(real_items) and all(i.labels in ([], [7]) for i in kept)
@@ -50,6 +68,23 @@ def test_callables(real_items):
 def test_bad_expression_fails_before_reading(real_items):
     with pytest.raises(UsageError, match="column 27"):
         real_items.filter('/item[annotation/label="3"')
+
+
+def test_runaway_expression_stops_at_the_first_item(real_items, tmp_path, sample_dir):
+    """Nested predicates grow exponentially: the step budget stops them, naming the item and the limit."""
+    nested = "/item" + "[//*" * 8 + "]" * 8
+    first = next(iter(real_items)).id
+    for filter_annotations in (False, True):
+        with pytest.raises(UsageError) as caught:
+            list(real_items.filter(nested + ("/annotation" if filter_annotations else ""),
+                                   filter_annotations=filter_annotations))
+        message = str(caught.value)
+        assert message.startswith("item %r: filter expression '%s" % (first, nested)), message
+        assert "mnistio.limits.MAX_XPATH_STEPS = 1000000 steps" in message
+    done = subprocess.run([sys.executable, "-m", "mnistio", "filter", "-e", nested, sample_dir,
+                           "-o", str(tmp_path / "o")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "took more than mnistio.limits.MAX_XPATH_STEPS" in done.stderr
 
 
 def test_seed_example_2_as_written(tmp_path, sample_dir):

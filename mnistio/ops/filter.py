@@ -63,17 +63,21 @@ def item_element(item: DatasetItem, label_names: Sequence[str]) -> Element:
 
 
 def _item_filter(compiled, names):
+    from .xpath import XPathLimitError
     from .xpath.items import item_element
 
     evaluate = compiled.evaluate
 
     def keep(item):
-        return item if _truth(evaluate(item_element(item, names))) else None
+        try:
+            return item if _truth(evaluate(item_element(item, names))) else None
+        except XPathLimitError as error:
+            raise error.at(where="item %r" % item.id) from None
     return keep
 
 
 def _annotation_filter(compiled, names, remove_empty):
-    from .xpath import NODESET
+    from .xpath import NODESET, XPathLimitError
     from .xpath.items import item_element
 
     if compiled.result_type != NODESET:
@@ -83,7 +87,10 @@ def _annotation_filter(compiled, names, remove_empty):
 
     def keep(item):
         element = item_element(item, names)
-        selected = {id(node) for node in compiled.select(element)}
+        try:
+            selected = {id(node) for node in compiled.select(element)}
+        except XPathLimitError as error:
+            raise error.at(where="item %r" % item.id) from None
         kept = [annotation for annotation, node in zip(item.annotations, _annotation_nodes(element))
                 if id(node) in selected]
         return _with_annotations(item, kept, remove_empty)

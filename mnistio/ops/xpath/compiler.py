@@ -2,6 +2,18 @@
 
 Steps and paths run over :mod:`.tree`; comparisons follow section 3.4;
 functions come from :mod:`.functions`.
+
+Evaluation has a budget of steps, kept on the document (``document._steps``)
+that every closure is given: each node an axis visits costs one step (self
+and parent, one node from one node, cost nothing), each node a predicate is
+tested on one, plus one per function call in the predicate, each function
+call outside predicates one, and the string value of an element with
+children the nodes it gathers text from (:func:`.tree._string_value`). So
+every loop over nodes is paid for, and the nested predicates whose cost grows
+exponentially run out. Past the budget, :class:`~.tree._OutOfSteps` is
+raised, for :class:`~mnistio.ops.xpath.XPath` to name the expression and the
+limit. Steps are counted once per axis use and per predicate, not per node,
+to stay cheap; the characters a string function reads are not counted.
 """
 
 from __future__ import annotations
@@ -36,11 +48,13 @@ from .tree import (
     _axis_self,
     _descendant_elements,
     _document_order,
+    _OutOfSteps,
     _parents_or_self,
     _string_value,
 )
 from .values import (
     _CONVERT,
+    _FROM_NODES,
     _INF,
     _VARIES,
     BOOLEAN,
@@ -84,10 +98,13 @@ def _as(code, target):
     """The code converted to target type (string, number or boolean)."""
     if code.type == target:
         return code
-    convert = _CONVERT[code.type, target]
+    fn = code.fn
+    if code.type == NODESET and target != BOOLEAN:  # never a constant
+        from_nodes = _FROM_NODES[target]
+        return _Code(lambda n, p, s, d: from_nodes(fn(n, p, s, d), d), target)
+    convert = bool if code.type == NODESET else _CONVERT[code.type, target]
     if code.const is not _VARIES:
         return _constant(convert(code.const), target)
-    fn = code.fn
     return _Code(lambda n, p, s, d: convert(fn(n, p, s, d)), target)
 
 
@@ -95,6 +112,7 @@ class _Compiler(object):
 
     def __init__(self, expression):
         self.expression = expression
+        self.calls = 0  # function calls compiled in the current predicate (or outside all), not in nested ones
 
     def error(self, col, reason):
         raise XPathSyntaxError(self.expression, col, reason)
@@ -132,7 +150,7 @@ class _Compiler(object):
             for (op, _), code in zip(tree.operators, codes[1:]):
                 steps.append((_comparator(op, type_, code.type), code.fn))
                 type_ = BOOLEAN
-            return _folded(_chain(codes[0].fn, steps), BOOLEAN, codes)
+            return _folded(_comparison_chain(codes[0].fn, steps), BOOLEAN, codes)
         codes = [_as(code, NUMBER) for code in codes]
         steps = [(_ARITHMETIC[op], code.fn) for (op, _), code in zip(tree.operators, codes[1:])]
         return _folded(_chain(codes[0].fn, steps), NUMBER, codes)
@@ -188,9 +206,12 @@ class _Compiler(object):
 
     def predicate(self, expr):
         """A function filtering a list in proximity order, and whether it needs positions."""
+        outer, self.calls = self.calls, 0
         code = self.compile(expr)
+        cost = 1 + self.calls  # steps per node tested; nested predicates count their own
+        self.calls = outer
         if code.type == NUMBER:
-            return _position_predicate(code, expr), True
+            return _position_predicate(code, expr, cost), True
         code = _as(code, BOOLEAN)
         if code.const is not _VARIES:
             keep = code.const
@@ -199,6 +220,10 @@ class _Compiler(object):
 
         def by_test(nodes, d):
             size = len(nodes)
+            steps = d._steps - size * cost
+            d._steps = steps
+            if steps < 0:
+                raise _OutOfSteps()
             return [node for position, node in enumerate(nodes, 1)
                     if test(node, position, size, d)]
         return by_test, _uses_position(expr)
@@ -218,6 +243,7 @@ class _Compiler(object):
         args = [self.argument(name, index, arg, types[min(index, len(types) - 1)])
                 for index, arg in enumerate(tree.args)]
         fn = build(args)
+        self.calls += 1
         reads_context = name in _CONTEXT_FUNCTIONS or not (args or name in _CONSTANT_FUNCTIONS)
         if result == NODESET or reads_context:
             return _Code(fn, result)
@@ -255,6 +281,20 @@ def _chain(first, steps):
     return chain
 
 
+def _comparison_chain(first, steps):
+    """_chain for comparisons, whose functions take the document too (for string values)."""
+    if len(steps) == 1:
+        (compare, second), = steps
+        return lambda n, p, s, d: compare(first(n, p, s, d), second(n, p, s, d), d)
+
+    def chain(n, p, s, d):
+        value = first(n, p, s, d)
+        for compare, fn in steps:
+            value = compare(value, fn(n, p, s, d), d)
+        return value
+    return chain
+
+
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul,
                "div": _divide, "mod": _modulo}
 
@@ -280,7 +320,7 @@ def _uses_position(tree):
     return False
 
 
-def _position_predicate(code, expr):
+def _position_predicate(code, expr, cost):
     if code.const is not _VARIES:
         wanted = code.const
         if wanted >= 1 and wanted != _INF and wanted == math.floor(wanted):
@@ -293,6 +333,10 @@ def _position_predicate(code, expr):
 
     def by_position(nodes, d):
         size = len(nodes)
+        steps = d._steps - size * cost
+        d._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
         return [node for position, node in enumerate(nodes, 1)
                 if fn(node, position, size, d) == position]
     return by_position
@@ -348,6 +392,10 @@ def _step_function(axis, test, predicates):
 
     def one(node, document):
         found = source(node, document)
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
         if match is not None:
             found = [candidate for candidate in found if match(candidate)]
         for predicate in predicates:
@@ -367,25 +415,49 @@ def _element_source(axis):
 
 
 def _fast_step(axis, test):
+    """A step without predicates, for the common axes and tests; None for the others."""
     kind = test[0]
     if axis == "child" and kind == "name":
-        name = test[1]
-        return lambda node, document: [child for child in node.children if child.tag == name]
+        return _named_children(test[1])
     if axis == "child" and kind == "*":
-        return lambda node, document: list(node.children)
+        return _counted(lambda node, document: list(node.children))
     if axis == "descendant" and kind == "name":
         name = test[1]
-        return lambda node, document: [
-            below for below in _descendant_elements(node) if below.tag == name]
+        below = _counted(_descendant_elements)
+        return lambda node, document: [element for element in below(node, document) if element.tag == name]
     if axis == "descendant" and kind == "*":
-        return _descendant_elements
+        return _counted(_descendant_elements)
     if axis == "self" and kind == "node":
         return _axis_self
     if axis == " parents":
-        return _parents_or_self
+        return _counted(_parents_or_self)
     if axis == "parent" and kind == "node":
         return _axis_parent
     return None
+
+
+def _named_children(name):
+    """child::name, the most common step, with its steps counted inline."""
+    def children(node, document):
+        found = node.children
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
+        return [child for child in found if child.tag == name]
+    return children
+
+
+def _counted(source):
+    """An axis function that counts the nodes it visits (self and parent visit one: not counted)."""
+    def counted(node, document):
+        found = source(node, document)
+        steps = document._steps - len(found)
+        document._steps = steps
+        if steps < 0:
+            raise _OutOfSteps()
+        return found
+    return counted
 
 
 def _location_path(absolute, steps):
@@ -477,10 +549,10 @@ _FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _comparator(op, left, right):
-    """A function (left value, right value) -> bool for values of these types."""
+    """A function (left value, right value, document) -> bool for values of these types."""
     if right == NODESET and left != NODESET:
         flipped = _comparator(_FLIPPED[op], right, left)
-        return lambda a, b: flipped(b, a)
+        return lambda a, b, d: flipped(b, a, d)
     test = _OPERATORS[op]
     if left == NODESET:
         return _nodeset_comparator(op, test, right)
@@ -494,7 +566,7 @@ def _comparator(op, left, right):
     else:
         common = NUMBER
     convert_left, convert_right = _converter(left, common), _converter(right, common)
-    return lambda a, b: test(convert_left(a), convert_right(b))
+    return lambda a, b, d: test(convert_left(a), convert_right(b))
 
 
 def _nodeset_comparator(op, test, right):
@@ -504,63 +576,63 @@ def _nodeset_comparator(op, test, right):
             return _nodesets_equal
         if op == "!=":
             return _nodesets_differ
-        return lambda a, b: _nodesets_relate(op, a, b)
+        return lambda a, b, d: _nodesets_relate(op, a, b, d)
     if right == BOOLEAN:
         if equality:
-            return lambda a, b: test(bool(a), b)
-        return lambda a, b: test(float(bool(a)), float(b))
+            return lambda a, b, d: test(bool(a), b)
+        return lambda a, b, d: test(float(bool(a)), float(b))
     if right == STRING and equality:
         if op == "=":
             return _nodes_equal_string
-        return lambda a, b: _any_string(test, a, b)
+        return lambda a, b, d: _any_string(test, a, b, d)
     if right == STRING:
-        return lambda a, b: _any_number(test, a, _string_to_number(b))
-    return lambda a, b: _any_number(test, a, b)
+        return lambda a, b, d: _any_number(test, a, _string_to_number(b), d)
+    return lambda a, b, d: _any_number(test, a, b, d)
 
 
-def _nodes_equal_string(nodes, value):
+def _nodes_equal_string(nodes, value, document):
     for node in nodes:
-        if _string_value(node) == value:
+        if _string_value(node, document) == value:
             return True
     return False
 
 
-def _any_string(test, nodes, value):
+def _any_string(test, nodes, value, document):
     for node in nodes:
-        if test(_string_value(node), value):
+        if test(_string_value(node, document), value):
             return True
     return False
 
 
-def _any_number(test, nodes, value):
+def _any_number(test, nodes, value, document):
     for node in nodes:
-        if test(_string_to_number(_string_value(node)), value):
+        if test(_string_to_number(_string_value(node, document)), value):
             return True
     return False
 
 
-def _nodesets_equal(left, right):
+def _nodesets_equal(left, right, document):
     if not left or not right:
         return False
-    values = set(_string_value(node) for node in left)
+    values = set(_string_value(node, document) for node in left)
     for node in right:
-        if _string_value(node) in values:
+        if _string_value(node, document) in values:
             return True
     return False
 
 
-def _nodesets_differ(left, right):
+def _nodesets_differ(left, right, document):
     if not left or not right:
         return False
-    values = set(_string_value(node) for node in left)
-    values.update(_string_value(node) for node in right)
+    values = set(_string_value(node, document) for node in left)
+    values.update(_string_value(node, document) for node in right)
     return len(values) > 1
 
 
-def _nodesets_relate(op, left, right):
+def _nodesets_relate(op, left, right, document):
     # NaN compares false with everything, so it can be left out
-    xs = [x for x in (_string_to_number(_string_value(node)) for node in left) if x == x]
-    ys = [y for y in (_string_to_number(_string_value(node)) for node in right) if y == y]
+    xs = [x for x in (_string_to_number(_string_value(node, document)) for node in left) if x == x]
+    ys = [y for y in (_string_to_number(_string_value(node, document)) for node in right) if y == y]
     if not xs or not ys:
         return False
     if op in ("<", "<="):

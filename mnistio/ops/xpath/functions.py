@@ -56,7 +56,7 @@ def _fn_namespace_uri(args):
 
 def _fn_string(args):
     if not args:
-        return lambda n, p, s, d: _string_value(n)
+        return lambda n, p, s, d: _string_value(n, d)
     return args[0].fn
 
 
@@ -105,14 +105,14 @@ def _fn_substring(args):
 
 def _fn_string_length(args):
     if not args:
-        return lambda n, p, s, d: float(len(_string_value(n)))
+        return lambda n, p, s, d: float(len(_string_value(n, d)))
     text = args[0].fn
     return lambda n, p, s, d: float(len(text(n, p, s, d)))
 
 
 def _fn_normalize_space(args):
     if not args:
-        return lambda n, p, s, d: _normalize_space(_string_value(n))
+        return lambda n, p, s, d: _normalize_space(_string_value(n, d))
     text = args[0].fn
     return lambda n, p, s, d: _normalize_space(text(n, p, s, d))
 
@@ -146,7 +146,7 @@ def _fn_false(args):
 
 def _fn_number(args):
     if not args:
-        return lambda n, p, s, d: _string_to_number(_string_value(n))
+        return lambda n, p, s, d: _string_to_number(_string_value(n, d))
     return args[0].fn
 
 
@@ -156,7 +156,7 @@ def _fn_sum(args):
     def total(n, p, s, d):
         result = 0.0  # added in order, as IEEE arithmetic would (not math.fsum)
         for node in nodes(n, p, s, d):
-            result += _string_to_number(_string_value(node))
+            result += _string_to_number(_string_value(node, d))
         return result
     return total
 

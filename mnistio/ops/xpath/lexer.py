@@ -1,4 +1,4 @@
-"""XPath 1.0 tokens (section 3.7), and the syntax error every stage raises.
+"""XPath 1.0 tokens (section 3.7), and the errors every stage raises.
 """
 
 import re
@@ -25,6 +25,22 @@ class XPathSyntaxError(UsageError):
         return (type(self), (self.expression, self.column, self.reason))
 
 
+class XPathLimitError(UsageError):
+    """An evaluation took more steps than ``mnistio.limits.MAX_XPATH_STEPS`` allows."""
+
+    def __init__(self, expression, limit):
+        self.expression = expression
+        self.limit = limit
+        shown = expression if len(expression) <= 200 else expression[:197] + "..."
+        UsageError.__init__(self, (
+            "filter expression %r took more than mnistio.limits.MAX_XPATH_STEPS = %d steps "
+            "(node visits, predicate tests, function calls) on one item; simplify it, or raise the "
+            "limit from Python: mnistio.limits.MAX_XPATH_STEPS = %d" % (shown, limit, limit * 10)))
+
+    def __reduce__(self):
+        return (type(self), (self.expression, self.limit), self.__dict__)
+
+
 # ---------------------------------------------------------------------------
 # Tokens (section 3.7)
 
@@ -35,7 +51,8 @@ _NAME_CHAR = _NAME_START + "\\-.0-9\u00b7\u0300-\u036f\u203f\u2040"
 _NCNAME = "[" + _NAME_START + "][" + _NAME_CHAR + "]*"
 _TOKEN = re.compile(
     "(?P<space>[ \t\r\n]+)"
-    "|(?P<number>[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)"
+    # libxml2's numbers, with an optional exponent ('1e3', '2.5E-3'): see values.py
+    "|(?P<number>(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]*)?)"
     "|(?P<literal>\"[^\"]*\"|'[^']*')"
     "|(?P<variable>\\$" + _NCNAME + "(?::" + _NCNAME + ")?)"
     "|(?P<name>" + _NCNAME + "(?::(?:" + _NCNAME + "|\\*))?)"

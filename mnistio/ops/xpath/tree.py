@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 _ELEMENT, _TEXT, _ROOT = 1, 3, 9
 
 
+class _OutOfSteps(Exception):
+    """An evaluation has spent the steps its document was given (see :mod:`.compiler`)."""
+
+
 class Element(object):
     """An element of an item tree: a tag with text or child elements."""
 
@@ -76,7 +80,7 @@ class Document(object):
     identity across evaluations.
     """
 
-    __slots__ = ("children", "_order")
+    __slots__ = ("children", "_order", "_steps")
     _kind = _ROOT
     tag = None
     text = None
@@ -90,6 +94,7 @@ class Document(object):
         element.parent = self
         self.children = [element]
         self._order = None
+        self._steps = 0  # the steps an evaluation has left (set when one starts)
 
     def __repr__(self):
         return "<Document %s>" % self.children[0].tag
@@ -126,23 +131,32 @@ def _text_node(element):
     return node
 
 
-def _string_value(node):
+def _string_value(node, document):
+    """The text of node and its descendants; a walk through them is paid for in the document's steps."""
     children = node.children
     if not children:
         return node.text or ""
     parts = []
     stack = [node]
+    visited = 0
     while stack:
         node = stack.pop()
+        visited += 1
         if node.text:
             parts.append(node.text)
         if node.children:
             stack.extend(reversed(node.children))
+    steps = document._steps - visited
+    document._steps = steps
+    if steps < 0:
+        raise _OutOfSteps()
     return "".join(parts)
 
 
-def _document_of(node):
-    """The root node for an evaluation starting at ``node``."""
+def _document_of(node, steps):
+    """The root node for an evaluation starting at ``node``, with a budget of ``steps``."""
+    if steps < 0:  # spent by the function calls outside predicates
+        raise _OutOfSteps()
     try:
         top = node
         parent = node.parent
@@ -155,10 +169,12 @@ def _document_of(node):
                          % type(node).__name__) from None
     if kind == _ROOT:
         top._order = None  # the tree may have changed since the last evaluation
+        top._steps = steps
         return top
     document = Document.__new__(Document)  # not attached: the tree stays as it was
     document.children = [top]
     document._order = None
+    document._steps = steps
     return document
 
 

@@ -1,4 +1,4 @@
-"""XPath 1.0 values: the four types, their conversions (section 4) and numbers as text.
+"""XPath 1.0 values: the four types, their conversions (section 4), and numbers read and written as libxml2 does.
 """
 
 from __future__ import annotations
@@ -23,19 +23,66 @@ _VARIES = object()  # the value of an expression that depends on its context
 
 
 # ---------------------------------------------------------------------------
-# Conversions (section 4) and numbers
+# Numbers as libxml2 reads and writes them
+#
+# Datumaro filters with lxml, so a filter must select what libxml2 selects.
+# Where libxml2 (xpath.c of 2.14: xmlXPathStringEvalNumber, xmlXPathCompNumber,
+# xmlXPathFormatNumber) departs from section 4.2 and 4.4, these follow
+# libxml2: exponents are read ('1e3' is 1000, in a string and as a literal),
+# digits are added up one by one in doubles (so '6.5589' is
+# 6.5588999999999995), and numbers are written with 15 significant digits,
+# with an exponent past 1e9 or below 1e-5 ('1e+21', '1e-06').
 
-_NUMBER_TEXT = re.compile(r"[ \t\r\n]*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))[ \t\r\n]*\Z")
+_NUMBER_TEXT = re.compile(
+    r"[ \t\r\n]*(-?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]*))?[ \t\r\n]*\Z")
+_MAX_FRACTION = 20  # libxml2's MAX_FRAC: fraction digits read after the leading zeros
+_MAX_EXPONENT_DIGITS = 7  # libxml2 stops adding exponent digits once it reaches 1000000
 
 
-def _parse_number_spec(text):
-    """number() of a string: optional whitespace, '-', digits; else NaN."""
+def _string_to_number(text):
+    """number() of a string, as libxml2: whitespace, '-', digits, '.', digits, an exponent; else NaN."""
+    if len(text) <= 15 and text.isdigit() and text.isascii():  # the usual case, exact in a double
+        return float(text)
     match = _NUMBER_TEXT.match(text)
-    return float(match.group(1)) if match else _NAN
+    if match is None:
+        return _NAN
+    minus, whole, fraction, exponent_sign, exponent = match.groups()
+    if not whole and not fraction:  # "", "-", ".", "e5": no digit before an exponent
+        return _NAN
+    value = _digits_value(whole)
+    if fraction:
+        significant = fraction.lstrip("0")[:_MAX_FRACTION]
+        if significant:
+            places = len(fraction) - len(fraction.lstrip("0")) + len(significant)
+            value += _digits_value(significant) / _power_of_ten(places)
+    if minus:
+        value = -value
+    if exponent:
+        power = int(exponent.lstrip("0")[:_MAX_EXPONENT_DIGITS] or "0")
+        value *= _power_of_ten(-power if exponent_sign == "-" else power)
+    return value
 
 
-def _format_number_spec(value):
-    """string() of a number, section 4.2: no exponent, shortest exact digits."""
+def _digits_value(digits):
+    """Decimal digits added up one by one in a double, as libxml2 does (exact up to 15 digits)."""
+    if len(digits) <= 15:
+        return float(digits) if digits else 0.0
+    value = 0.0
+    for digit in digits:
+        value = value * 10 + (ord(digit) - 48)
+    return value
+
+
+def _power_of_ten(exponent):
+    """C's pow(10, exponent): infinity when too large, as Python's math.pow refuses."""
+    try:
+        return math.pow(10.0, exponent)
+    except OverflowError:
+        return _INF
+
+
+def _number_to_string(value):
+    """string() of a number, as libxml2: 15 significant digits, an exponent past 1e9 or below 1e-5."""
     if value != value:
         return "NaN"
     if value == _INF:
@@ -43,44 +90,30 @@ def _format_number_spec(value):
     if value == -_INF:
         return "-Infinity"
     if value == 0:
-        return "0"
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    digits = repr(value)  # the shortest digits that read back as value
-    sign = ""
-    if digits[0] == "-":
-        sign, digits = "-", digits[1:]
-    mantissa, _, exponent = digits.partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = (whole + fraction).lstrip("0")
-    point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len(digits))
-    digits = digits.rstrip("0")
-    if point <= 0:
-        return "%s0.%s%s" % (sign, "0" * -point, digits)
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return "%s%s.%s" % (sign, digits[:point], digits[point:])
+        return "0"  # -0 too
+    if -2147483648.0 < value < 2147483647.0 and value.is_integer():  # a C int
+        return "%d" % value
+    magnitude = abs(value)
+    if magnitude > 1e9 or magnitude < 1e-5:
+        text = "%.14e" % value
+        cut = text.index("e")
+    else:
+        place = int(math.log10(magnitude))  # truncated, as C's (int) cast
+        text = "%.*f" % (14 - place if place > 0 else 15 - place, value)
+        cut = len(text)
+    digits = text[:cut].rstrip("0")  # the fraction's trailing zeros, and a bare point
+    return (digits[:-1] if digits.endswith(".") else digits) + text[cut:]
 
 
-# Looked up at each call, so that a test can swap in another engine's rules.
-_parse_number = _parse_number_spec
-_format_number = _format_number_spec
+# ---------------------------------------------------------------------------
+# Conversions (section 4)
+
+def _nodes_to_string(nodes, document):
+    return _string_value(nodes[0], document) if nodes else ""
 
 
-def _string_to_number(text):
-    return _parse_number(text)
-
-
-def _number_to_string(value):
-    return _format_number(value)
-
-
-def _nodes_to_string(nodes):
-    return _string_value(nodes[0]) if nodes else ""
-
-
-def _nodes_to_number(nodes):
-    return _parse_number(_string_value(nodes[0])) if nodes else _NAN
+def _nodes_to_number(nodes, document):
+    return _string_to_number(_string_value(nodes[0], document)) if nodes else _NAN
 
 
 def _number_to_boolean(value):
@@ -91,10 +124,10 @@ def _boolean_to_string(value):
     return "true" if value else "false"
 
 
+# From a node-set, conversions take the document too: string values are paid for in its steps.
+_FROM_NODES = {STRING: _nodes_to_string, NUMBER: _nodes_to_number}
+
 _CONVERT = {
-    (NODESET, STRING): _nodes_to_string,
-    (NODESET, NUMBER): _nodes_to_number,
-    (NODESET, BOOLEAN): bool,
     (STRING, NUMBER): _string_to_number,
     (STRING, BOOLEAN): bool,
     (NUMBER, STRING): _number_to_string,
@@ -109,6 +142,7 @@ def _identity(value):
 
 
 def _converter(source, target):
+    """A function value -> value of type target, for a source that is not a node-set."""
     return _identity if source == target else _CONVERT[source, target]
 
 
