@@ -73,13 +73,14 @@ def test_bad_expression_fails_before_reading(real_items):
 def test_runaway_expression_stops_at_the_first_item(real_items, tmp_path, sample_dir):
     """Nested predicates grow exponentially: the step budget stops them, naming the item and the limit."""
     nested = "/item" + "[//*" * 8 + "]" * 8
-    first = next(iter(real_items)).id
+    first = next(iter(real_items))
     for filter_annotations in (False, True):
         with pytest.raises(UsageError) as caught:
             list(real_items.filter(nested + ("/annotation" if filter_annotations else ""),
                                    filter_annotations=filter_annotations))
         message = str(caught.value)
-        assert message.startswith("item %r: filter expression '%s" % (first, nested)), message
+        assert message.startswith("item %r (subset %r): filter expression '%s" % (first.id, first.subset, nested)), \
+            message
         assert "mnistio.limits.MAX_XPATH_STEPS = 1000000 steps" in message
     done = subprocess.run([sys.executable, "-m", "mnistio", "filter", "-e", nested, sample_dir,
                            "-o", str(tmp_path / "o")], capture_output=True, text=True)

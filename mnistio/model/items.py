@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-__all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories",
+__all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories", "describe_item",
            "DEFAULT_SUBSET_NAME"]
 
 DEFAULT_SUBSET_NAME = "default"
@@ -226,3 +226,8 @@ class DatasetItem:
             self.id, self.subset, self.media, self.annotations)
 
 
+
+
+def describe_item(item: "DatasetItem") -> str:
+    """``item '12' (subset 'train')``: how errors name an item (an id alone is ambiguous across subsets)."""
+    return "item %r (subset %r)" % (item.id, item.subset)

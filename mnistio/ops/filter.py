@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..model.dataset import Dataset
+from ..model.items import describe_item
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _item_filter(compiled, names):
         try:
             return item if _truth(evaluate(item_element(item, names))) else None
         except XPathLimitError as error:
-            raise error.at(where="item %r" % item.id) from None
+            raise error.at(where=describe_item(item)) from None
     return keep
 
 
@@ -90,7 +91,7 @@ def _annotation_filter(compiled, names, remove_empty):
         try:
             selected = {id(node) for node in compiled.select(element)}
         except XPathLimitError as error:
-            raise error.at(where="item %r" % item.id) from None
+            raise error.at(where=describe_item(item)) from None
         kept = [annotation for annotation, node in zip(item.annotations, _annotation_nodes(element))
                 if id(node) in selected]
         return _with_annotations(item, kept, remove_empty)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...errors import UsageError
 from ...model.dataset import Dataset
-from ...model.items import Label
+from ...model.items import Label, describe_item
 from ...model.sources import MappedSource
 
 TYPE_CHECKING = False
@@ -22,8 +22,7 @@ __all__ = ["where", "parse_item_ref", "ItemRefs", "labels_source", "mapping_pair
 
 
 
-def where(item):
-    return "item %r (subset %r)" % (item.id, item.subset)
+where = describe_item
 
 
 
