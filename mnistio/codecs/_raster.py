@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .. import limits
 from ..errors import ImageTooLargeError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Sequence, Union
+    from typing import Optional, Sequence, Union
 
     BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["Raster", "DEFAULT_MAX_PIXELS"]
 
 
-#: The most pixels one decoded image may have, unless the caller sets
-#: ``max_pixels``: 8192 x 8192, far above any dataset image, small enough
-#: that a hostile header cannot make the decoder allocate gigabytes.
-DEFAULT_MAX_PIXELS = 2 ** 26
+#: The default of ``mnistio.limits.MAX_IMAGE_PIXELS`` (4096 x 4096), kept
+#: under its old name for compatibility. The decoders read the limit from
+#: :mod:`mnistio.limits` when called: changing this name changes nothing.
+DEFAULT_MAX_PIXELS = 4096 * 4096
 
 
 class Raster(namedtuple("Raster", "data height width channels")):
@@ -54,11 +55,20 @@ def check_image(data: BytesLike, height: int, width: int, channels: int, allowed
     return data
 
 
-def check_size(height: int, width: int, max_pixels: int) -> None:
-    """Refuse an image larger than max_pixels, before anything is allocated for it."""
-    if height * width > max_pixels:
+def check_size(height: int, width: int, max_pixels: Optional[int]) -> None:
+    """Refuse an image larger than the limit, before anything is allocated for it.
+
+    ``max_pixels`` is the caller's limit; None means ``mnistio.limits.MAX_IMAGE_PIXELS``,
+    read now so that a program can raise it at any time.
+    """
+    if max_pixels is None:
+        limit, source = limits.MAX_IMAGE_PIXELS, "set by mnistio.limits.MAX_IMAGE_PIXELS: raise it"
+    else:
+        limit, source = max_pixels, "the max_pixels argument: pass a larger one"
+    if height * width > limit:
         raise ImageTooLargeError(f"image is {width} x {height} = {width * height} pixels, "
-                                 f"more than the limit max_pixels={max_pixels}")
+                                 f"more than the limit max_pixels={limit} ({source} "
+                                 f"to read larger images)")
 
 
 def interleave(planes: Sequence[BytesLike]) -> bytes:

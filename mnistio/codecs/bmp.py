@@ -14,7 +14,6 @@ import struct
 
 from ..errors import FormatError, TruncatedError
 from ._raster import (
-    DEFAULT_MAX_PIXELS,
     Raster,
     as_bytes,
     check_image,
@@ -64,7 +63,7 @@ def _bmp_colors(indexes, palette):
                         for plane in (red, green, blue)]), 3
 
 
-def _decode_bmp(blob: bytes, max_pixels: int) -> Raster:
+def _decode_bmp(blob: bytes, max_pixels: Optional[int]) -> Raster:
     if blob[:2] != b"BM":
         raise FormatError(f"not a BMP file: starts with {blob[:2]!r} (expected b'BM')")
     if len(blob) < 54:
@@ -140,8 +139,11 @@ def encode_bmp(data: BytesLike, height: int, width: int, channels: int) -> bytes
     ] + rows)
 
 
-def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
-    """Decode an uncompressed 1, 4, 8, 24 or 32-bit BMP to 8-bit samples."""
+def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Raster:
+    """Decode an uncompressed 1, 4, 8, 24 or 32-bit BMP to 8-bit samples.
+
+    ImageTooLargeError for more than ``max_pixels`` pixels (None: ``mnistio.limits.MAX_IMAGE_PIXELS``).
+    """
     try:
         return _decode_bmp(as_bytes(blob), max_pixels)
     except FormatError as exc:

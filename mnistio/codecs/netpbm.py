@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 from ..errors import FormatError, TruncatedError
-from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size, padded_table
+from ._raster import Raster, as_bytes, check_image, check_size, padded_table
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _pnm_scale(raster, maxval, wide):
     return raster.translate(padded_table([round(v / maxval * 255) for v in range(maxval + 1)]))
 
 
-def _decode_pnm(blob: bytes, max_pixels: int) -> Raster:
+def _decode_pnm(blob: bytes, max_pixels: Optional[int]) -> Raster:
     magic = blob[:2]
     if magic not in (b"P5", b"P6"):
         raise FormatError(f"not a binary PGM or PPM file: starts with {magic!r} "
@@ -117,8 +117,11 @@ def encode_pnm(data: BytesLike, height: int, width: int, channels: int) -> bytes
     return b"%s\n%d %d\n255\n" % (magic, width, height) + data
 
 
-def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
-    """Decode a binary PGM (P5) or PPM (P6), maxval 1 to 65535, to 8-bit samples."""
+def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Raster:
+    """Decode a binary PGM (P5) or PPM (P6), maxval 1 to 65535, to 8-bit samples.
+
+    ImageTooLargeError for more than ``max_pixels`` pixels (None: ``mnistio.limits.MAX_IMAGE_PIXELS``).
+    """
     try:
         return _decode_pnm(as_bytes(blob), max_pixels)
     except FormatError as exc:

@@ -379,7 +379,7 @@ def _apply_palette(indexes, palette, trns):
     return interleave([indexes.translate(table) for table in tables]), len(tables)
 
 
-def _decode_png(blob: bytes, max_pixels: int) -> Raster:
+def _decode_png(blob: bytes, max_pixels: Optional[int]) -> Raster:
     header, palette, trns, idat = _read_png_chunks(blob, max_pixels)
     width, height, depth, color_type, interlace = header
     channels = _PNG_CHANNELS[color_type]
@@ -455,12 +455,13 @@ def encode_png(data: BytesLike, height: int, width: int, channels: int, *, compr
                     + [_IEND_CHUNK])
 
 
-def decode_png(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
+def decode_png(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Raster:
     """Decode any valid PNG to an 8-bit :class:`Raster` ``(data, height, width, channels)``.
 
     Raises FormatError (TruncatedError, ImageTooLargeError) for a file that
-    breaks the PNG spec or promises more than ``max_pixels`` pixels; ``path``
-    only names the file in those errors.
+    breaks the PNG spec or promises more than ``max_pixels`` pixels (None:
+    ``mnistio.limits.MAX_IMAGE_PIXELS``); ``path`` only names the file in
+    those errors.
     """
     try:
         return _decode_png(as_bytes(blob), max_pixels)
