@@ -7,6 +7,7 @@ A raster is 8-bit samples, row-major, the channels of a pixel interleaved
 
 from __future__ import annotations
 
+import io
 from collections import namedtuple
 
 from .. import limits
@@ -69,6 +70,29 @@ def check_size(height: int, width: int, max_pixels: Optional[int]) -> None:
         raise ImageTooLargeError(f"image is {width} x {height} = {width * height} pixels, "
                                  f"more than the limit max_pixels={limit} ({source} "
                                  f"to read larger images)")
+
+
+class ImageBuffer:
+    """A decoded image's bytes, allocated once at their final size and filled a band at a time.
+
+    ``bytes(bytearray)`` would copy the whole image at the end; a BytesIO
+    hands its own buffer over from ``getvalue()`` when no view of it is
+    alive (CPython), so the image exists once while it is built.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._file = io.BytesIO()
+        self._file.seek(size - 1)
+        self._file.write(b"\x00")  # writing past the end zero-fills: one allocation of the full size
+        self._file.seek(0)
+        self.write = self._file.write
+
+    def view(self) -> memoryview:
+        """A writable view of the bytes; release it (``with``) before :meth:`getvalue`."""
+        return self._file.getbuffer()
+
+    def getvalue(self) -> bytes:
+        return self._file.getvalue()
 
 
 def interleave(planes: Sequence[BytesLike]) -> bytes:
