@@ -1,10 +1,11 @@
-"""The PNG decoder's ways of undoing scanline filters agree with the spec's formulas (W3C 9.2).
+"""How the image decoders work inside: the PNG decoder's ways of undoing filters, and decoding in bands.
 
 ``mnistio.codecs.png`` undoes the filters of a band of rows row by row, column
 by column, all at once (None, Sub and Up) or by anti-diagonals, whichever it
-estimates cheapest; each is checked here against a byte-by-byte reference, on
-shapes that reach every way, and whole images are decoded with bands small
-enough that every image spans several.
+estimates cheapest; each is checked here against the spec's formulas (W3C
+9.2), byte by byte, on shapes that reach every way. The PNG, BMP and PGM/PPM
+decoders work a band of rows at a time: whole images are decoded here with
+bands small enough that each spans several.
 """
 
 import importlib.util
@@ -16,6 +17,7 @@ import pytest
 
 from mnistio.codecs import png as codec
 from mnistio.codecs.png import decode_png
+from mnistio.errors import FormatError
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -144,3 +146,61 @@ def test_images_across_bands(monkeypatch, width, height, color_type, depth):
         expected = samples
     assert got_channels == channels + (trns is not None)
     assert data == expected
+
+
+# -- BMP and PGM/PPM, in bands ----------------------------------------------------------
+
+def bmp(width, height, bits, pixels, palette=b""):
+    """A BMP of ``pixels`` (rows of stored bytes, top row first), bottom-up for positive heights."""
+    stride = (width * bits + 31) // 32 * 4
+    rows = [row + bytes(stride - len(row)) for row in pixels]
+    body = b"".join(rows if height < 0 else rows[::-1])
+    offset = 54 + len(palette)
+    return (b"BM" + struct.pack("<IHHI", offset + len(body), 0, 0, offset)
+            + struct.pack("<IiiHHIIiiII", 40, width, height, 1, bits, 0, len(body), 0, 0, len(palette) // 4, 0)
+            + palette + body)
+
+
+@pytest.mark.parametrize("width, height", [(1, 97), (2, 60), (13, 11), (300, 3)])
+@pytest.mark.parametrize("bits", [1, 4, 8, 24, 32])
+@pytest.mark.parametrize("top_down", [False, True])
+def test_bmp_in_bands(monkeypatch, width, height, bits, top_down):
+    from mnistio.codecs import bmp as bmp_codec
+    from mnistio.codecs.bmp import decode_bmp
+
+    monkeypatch.setattr(bmp_codec, "_BMP_BAND", 64)
+    rng = random.Random(width * 7 + height + bits)
+    if bits <= 8:
+        colors = [bytes(rng.randrange(256) for _ in range(3)) for _ in range(2 ** bits)]
+        palette = b"".join(color + b"\x00" for color in colors)
+        indexes = [[rng.randrange(2 ** bits) for _ in range(width)] for _ in range(height)]
+        rows = [bytes(int("".join(format(i, "0%db" % bits) for i in row).ljust(-(-width * bits // 8) * 8, "0")[k:k + 8], 2)
+                      for k in range(0, -(-width * bits // 8) * 8, 8)) for row in indexes]
+        expected = b"".join(colors[i][2::-1] for row in indexes for i in row)
+        channels = 3
+    else:
+        size = bits // 8
+        palette = b""
+        rows = [bytes(rng.randrange(1, 256) for _ in range(width * size)) for _ in range(height)]
+        expected = b"".join(row[i + 2::-1][:3] + row[i + 3:i + size] for row in rows for i in range(0, len(row), size))
+        channels = size
+    blob = bmp(width, -height if top_down else height, bits, rows, palette)
+    assert decode_bmp(blob) == (expected, height, width, channels)
+
+
+@pytest.mark.parametrize("maxval", [1, 200, 255, 256, 1000, 65535])
+def test_pnm_in_bands(monkeypatch, maxval):
+    from mnistio.codecs import netpbm
+    from mnistio.codecs.netpbm import decode_pnm
+
+    monkeypatch.setattr(netpbm, "_PNM_BAND", 7)
+    rng = random.Random(maxval)
+    values = [rng.randint(0, maxval) for _ in range(3 * 5 * 9)]
+    raster = struct.pack(">%dH" % len(values), *values) if maxval > 255 else bytes(values)
+    data = decode_pnm(b"P6\n5 9\n%d\n" % maxval + raster)
+    assert data == (bytes(round(v / maxval * 255) for v in values), 9, 5, 3)
+    if maxval not in (255, 65535):
+        values[-1] = maxval + 1
+        bad = struct.pack(">%dH" % len(values), *values) if maxval > 255 else bytes(values)
+        with pytest.raises(FormatError, match=r"PNM sample %d is above maxval %d" % (maxval + 1, maxval)):
+            decode_pnm(b"P6\n5 9\n%d\n" % maxval + bad)
