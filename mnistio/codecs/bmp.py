@@ -94,6 +94,9 @@ def _decode_bmp(blob: bytes, max_pixels: Optional[int]) -> Raster:
     if offset < 14 + info_size:
         raise FormatError(f"BMP pixel data offset {offset} points into the headers "
                           f"(expected at least {14 + info_size})")
+    if offset > len(blob):
+        raise TruncatedError(f"BMP pixel data offset {offset} is past the end of the file "
+                             f"({len(blob)} bytes)")
     if offset + stride * height > len(blob):
         raise TruncatedError(f"BMP pixel data at byte {offset} needs {stride * height} "
                              f"bytes but the file has {len(blob) - offset}")

@@ -395,6 +395,7 @@ _UNFILTERS = {1: _unfilter_sub, 2: _unfilter_up, 3: _unfilter_average, 4: _unfil
 # translate() tables: 0xFF for a filter type, 0 for the others.
 _TYPE_MASKS = [bytes(0xFF if value == kind else 0 for value in range(256)) for kind in range(5)]
 _ONE_PIXEL_TYPES = bytes([0, 0, 2, 3, 2]) + bytes(range(5, 256))
+_FIRST_ROW_TYPES = bytes([0, 1, 0, 3, 1]) + bytes(range(5, 256))
 
 
 def _lanes(data):
@@ -685,6 +686,9 @@ def _unfilter_band(raw, rows, row_bytes, bpp, prior, first_row, number):
     if row_bytes == bpp:
         # One pixel a row: nothing on the left, so Sub is None and Paeth is Up.
         types = types.translate(_ONE_PIXEL_TYPES)
+    if prior.count(0) == len(prior):
+        # Zeros above (the first row of an image or pass): Up is None and Paeth is Sub there.
+        types = types[:1].translate(_FIRST_ROW_TYPES) + types[1:]
     if not types.count(3) + types.count(4):
         if row_bytes < _NARROW:
             return _unfilter_bulk(raw, types, rows, row_bytes, bpp, prior)
