@@ -36,7 +36,9 @@ than a Python loop per byte: Average and Paeth an anti-diagonal at a time
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import struct
 import zlib
 
@@ -370,32 +372,38 @@ def _unfilter_average(line, prior, bpp):
 def _unfilter_paeth(line, prior, bpp):
     """Paeth (W3C 9.2 / RFC 6.6), one byte at a time: for bands too small to pay for _unfilter_wavefront.
 
-    Paeth picks whichever of left (a), above (b) and upper left (c) is
-    nearest a + b - c. With lo = min(a, b) and hi = max(a, b), that is lo
-    where 3c >= lo + 2hi, else hi where 3c <= hi + 2lo, else c (checked for
-    all 2**24 triples against the spec's three distances): two comparisons
-    and no abs().
+    Each byte of a pixel depends only on the same byte of the pixels left, above
+    and upper left, so each of the ``bpp`` lanes is a chain of its own (_paeth_chain).
     """
     out = bytearray(len(line))
     for lane in range(bpp):
         ups = prior[lane::bpp]
-        values = []
-        a = c = 0  # no pixels left of the first: W3C 9.2 takes them as 0
-        for x, b in zip(line[lane::bpp], ups):
-            lo, hi = (a, b) if a < b else (b, a)
-            triple = 3 * c
-            a = (x + (lo if triple >= lo + 2 * hi else hi if triple <= hi + 2 * lo else c)) & 0xFF
-            values.append(a)
-            c = b
-        out[lane::bpp] = bytes(values)
+        out[lane::bpp] = _paeth_chain(line[lane::bpp], ups, b"\x00" + ups[:-1], 0)
     return bytes(out)
+
+
+def _paeth_chain(xs, knowns, corners, chained):
+    """Bytes each ``x`` plus Paeth's predictor, where one neighbour is the byte just made.
+
+    Paeth picks whichever of left (a), above (b) and upper left (c) is
+    nearest a + b - c. With lo = min(a, b) and hi = max(a, b), that is lo
+    where 3c >= lo + 2hi, else hi where 3c <= hi + 2lo, else c (checked for
+    all 2**24 triples against the spec's three distances): two comparisons
+    and no abs(). The rule is symmetric in a and b, so the chain runs along a
+    row (``knowns`` above, the chained byte left) or down a column (``knowns``
+    left, the chained byte above) alike; ``corners`` are the upper left bytes.
+    """
+    v = chained  # k: the known neighbour; t: 3c
+    return bytes([v := (x + ((k if t >= k + v + v else v if t <= v + k + k else c) if k < v else
+                             (v if t >= v + k + k else k if t <= k + v + v else c))) & 0xFF
+                  for x, k, c, t in zip(xs, knowns, corners, map(operator.mul, corners, itertools.repeat(3)))])
 
 
 _UNFILTERS = {1: _unfilter_sub, 2: _unfilter_up, 3: _unfilter_average, 4: _unfilter_paeth}
 # translate() tables: 0xFF for a filter type, 0 for the others.
 _TYPE_MASKS = [bytes(0xFF if value == kind else 0 for value in range(256)) for kind in range(5)]
 _ONE_PIXEL_TYPES = bytes([0, 0, 2, 3, 2]) + bytes(range(5, 256))
-_FIRST_ROW_TYPES = bytes([0, 1, 0, 3, 1]) + bytes(range(5, 256))
+_FIRST_ROW_TYPES = bytes([0, 1, 2, 3, 1]) + bytes(range(5, 256))
 
 
 def _lanes(data):
@@ -584,7 +592,7 @@ def _unfilter_column(xs, types, lefts, up, upper_left):
     out = bytearray(len(xs))
     b, c = up, upper_left
     for row, (x, kind, a) in enumerate(zip(xs, types, lefts)):
-        if kind == 4:  # Paeth, by the rule of _unfilter_paeth
+        if kind == 4:  # Paeth, by the rule of _paeth_chain
             lo, hi = (a, b) if a < b else (b, a)
             triple = 3 * c
             b = (x + (lo if triple >= lo + 2 * hi else hi if triple <= hi + 2 * lo else c)) & 0xFF
@@ -604,17 +612,9 @@ def _average_column(xs, lefts, b, _):
     return bytes([b := (x + ((a + b) >> 1)) & 0xFF for x, a in zip(xs, lefts)])
 
 
-def _paeth_column(xs, lefts, b, c):
+def _paeth_column(xs, lefts, up, upper_left):
     """_unfilter_column when every row is Paeth."""
-    out: List[int] = []
-    append = out.append
-    for x, a in zip(xs, lefts):
-        lo, hi = (a, b) if a < b else (b, a)
-        triple = 3 * c
-        b = (x + (lo if triple >= lo + 2 * hi else hi if triple <= hi + 2 * lo else c)) & 0xFF
-        append(b)
-        c = a
-    return bytes(out)
+    return _paeth_chain(xs, lefts, bytes([upper_left]) + lefts[:-1], up)
 
 
 def _unfilter_columns(raw, types, rows, row_bytes, bpp, prior):
@@ -686,9 +686,6 @@ def _unfilter_band(raw, rows, row_bytes, bpp, prior, first_row, number):
     if row_bytes == bpp:
         # One pixel a row: nothing on the left, so Sub is None and Paeth is Up.
         types = types.translate(_ONE_PIXEL_TYPES)
-    if prior.count(0) == len(prior):
-        # Zeros above (the first row of an image or pass): Up is None and Paeth is Sub there.
-        types = types[:1].translate(_FIRST_ROW_TYPES) + types[1:]
     if not types.count(3) + types.count(4):
         if row_bytes < _NARROW:
             return _unfilter_bulk(raw, types, rows, row_bytes, bpp, prior)
@@ -696,6 +693,9 @@ def _unfilter_band(raw, rows, row_bytes, bpp, prior, first_row, number):
     costs = _unfilter_costs(types, rows, row_bytes, bpp)
     way = min(costs, key=costs.__getitem__)
     if way == "rows":
+        if prior.count(0) == len(prior):
+            # Zeros above (the first row of an image or pass): Paeth is Sub there, no loop per byte.
+            types = types[:1].translate(_FIRST_ROW_TYPES) + types[1:]
         return _unfilter_rows(raw, types, row_bytes, bpp, prior)
     if way == "columns":
         return _unfilter_columns(raw, types, rows, row_bytes, bpp, prior)
