@@ -225,7 +225,7 @@ def png_nasties():
             ("interlaced-rgba16-paeth-at-limit", zeros_png(4096, 4096, 16, 6, 4, interlace=1)),
             ("one-wide-rgba-average-at-limit", zeros_png(1, 4096 * 4096, 8, 6, 3)),
             # Narrow images are the slowest per pixel (chains of one Python step a byte): a quarter of the
-            # limit here, as the limit's 4 x 4194304 RGBA Paeth takes about 7 s, too near the time limit.
+            # limit here, as the limit's 4 x 4194304 RGBA Paeth takes 7 to 9 s, too near the time limit.
             ("four-wide-rgba-paeth", zeros_png(4, 4096 * 256, 8, 6, 4)),
             ("eight-wide-rgb16-trns-paeth", zeros_png(8, 4096 * 128, 16, 2, 4, extra=chunk(b"tRNS", bytes(6)))),
         ]
