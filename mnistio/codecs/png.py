@@ -548,11 +548,8 @@ def _strip(raw, rows, row_bytes):
 
 
 def _spread(flags, width):
-    """Each byte of ``flags`` repeated ``width`` times, as a big-endian int: a row's flag over its bytes."""
-    out = bytearray(len(flags) * width)
-    for index in range(width):
-        out[index::width] = flags
-    return int.from_bytes(out, "big")
+    """Each byte of ``flags`` (0x00 or 0xFF) ``width`` times, as a big-endian int: a row's flag over its bytes."""
+    return int.from_bytes(flags.replace(b"\x00", bytes(width)).replace(b"\xff", b"\xff" * width), "big")
 
 
 def _unfilter_bulk(raw, types, rows, row_bytes, bpp, prior):
@@ -576,7 +573,8 @@ def _unfilter_bulk(raw, types, rows, row_bytes, bpp, prior):
             shift *= 2
         sub = _spread(b"\x00" + types.translate(_TYPE_MASKS[1]), row_bytes)
         value = (scanned & sub) | (value & ~sub)
-    chained = _spread(b"\x00" + types.translate(_TYPE_MASKS[2]), row_bytes)  # 0xFF: adds the row above
+    # 0xFF where a byte adds the one above: Up rows, as long as each run of them is.
+    chained = _spread(b"\x00" + types.translate(_TYPE_MASKS[2]), row_bytes) if 2 in types else 0
     shift = 8 * row_bytes
     while chained:
         value = _add_bytes(value, (value >> shift) & chained, low7)
@@ -676,11 +674,13 @@ def _unfilter_band(raw, rows, row_bytes, bpp, prior, first_row, number):
         where = f" of pass {number}" if number else ""
         raise FormatError(f"scanline {first_row + types.index(stray[0])}{where} has filter type "
                           f"{stray[0]} (expected 0 to 4)")
+    if types.count(0) == rows:  # as mnistio writes them
+        return _strip(raw, rows, row_bytes)
     if row_bytes == bpp:
         # One pixel a row: nothing on the left, so Sub is None and Paeth is Up.
         types = types.translate(_ONE_PIXEL_TYPES)
     if not types.count(3) + types.count(4):
-        if row_bytes < _NARROW:
+        if row_bytes < _NARROW and rows > 2 * row_bytes:  # else too few rows for a loop over them to cost
             return _unfilter_bulk(raw, types, rows, row_bytes, bpp, prior)
         return _unfilter_rows(raw, types, row_bytes, bpp, prior)
     costs = _unfilter_costs(types, rows, row_bytes, bpp)
@@ -784,8 +784,9 @@ def _scatter(view, pixels, first, rows, geometry, width, channels):
             view[start + index:end:dx * channels] = line[index::channels]
 
 
-def _decode_png(blob: bytes, max_pixels: Optional[int]) -> Raster:
-    header, palette, trns, idat = _read_png_chunks(blob, max_pixels)
+def _png_bands(blob, header, palette, trns, idat):
+    """Yield (pass, first row, rows, 8-bit pixels) for each band of each (sub)image, in
+    file order; then check that the zlib stream ends there."""
     width, height, depth, color_type, interlace = header
     pixel_bits = depth * _PNG_CHANNELS[color_type]
     channels = (3 if color_type == 3 else _PNG_CHANNELS[color_type]) + (trns is not None)
@@ -795,28 +796,41 @@ def _decode_png(blob: bytes, max_pixels: Optional[int]) -> Raster:
                                                        for (*_, rows), size in zip(passes, sizes)))
     high_only = depth == 16 and trns is None
     bpp = max(1, pixel_bits // 8) // (2 if high_only else 1)
-    image = ImageBuffer(width * height * channels)
-    with image.view() as view:
-        for number, (geometry, row_bytes) in enumerate(zip(passes, sizes), 1):
-            *_, columns, rows = geometry
-            # A band bounds the scanlines and the pixels they become (8 times more at 1 bit).
-            band = max(1, min(rows, _BAND_BYTES // max(row_bytes + 1, columns * channels)))
-            kept = row_bytes // 2 if high_only else row_bytes
-            prior = bytes(kept)  # the first row has zeros above it (W3C 9.2)
-            for first in range(0, rows, band):
-                count = min(band, rows - first)
-                raw = inflater.read(count * (row_bytes + 1))
-                if high_only:
-                    raw = _high_bytes(raw, count, row_bytes)
-                lines = _unfilter_band(raw, count, kept, bpp, prior, first, number if interlace else 0)
-                prior = lines[len(lines) - kept:]
-                pixels = _to_8bit(lines, count, kept, columns, header, palette, trns)
-                if interlace:
-                    _scatter(view, pixels, first, count, geometry, width, channels)
-                else:
-                    view[first * width * channels:(first + count) * width * channels] = pixels
+    for number, (geometry, row_bytes) in enumerate(zip(passes, sizes), 1):
+        *_, columns, rows = geometry
+        # A band bounds the scanlines and the pixels they become (8 times more at 1 bit).
+        band = max(1, min(rows, _BAND_BYTES // max(row_bytes + 1, columns * channels)))
+        kept = row_bytes // 2 if high_only else row_bytes
+        prior = bytes(kept)  # the first row has zeros above it (W3C 9.2)
+        for first in range(0, rows, band):
+            count = min(band, rows - first)
+            raw = inflater.read(count * (row_bytes + 1))
+            if high_only:
+                raw = _high_bytes(raw, count, row_bytes)
+            lines = _unfilter_band(raw, count, kept, bpp, prior, first, number if interlace else 0)
+            prior = lines[len(lines) - kept:]
+            yield geometry, first, count, _to_8bit(lines, count, kept, columns, header, palette, trns)
     inflater.finish()
-    return Raster(image.getvalue(), height, width, channels)
+
+
+def _decode_png(blob: bytes, max_pixels: Optional[int]) -> Raster:
+    header, palette, trns, idat = _read_png_chunks(blob, max_pixels)
+    width, height, depth, color_type, interlace = header
+    channels = (3 if color_type == 3 else _PNG_CHANNELS[color_type]) + (trns is not None)
+    whole = image = None
+    for geometry, first, count, pixels in _png_bands(blob, header, palette, trns, idat):
+        if count == height and not interlace:
+            whole = bytes(pixels)  # one band is the image: no buffer to fill
+            continue
+        if image is None:  # allocated once a band has decoded, not on the header's word alone
+            image = ImageBuffer(width * height * channels)
+        with image.view() as view:
+            if interlace:
+                _scatter(view, pixels, first, count, geometry, width, channels)
+            else:
+                view[first * width * channels:(first + count) * width * channels] = pixels
+    data = whole if image is None else image.getvalue()
+    return Raster(data, height, width, channels)
 
 
 # -- PNG: writing -----------------------------------------------------------
