@@ -101,6 +101,7 @@ def _decode_bmp(blob: bytes, max_pixels: Optional[int]) -> Raster:
         raise TruncatedError(f"BMP pixel data at byte {offset} needs {stride * height} "
                              f"bytes but the file has {len(blob) - offset}")
     layout = (blob, offset, stride, row_bytes, height, top_down)
+    palette = b""
     if bits <= 8:
         palette = _bmp_palette(blob, 14 + info_size, offset, bits, colors)
         channels = 1 if palette[0::4] == palette[1::4] == palette[2::4] else 3
@@ -108,18 +109,23 @@ def _decode_bmp(blob: bytes, max_pixels: Optional[int]) -> Raster:
         channels = 3
     else:
         channels = 4
-    image = ImageBuffer(width * height * channels)
     band = max(1, min(height, _BMP_BAND // max(stride, width * channels)))
+    if band == height:  # one band is the image: no buffer to fill
+        return Raster(bytes(_bmp_band(layout, 0, height, width, bits, palette, channels)), height, width, channels)
+    image = ImageBuffer(width * height * channels)
     for top in range(0, height, band):
-        count = min(band, height - top)
-        pixels = _bmp_rows(layout, top, count)
-        if bits <= 8:
-            if bits < 8:
-                pixels = unpack_bits(pixels, count, row_bytes, width, bits, False)
-            image.write(_bmp_colors(pixels, palette)[0])
-        else:
-            image.write(_bmp_rgb(pixels, bits // 8, channels))
+        image.write(_bmp_band(layout, top, min(band, height - top), width, bits, palette, channels))
     return Raster(image.getvalue(), height, width, channels)
+
+
+def _bmp_band(layout, top, count, width, bits, palette, channels):
+    """Rows ``top`` to ``top + count`` of the image as 8-bit pixels."""
+    pixels = _bmp_rows(layout, top, count)
+    if bits > 8:
+        return _bmp_rgb(pixels, bits // 8, channels)
+    if bits < 8:
+        pixels = unpack_bits(pixels, count, len(pixels) // count, width, bits, False)
+    return _bmp_colors(pixels, palette)[0]
 
 
 def _bmp_rows(layout, top, count):

@@ -126,6 +126,8 @@ def _decode_pnm(blob: bytes, max_pixels: Optional[int]) -> Raster:
     if maxval == 255:
         return Raster(blob[pos:pos + count], height, width, channels)
     scale = _pnm_scale_words if wide == 2 else _pnm_scale_bytes
+    if count <= _PNM_BAND:  # one band is the image: no buffer to fill
+        return Raster(scale(blob[pos:pos + count * wide], maxval), height, width, channels)
     image = ImageBuffer(count)
     for start in range(0, count, _PNM_BAND):  # a band at a time: one copy of the raster, not three
         end = min(count, start + _PNM_BAND)
