@@ -36,7 +36,7 @@ def encode_png(data: BytesLike, width: int, height: int, channels: int, *, compr
     return _png.encode_png(data, height, width, channels, compress_level=compress_level)
 
 
-def decode_png(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+def decode_png(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Decoded:
     return _old_order(_png.decode_png(blob, path=path, max_pixels=max_pixels))
 
 
@@ -44,7 +44,7 @@ def encode_pnm(data: BytesLike, width: int, height: int, channels: int) -> bytes
     return _netpbm.encode_pnm(data, height, width, channels)
 
 
-def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Decoded:
     return _old_order(_netpbm.decode_pnm(blob, path=path, max_pixels=max_pixels))
 
 
@@ -52,7 +52,7 @@ def encode_bmp(data: BytesLike, width: int, height: int, channels: int) -> bytes
     return _bmp.encode_bmp(data, height, width, channels)
 
 
-def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Decoded:
     return _old_order(_bmp.decode_bmp(blob, path=path, max_pixels=max_pixels))
 
 
@@ -61,5 +61,5 @@ def encode_image(data: BytesLike, width: int, height: int, channels: int, ext: s
 
 
 def decode_image(blob: BytesLike, *, path: Optional[str] = None, ext: Optional[str] = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+                 max_pixels: Optional[int] = None) -> Decoded:
     return _old_order(_images.decode_image(blob, path=path, ext=ext, max_pixels=max_pixels))

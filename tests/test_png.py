@@ -860,3 +860,33 @@ def test_broken_image(name):
         return
     assert name.replace(os.sep, "/") in ANCILLARY_FAULTS_ONLY
     assert result == (b"\x80\x00\x80", 1, 1, 3)
+
+
+def test_limit_is_read_when_called(monkeypatch):
+    import mnistio.limits
+
+    blob = encode_png(bytes(12), 3, 4, 1)
+    bmp, pnm = encode_bmp(bytes(12), 3, 4, 1), encode_pnm(bytes(12), 3, 4, 1)
+    monkeypatch.setattr(mnistio.limits, "MAX_IMAGE_PIXELS", 11)
+    for call in (lambda: decode_png(blob), lambda: decode_bmp(bmp), lambda: decode_pnm(pnm),
+                 lambda: decode_image(blob)):
+        with pytest.raises(ImageTooLargeError, match=r"= 12 pixels, more than the limit max_pixels=11 "
+                           r"\(set by mnistio\.limits\.MAX_IMAGE_PIXELS: raise it"):
+            call()
+    assert decode_png(blob, max_pixels=12)[1:] == (3, 4, 1)  # the argument wins
+    monkeypatch.setattr(mnistio.limits, "MAX_IMAGE_PIXELS", 12)
+    assert decode_png(blob)[1:] == decode_bmp(bmp)[1:] == decode_pnm(pnm)[1:] == (3, 4, 1)
+    with pytest.raises(ImageTooLargeError, match=r"max_pixels=5 \(the max_pixels argument: pass a larger one"):
+        decode_png(blob, max_pixels=5)
+
+
+def test_pillow_path_reads_the_limit(monkeypatch):
+    pytest.importorskip("PIL")
+    import mnistio.limits
+
+    tif = encode_image(bytes(240), 10, 8, 3, ".tif")
+    monkeypatch.setattr(mnistio.limits, "MAX_IMAGE_PIXELS", 79)
+    with pytest.raises(ImageTooLargeError, match=r"10 x 8 = 80 pixels.*mnistio\.limits\.MAX_IMAGE_PIXELS"):
+        decode_image(tif, ext=".tif")
+    monkeypatch.setattr(mnistio.limits, "MAX_IMAGE_PIXELS", 80)
+    assert decode_image(tif, ext=".tif")[1:] == (10, 8, 3)

@@ -7,23 +7,25 @@ A raster is 8-bit samples, row-major, the channels of a pixel interleaved
 
 from __future__ import annotations
 
+import io
 from collections import namedtuple
 
+from .. import limits
 from ..errors import ImageTooLargeError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Sequence, Union
+    from typing import Optional, Sequence, Union
 
     BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["Raster", "DEFAULT_MAX_PIXELS"]
 
 
-#: The most pixels one decoded image may have, unless the caller sets
-#: ``max_pixels``: 8192 x 8192, far above any dataset image, small enough
-#: that a hostile header cannot make the decoder allocate gigabytes.
-DEFAULT_MAX_PIXELS = 2 ** 26
+#: The default of ``mnistio.limits.MAX_IMAGE_PIXELS`` (4096 x 4096), kept
+#: under its old name for compatibility. The decoders read the limit from
+#: :mod:`mnistio.limits` when called: changing this name changes nothing.
+DEFAULT_MAX_PIXELS = 4096 * 4096
 
 
 class Raster(namedtuple("Raster", "data height width channels")):
@@ -54,11 +56,43 @@ def check_image(data: BytesLike, height: int, width: int, channels: int, allowed
     return data
 
 
-def check_size(height: int, width: int, max_pixels: int) -> None:
-    """Refuse an image larger than max_pixels, before anything is allocated for it."""
-    if height * width > max_pixels:
+def check_size(height: int, width: int, max_pixels: Optional[int]) -> None:
+    """Refuse an image larger than the limit, before anything is allocated for it.
+
+    ``max_pixels`` is the caller's limit; None means ``mnistio.limits.MAX_IMAGE_PIXELS``,
+    read now so that a program can raise it at any time.
+    """
+    if max_pixels is None:
+        limit, source = limits.MAX_IMAGE_PIXELS, "set by mnistio.limits.MAX_IMAGE_PIXELS: raise it"
+    else:
+        limit, source = max_pixels, "the max_pixels argument: pass a larger one"
+    if height * width > limit:
         raise ImageTooLargeError(f"image is {width} x {height} = {width * height} pixels, "
-                                 f"more than the limit max_pixels={max_pixels}")
+                                 f"more than the limit max_pixels={limit} ({source} "
+                                 f"to read larger images)")
+
+
+class ImageBuffer:
+    """A decoded image's bytes, allocated once at their final size and filled a band at a time.
+
+    ``bytes(bytearray)`` would copy the whole image at the end; a BytesIO
+    hands its own buffer over from ``getvalue()`` when no view of it is
+    alive (CPython), so the image exists once while it is built.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._file = io.BytesIO()
+        self._file.seek(size - 1)
+        self._file.write(b"\x00")  # writing past the end zero-fills: one allocation of the full size
+        self._file.seek(0)
+        self.write = self._file.write
+
+    def view(self) -> memoryview:
+        """A writable view of the bytes; release it (``with``) before :meth:`getvalue`."""
+        return self._file.getbuffer()
+
+    def getvalue(self) -> bytes:
+        return self._file.getvalue()
 
 
 def interleave(planes: Sequence[BytesLike]) -> bytes:

@@ -14,7 +14,7 @@ import struct
 
 from ..errors import FormatError, TruncatedError
 from ._raster import (
-    DEFAULT_MAX_PIXELS,
+    ImageBuffer,
     Raster,
     as_bytes,
     check_image,
@@ -35,6 +35,7 @@ __all__ = ["encode_bmp", "decode_bmp"]
 _BMP_COMPRESSIONS = {1: "BI_RLE8", 2: "BI_RLE4", 3: "BI_BITFIELDS", 4: "BI_JPEG",
                      5: "BI_PNG", 6: "BI_ALPHABITFIELDS"}
 _BMP_DEPTHS = (1, 4, 8, 24, 32)
+_BMP_BAND = 2 ** 22  # bytes of pixels converted at a time
 
 
 def _bmp_palette(blob, start, offset, bits, colors):
@@ -64,7 +65,7 @@ def _bmp_colors(indexes, palette):
                         for plane in (red, green, blue)]), 3
 
 
-def _decode_bmp(blob: bytes, max_pixels: int) -> Raster:
+def _decode_bmp(blob: bytes, max_pixels: Optional[int]) -> Raster:
     if blob[:2] != b"BM":
         raise FormatError(f"not a BMP file: starts with {blob[:2]!r} (expected b'BM')")
     if len(blob) < 54:
@@ -93,27 +94,75 @@ def _decode_bmp(blob: bytes, max_pixels: int) -> Raster:
     if offset < 14 + info_size:
         raise FormatError(f"BMP pixel data offset {offset} points into the headers "
                           f"(expected at least {14 + info_size})")
+    if offset > len(blob):
+        raise TruncatedError(f"BMP pixel data offset {offset} is past the end of the file "
+                             f"({len(blob)} bytes)")
     if offset + stride * height > len(blob):
         raise TruncatedError(f"BMP pixel data at byte {offset} needs {stride * height} "
                              f"bytes but the file has {len(blob) - offset}")
-    rows = [blob[offset + row * stride:offset + row * stride + row_bytes]
-            for row in range(height)]
-    if not top_down:
-        rows.reverse()
-    pixels = b"".join(rows)
+    layout = (blob, offset, stride, row_bytes, height, top_down)
+    palette = b""
     if bits <= 8:
         palette = _bmp_palette(blob, 14 + info_size, offset, bits, colors)
-        if bits < 8:
-            pixels = unpack_bits(pixels, height, row_bytes, width, bits, False)
-        data, channels = _bmp_colors(pixels, palette)
-        return Raster(data, height, width, channels)
-    if bits == 24:
-        return Raster(interleave([pixels[2::3], pixels[1::3], pixels[0::3]]), height, width, 3)
-    rgb = [pixels[2::4], pixels[1::4], pixels[0::4]]
-    alpha = pixels[3::4]
-    if alpha.count(0) == len(alpha):  # the fourth byte is unused padding
-        return Raster(interleave(rgb), height, width, 3)
-    return Raster(interleave(rgb + [alpha]), height, width, 4)
+        channels = 1 if palette[0::4] == palette[1::4] == palette[2::4] else 3
+    elif bits == 24 or not any(_bmp_alpha(layout)):  # alpha all 0: the fourth byte is padding
+        channels = 3
+    else:
+        channels = 4
+    band = max(1, min(height, _BMP_BAND // max(stride, width * channels)))
+    if band == height:  # one band is the image: no buffer to fill
+        return Raster(bytes(_bmp_band(layout, 0, height, width, bits, palette, channels)), height, width, channels)
+    image = ImageBuffer(width * height * channels)
+    for top in range(0, height, band):
+        image.write(_bmp_band(layout, top, min(band, height - top), width, bits, palette, channels))
+    return Raster(image.getvalue(), height, width, channels)
+
+
+def _bmp_band(layout, top, count, width, bits, palette, channels):
+    """Rows ``top`` to ``top + count`` of the image as 8-bit pixels."""
+    pixels = _bmp_rows(layout, top, count)
+    if bits > 8:
+        return _bmp_rgb(pixels, bits // 8, channels)
+    if bits < 8:
+        pixels = unpack_bits(pixels, count, len(pixels) // count, width, bits, False)
+    return _bmp_colors(pixels, palette)[0]
+
+
+def _bmp_rows(layout, top, count):
+    """Rows ``top`` to ``top + count`` of the image, top first, without their padding.
+
+    Copied a row or a byte column at a time, whichever are fewer: a loop
+    over the rows of a one-pixel-wide image would be a loop per pixel.
+    """
+    blob, offset, stride, row_bytes, height, top_down = layout
+    first = top if top_down else height - top - count  # the lowest file row of the band
+    start = offset + first * stride
+    if count <= row_bytes:
+        rows = [blob[start + row * stride:start + row * stride + row_bytes] for row in range(count)]
+        return b"".join(rows if top_down else rows[::-1])
+    out = bytearray(count * row_bytes)
+    for column in range(row_bytes):
+        values = blob[start + column:start + count * stride:stride]
+        out[column::row_bytes] = values if top_down else values[::-1]
+    return bytes(out)
+
+
+def _bmp_alpha(layout):
+    """Yield whether each band of a 32-bit image has an alpha byte other than 0."""
+    blob, offset, stride, _, height, _ = layout
+    band = max(1, _BMP_BAND // stride)
+    for first in range(0, height, band):
+        alpha = blob[offset + first * stride + 3:offset + min(height, first + band) * stride:4]
+        yield alpha.count(0) < len(alpha)
+
+
+def _bmp_rgb(pixels, size, channels):
+    """BGR or BGRX pixels as RGB, or RGBA when ``channels`` is 4."""
+    out = bytearray(pixels)
+    out[0::size], out[2::size] = pixels[2::size], pixels[0::size]
+    if size == 4 and channels == 3:
+        del out[3::4]
+    return out
 
 
 def encode_bmp(data: BytesLike, height: int, width: int, channels: int) -> bytes:
@@ -140,8 +189,11 @@ def encode_bmp(data: BytesLike, height: int, width: int, channels: int) -> bytes
     ] + rows)
 
 
-def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
-    """Decode an uncompressed 1, 4, 8, 24 or 32-bit BMP to 8-bit samples."""
+def decode_bmp(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Raster:
+    """Decode an uncompressed 1, 4, 8, 24 or 32-bit BMP to 8-bit samples.
+
+    ImageTooLargeError for more than ``max_pixels`` pixels (None: ``mnistio.limits.MAX_IMAGE_PIXELS``).
+    """
     try:
         return _decode_bmp(as_bytes(blob), max_pixels)
     except FormatError as exc:

@@ -68,7 +68,7 @@ def _no_pillow(verb: str, ext: str, path: Optional[str] = None) -> UsageError:
                       f"(mnistio itself handles {', '.join(NATIVE_EXTENSIONS)})", path=path)
 
 
-def _pillow_decode(blob: bytes, path: Optional[str], ext: str, max_pixels: int) -> Raster:
+def _pillow_decode(blob: bytes, path: Optional[str], ext: str, max_pixels: Optional[int]) -> Raster:
     Image = _pillow()
     if Image is None:
         raise _no_pillow("read", ext, path)
@@ -170,12 +170,14 @@ def encode_image(data: BytesLike, height: int, width: int, channels: int, ext: s
 
 
 def decode_image(blob: BytesLike, *, path: Optional[str] = None, ext: Optional[str] = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
+                 max_pixels: Optional[int] = None) -> Raster:
     """Decode an image to an 8-bit :class:`Raster` ``(data, height, width, channels)``.
 
     The magic bytes choose the decoder; when they are not PNG, PGM/PPM or
     BMP, the extension does (``ext``, else the one of ``path``), and other
-    types go to Pillow.
+    types go to Pillow. An image of more than ``max_pixels`` pixels (None:
+    ``mnistio.limits.MAX_IMAGE_PIXELS``, read at each call) is refused with
+    ImageTooLargeError before its pixels are decoded, Pillow's included.
     """
     blob = as_bytes(blob)
     if ext is None:

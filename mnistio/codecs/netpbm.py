@@ -10,10 +10,12 @@ Plain (ASCII) variants and PBM are not read.
 
 from __future__ import annotations
 
-import struct
+import functools
+import re
+import sys
 
 from ..errors import FormatError, TruncatedError
-from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size, padded_table
+from ._raster import ImageBuffer, Raster, as_bytes, check_image, check_size, padded_table
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ _PNM_SPACE = b" \t\n\v\f\r"
 _PNM_DIGITS = b"0123456789"
 #: what each extension holds; ``.pnm`` is either, chosen by the channels
 CHANNELS_BY_EXTENSION = {".pgm": 1, ".ppm": 3}
+_PNM_BAND = 2 ** 20  # samples scaled at a time
 
 
 def _pnm_comment_end(blob, pos):
@@ -35,16 +38,14 @@ def _pnm_comment_end(blob, pos):
     return min(ends) if ends else len(blob)
 
 
+# Whitespace and comments, each comment up to (not including) its CR or LF.
+_PNM_GAP = re.compile(rb"(?:[ \t\n\v\f\r]+|#[^\r\n]*)*")
+
+
 def _pnm_skip(blob, pos):
-    """Skip whitespace and comments."""
-    while pos < len(blob):
-        if blob[pos] in _PNM_SPACE:
-            pos += 1
-        elif blob[pos] == ord("#"):
-            pos = _pnm_comment_end(blob, pos)
-        else:
-            break
-    return pos
+    """Skip whitespace and comments (a regular expression: no Python loop per byte of a long run)."""
+    match = _PNM_GAP.match(blob, pos)
+    return match.end() if match else pos  # it always matches, if only the empty string
 
 
 def _pnm_header(blob):
@@ -75,23 +76,38 @@ def _pnm_header(blob):
     return values, pos + 1
 
 
-def _pnm_scale(raster, maxval, wide):
-    """Scale samples from 0..maxval to 0..255; refuse samples above maxval."""
-    if wide:
-        samples = struct.unpack(f">{len(raster) // 2}H", raster)
-        top = max(samples)
-        if top > maxval:
-            raise FormatError(f"PNM sample {top} is above maxval {maxval}")
-        return bytes(round(value / maxval * 255) for value in samples)
+@functools.lru_cache(maxsize=16)
+def _pnm_table(maxval):
+    """Sample -> 8 bits, ``round(v / maxval * 255)``, for every sample up to maxval."""
+    return bytes(round(value / maxval * 255) for value in range(maxval + 1))
+
+
+def _pnm_scale_bytes(raster, maxval):
+    """Scale one-byte samples; refuse samples above maxval."""
     stray = raster.translate(None, bytes(range(maxval + 1)))
     if stray:
         raise FormatError(f"PNM sample {max(stray)} is above maxval {maxval}")
-    if maxval == 255:
-        return raster
-    return raster.translate(padded_table([round(v / maxval * 255) for v in range(maxval + 1)]))
+    return raster if maxval == 255 else raster.translate(padded_table(_pnm_table(maxval)))
 
 
-def _decode_pnm(blob: bytes, max_pixels: int) -> Raster:
+def _pnm_scale_words(raster, maxval):
+    """Scale two-byte, big-endian samples; refuse samples above maxval.
+
+    Each is looked up in a table of maxval + 1 bytes through a native-order
+    memoryview, by ``map``: no Python code runs per sample.
+    """
+    if sys.byteorder == "little":
+        swapped = bytearray(len(raster))
+        swapped[0::2], swapped[1::2] = raster[1::2], raster[0::2]
+        raster = swapped
+    samples = memoryview(raster).cast("H")
+    try:
+        return bytes(map(_pnm_table(maxval).__getitem__, samples))
+    except IndexError:
+        raise FormatError(f"PNM sample {max(samples)} is above maxval {maxval}") from None
+
+
+def _decode_pnm(blob: bytes, max_pixels: Optional[int]) -> Raster:
     magic = blob[:2]
     if magic not in (b"P5", b"P6"):
         raise FormatError(f"not a binary PGM or PPM file: starts with {magic!r} "
@@ -103,11 +119,20 @@ def _decode_pnm(blob: bytes, max_pixels: int) -> Raster:
         raise FormatError(f"PNM maxval is {maxval} (expected 1 to 65535)")
     check_size(height, width, max_pixels)
     channels = 1 if magic == b"P5" else 3
-    wide = maxval > 255
-    size = width * height * channels * (2 if wide else 1)
-    if len(blob) - pos < size:
-        raise TruncatedError(f"PNM raster holds {len(blob) - pos} bytes (expected {size})")
-    return Raster(_pnm_scale(blob[pos:pos + size], maxval, wide), height, width, channels)
+    count = width * height * channels
+    wide = 2 if maxval > 255 else 1
+    if len(blob) - pos < count * wide:
+        raise TruncatedError(f"PNM raster holds {len(blob) - pos} bytes (expected {count * wide})")
+    if maxval == 255:
+        return Raster(blob[pos:pos + count], height, width, channels)
+    scale = _pnm_scale_words if wide == 2 else _pnm_scale_bytes
+    if count <= _PNM_BAND:  # one band is the image: no buffer to fill
+        return Raster(scale(blob[pos:pos + count * wide], maxval), height, width, channels)
+    image = ImageBuffer(count)
+    for start in range(0, count, _PNM_BAND):  # a band at a time: one copy of the raster, not three
+        end = min(count, start + _PNM_BAND)
+        image.write(scale(blob[pos + start * wide:pos + end * wide], maxval))
+    return Raster(image.getvalue(), height, width, channels)
 
 
 def encode_pnm(data: BytesLike, height: int, width: int, channels: int) -> bytes:
@@ -117,8 +142,11 @@ def encode_pnm(data: BytesLike, height: int, width: int, channels: int) -> bytes
     return b"%s\n%d %d\n255\n" % (magic, width, height) + data
 
 
-def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Raster:
-    """Decode a binary PGM (P5) or PPM (P6), maxval 1 to 65535, to 8-bit samples."""
+def decode_pnm(blob: BytesLike, *, path: Optional[str] = None, max_pixels: Optional[int] = None) -> Raster:
+    """Decode a binary PGM (P5) or PPM (P6), maxval 1 to 65535, to 8-bit samples.
+
+    ImageTooLargeError for more than ``max_pixels`` pixels (None: ``mnistio.limits.MAX_IMAGE_PIXELS``).
+    """
     try:
         return _decode_pnm(as_bytes(blob), max_pixels)
     except FormatError as exc:
