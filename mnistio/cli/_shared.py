@@ -14,13 +14,13 @@ from ..ops.filter import MODES, parse_mode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
     from ..model.options import Option
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
-           "move_export_words", "add_input_path", "input_path"]
+           "move_export_words", "pick_options", "add_input_path", "input_path"]
 
 
 class CommandLineError(UsageError):
@@ -53,6 +53,26 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n".join(blocks).rstrip("\n")
 
 
+def pick_options(words: Sequence[str], option_of: Callable[[str], Optional[Option]]) -> Tuple[List[str], List[str]]:
+    """``(other words, picked words)``: the words whose flag ``option_of`` knows (``--flag`` or
+    ``--flag=value``), each with its value when it takes one, picked out of ``words`` in order."""
+    kept: List[str] = []
+    picked: List[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        option = option_of(word.partition("=")[0]) if word.startswith("-") else None
+        if option is None:
+            kept.append(word)
+        else:
+            picked.append(word)
+            if option.takes_value and "=" not in word and position + 1 < len(words):
+                position += 1
+                picked.append(words[position])
+        position += 1
+    return kept, picked
+
+
 def move_export_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
     """``(words, export words)``: export options typed before ``--`` (``convert ... --save-media``, as
     Datumaro's users will) picked out, with their values, to be read as if given after it."""
@@ -60,21 +80,7 @@ def move_export_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
     for spec in formats.specs():
         for declared in spec.all_export_options:
             by_flag.update((flag, declared) for flag in declared.flags)
-    kept: List[str] = []
-    moved: List[str] = []
-    position = 0
-    while position < len(words):
-        word = words[position]
-        option = by_flag.get(word.partition("=")[0]) if word.startswith("--") else None
-        if option is None:
-            kept.append(word)
-        else:
-            moved.append(word)
-            if option.takes_value and "=" not in word and position + 1 < len(words):
-                position += 1
-                moved.append(words[position])
-        position += 1
-    return kept, moved
+    return pick_options(words, by_flag.get)
 
 
 def add_input_path(parser: argparse.ArgumentParser) -> None:

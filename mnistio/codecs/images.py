@@ -34,7 +34,7 @@ from .png import PNG_SIGNATURE, decode_png, encode_png
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Any, Callable, Optional, Tuple
 
     from ._raster import BytesLike
 
@@ -92,14 +92,9 @@ def _pillow_decode(blob: bytes, path: Optional[str], ext: str, max_pixels: Optio
 
 
 def _pillow_encode(data: bytes, height: int, width: int, channels: int, ext: str) -> bytes:
-    Image = _pillow()
-    if Image is None:
-        raise _no_pillow("write", ext)
+    Image, kind = _pillow_writer(ext)
     import io
 
-    kind = Image.registered_extensions().get(ext)
-    if kind is None or kind not in Image.SAVE:
-        raise UsageError(f"unknown image extension {ext!r} (Pillow cannot write it)")
     buffer = io.BytesIO()
     try:
         Image.frombytes(_MODES[channels], (width, height), data).save(buffer, format=kind)
@@ -141,13 +136,19 @@ def check_extension(ext: str) -> str:
                          f"{', '.join(NATIVE_EXTENSIONS)} or one Pillow writes)")
     if ext in _ENCODERS:
         return ext
+    _pillow_writer(ext)
+    return ext
+
+
+def _pillow_writer(ext: str) -> Tuple[Any, str]:
+    """Pillow's ``Image`` module and its format name for writing ``ext``, or a UsageError."""
     Image = _pillow()
     if Image is None:
         raise _no_pillow("write", ext)
     kind = Image.registered_extensions().get(ext)
     if kind is None or kind not in Image.SAVE:
         raise UsageError(f"unknown image extension {ext!r} (Pillow cannot write it)")
-    return ext
+    return Image, kind
 
 
 def encode_image(data: BytesLike, height: int, width: int, channels: int, ext: str) -> bytes:

@@ -18,7 +18,7 @@ import argparse
 from ... import formats
 from ...model.dataset import Dataset
 from ...ops import transforms
-from .._shared import default_output_dir, export_help, export_options, print_written
+from .._shared import default_output_dir, export_help, export_options, pick_options, print_written
 from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
@@ -65,20 +65,7 @@ def split_words(words, export_options_spec):
     if "--" in words:
         cut = words.index("--")
         return words[:cut], words[cut + 1:]
-    transform_words, export_words = [], []
-    position = 0
-    while position < len(words):
-        word = words[position]
-        option = export_options_spec.get_by_flag(word.partition("=")[0])
-        if option is None:
-            transform_words.append(word)
-        else:
-            export_words.append(word)
-            if option.takes_value and "=" not in word and position + 1 < len(words):
-                position += 1
-                export_words.append(words[position])
-        position += 1
-    return transform_words, export_words
+    return pick_options(words, export_options_spec.get_by_flag)
 
 
 def transform_help(name, prog):
