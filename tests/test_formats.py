@@ -434,3 +434,12 @@ def test_pandas_index_column_gets_advice_not_meta_file_talk(tmp_path, header):
     (tmp_path / "mnist_train.csv").write_text("7,%s\n" % ",".join(["0"] * 785))
     with pytest.raises(FormatError, match=r"785 pixel values .*other sizes need a meta_train.csv"):
         list(dm.Dataset.import_from(str(tmp_path), "mnist_csv"))
+
+
+def test_mnist_csv_refuses_a_nul_in_an_id(tmp_path):
+    """Found by the hostile-names test on Python 3.8: csv before 3.11 cannot read a NUL back."""
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="a\x00b", subset="train", annotations=[dm.Label(0)])],
+                                       categories=["zero"])
+    with pytest.raises(UsageError, match=r"item 'a\\x00b' \(subset 'train'\): an id holding NUL cannot be stored"):
+        dataset.export(str(tmp_path / "out"), "mnist_csv")
+    assert not (tmp_path / "out").exists()

@@ -25,9 +25,9 @@ import re
 from .. import limits
 from ..codecs import csvrows
 from ..codecs.streams import open_input
-from ..errors import FormatError
+from ..errors import FormatError, UsageError
 from ..model.image import Image
-from ..model.items import DatasetItem, Label
+from ..model.items import DatasetItem, Label, describe_item
 from ..model.options import Option
 from ._export import SubsetWriter, export_one_channel
 from ._labels import check_label, item_label, read_label_categories
@@ -301,6 +301,9 @@ class _SubsetWriter(SubsetWriter):
         return self.meta.count
 
     def add(self, item):
+        if "\x00" in item.id:
+            # Python's csv module reads no NUL before 3.11: the meta file could not be read back there.
+            raise UsageError("%s: an id holding NUL cannot be stored in a CSV meta file" % describe_item(item))
         label = item_label(item, self.names_count)
         row = b"-1" if label is None else str(label).encode()
         size = None
