@@ -36,7 +36,7 @@ from collections import namedtuple
 
 from .. import limits
 from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
-from .streams import DecompressingReader, is_gzip, open_input
+from .streams import DecompressingReader, GzipWriter, is_gzip, open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -388,10 +388,7 @@ class Writer:
     def _output(self):
         if not self._compress:
             return self._file
-        import gzip
-
-        return gzip.GzipFile(filename="", fileobj=self._file, mode="wb",
-                             compresslevel=self._compresslevel, mtime=0)
+        return GzipWriter(self._file, self._compresslevel)
 
     def _copy_spool(self, spool):
         out = self._output()

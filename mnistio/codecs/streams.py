@@ -14,13 +14,15 @@ Every reader opens its files here, so that three rules hold everywhere:
   :class:`~mnistio.errors.FileSystemError`, which is also an ``OSError``.
 
 A single output file (a project file, a contact sheet) is written through
-:func:`write_file_atomically`: it is whole or untouched, never half.
+:func:`write_file_atomically`: it is whole or untouched, never half. Gzip
+output goes through :class:`GzipWriter`, which holds no buffer of its own.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import struct
 import uuid
 import zlib
 
@@ -29,10 +31,10 @@ from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, U
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, Optional, Union
+    from typing import Any, BinaryIO, Optional, Union
 
 __all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "DecompressingReader", "open_decompressed", "read_small_file",
-           "write_file_atomically"]
+           "write_file_atomically", "GzipWriter"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -97,9 +99,11 @@ class DecompressingReader:
         return self._file.fileno()
 
     def close(self) -> None:
-        if self._stream is not self._file:
-            self._stream.close()
-        self._file.close()
+        try:
+            if self._stream is not self._file:
+                self._stream.close()  # can raise after a failed read (Python 3.13's gzip)
+        finally:
+            self._file.close()
 
     def __enter__(self) -> "DecompressingReader":
         return self
@@ -154,3 +158,48 @@ def write_file_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> 
         # named by the file asked for: the temporary file's name would mean nothing to the caller
         raise FileSystemError("cannot write the file (%s)" % (error.strerror or error), file,
                               errno=error.errno) from None
+
+
+class GzipWriter:
+    """One gzip member (RFC 1952) written to a binary file, as ``gzip.GzipFile(mode="wb", mtime=0)``
+    writes it with no file name: the same bytes.
+
+    Unlike ``GzipFile`` it keeps no buffer of its own. After a failed write (a full disk)
+    Python 3.12's ``GzipFile`` flushes its buffer again when it is collected, into a file the
+    export has closed, and prints "Exception ignored" on stderr; here nothing is left to flush.
+    """
+
+    def __init__(self, file: BinaryIO, level: int = 6) -> None:
+        self._file = file
+        self._deflate: Optional["zlib._Compress"] = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS,
+                                                                      zlib.DEF_MEM_LEVEL, 0)
+        self._crc = 0
+        self._size = 0
+        extra_flags = 2 if level == 9 else 4 if level == 1 else 0  # as gzip.GzipFile sets XFL
+        # magic, deflate, no flags, mtime 0, XFL, OS 255 (unknown)
+        file.write(GZIP_MAGIC + bytes((8, 0, 0, 0, 0, 0, extra_flags, 255)))
+
+    def write(self, data: Any) -> int:
+        if self._deflate is None:
+            raise ValueError("write to a closed GzipWriter")
+        view = memoryview(data)
+        self._crc = zlib.crc32(view, self._crc)
+        self._size += view.nbytes
+        self._file.write(self._deflate.compress(view))
+        return view.nbytes
+
+    def close(self) -> None:
+        """End the member: the rest of the deflate stream, then CRC-32 and size. Closing again does nothing."""
+        if self._deflate is None:
+            return
+        deflate, self._deflate = self._deflate, None
+        self._file.write(deflate.flush() + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF))
+
+    def __enter__(self) -> "GzipWriter":
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # the member is abandoned: no trailer after a failed write
+            self._deflate = None

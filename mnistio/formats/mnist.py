@@ -17,12 +17,11 @@ and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 
 from ..codecs import idx
-from ..codecs.streams import open_decompressed
+from ..codecs.streams import GzipWriter, open_decompressed
 from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label
@@ -390,7 +389,7 @@ class _SubsetWriter(SubsetWriter):
 
 
 def _write_meta(path, rows):
-    with gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) as out:
+    with open(path, "wb") as file, GzipWriter(file, 6) as out:
         batch: List[str] = []
         for row in rows:
             batch.extend(cell.ljust(META_CELL_CHARS, "\x00") for cell in row)
