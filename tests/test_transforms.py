@@ -264,7 +264,9 @@ def test_rename_with_datumaro_syntax():
     for bad, message in [("|(|x|", "rename pattern"), ("|x", "not in the form"), ("|a|b|c", "not in the form"),
                          ("|a|{size}|", "is not of the item"),
                          ("|a|{item.__class__.__init__.__globals__}|", "only {item.id}, {item.subset}"),
-                         ("|a|{item.media.path}|", "is not of the item"), ("|a|{item.id.__class__}|", "only")]:
+                         ("|a|{item.media.path}|", "is not of the item"), ("|a|{item.id.__class__}|", "only"),
+                         ("|^(.*)$|{item.id:{item.__class__.__init__.__globals__[__builtins__]}}|", "no format spec"),
+                         ("|^(.*)$|{item.id:>2000000000}|", "no format spec"), ("|a|{item.id!r}|", "conversion")]:
         with pytest.raises(UsageError, match=message):
             rename(dataset, bad)
 

@@ -27,10 +27,16 @@ FIELDS = ("item.id", "item.subset")
 
 def _check_template(formatter, template):
     try:
-        fields = [field for _, field, _, _ in formatter.parse(template) if field is not None]
+        fields = [(field, spec, conversion) for _, field, spec, conversion in formatter.parse(template)
+                  if field is not None]
     except ValueError as error:
         raise UsageError("rename replacement %r: %s (double literal braces)" % (template, error)) from None
-    for field in fields:
+    for field, spec, conversion in fields:
+        if spec or conversion:
+            # A format spec can hold fields of its own ({item.id:{item.__class__...}}) and widths
+            # that allocate gigabytes ({item.id:>2000000000}): none is needed to rename.
+            raise UsageError("rename replacement %r: field {%s} takes no format spec or conversion (%r)"
+                             % (template, field, (":" + spec) if spec else ("!" + conversion)))
         if field not in FIELDS:
             raise UsageError("rename replacement %r: field {%s} is not of the item as a replacement may use it "
                              "(only %s; double literal braces)"
