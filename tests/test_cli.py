@@ -169,3 +169,31 @@ def test_help_examples_are_never_wrapped(command):
         assert example.count("'") % 2 == 0 and example.count('"') % 2 == 0, example
     if command[-1] not in ("validate",):
         assert examples, done.stdout
+
+
+def test_names_the_terminal_cannot_encode_are_printed_escaped(tmp_path, sample_dir):
+    """A lone surrogate (a JSON escape) or a Latin-1 folder name made info, stats and preview fail
+    with an internal error under a strict UTF-8 terminal."""
+    import json
+    import shutil
+
+    import mnistio as dm
+
+    folder = tmp_path / "d"
+    shutil.copytree(sample_dir, str(folder))
+    (folder / "dataset_meta.json").write_text(json.dumps({"labels": ["\ud800"] + list("bcdefghij")}))
+    latin = tmp_path / "latin"
+    dm.Dataset.from_iterable([dm.DatasetItem(id="x", media=dm.Image(bytes(4), shape=(2, 2)),
+                                             annotations=[dm.Label(0)])], categories=["cafe"]) \
+        .export(str(latin), "imagenet", save_media=True)
+    os.rename(os.path.join(os.fsencode(str(latin)), b"cafe"), os.path.join(os.fsencode(str(latin)), b"caf\xe9"))
+    environment = dict(os.environ, PYTHONIOENCODING="utf-8:strict")
+    for args in (["info", str(folder)], ["info", "--json", str(folder)], ["stats", str(folder)],
+                 ["validate", str(folder)], ["preview", str(folder), "-o", str(tmp_path / "s.png")]):
+        done = subprocess.run([sys.executable, "-m", "mnistio"] + args, capture_output=True, text=True,
+                              env=environment)
+        assert done.returncode == 0 and "internal error" not in done.stderr, (args, done.stderr)
+        assert "\\ud800" in done.stdout or args[0] == "validate", args
+    done = subprocess.run([sys.executable, "-m", "mnistio", "info", str(latin)], capture_output=True, text=True,
+                          env=environment)
+    assert done.returncode == 0 and "labels: 1 (caf\\udce9)" in done.stdout, done.stdout + done.stderr

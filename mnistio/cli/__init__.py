@@ -75,8 +75,21 @@ def _command_word(words: Sequence[str]) -> Optional[str]:
     return words[0] if words and not words[0].startswith("-") else None
 
 
+def _printable_output() -> None:
+    """Names read from files can hold what the terminal's encoding cannot (a lone surrogate from
+    a JSON escape, a folder named in Latin-1 bytes): print those escaped, never fail on them."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):  # a stream that cannot change: leave it
+                pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit status."""
+    _printable_output()
     words: List[str] = list(sys.argv[1:] if argv is None else argv)
     after_dashes: List[str] = []
     if "--" in words:
