@@ -115,9 +115,9 @@ def test_racing_exports_into_one_new_folder_never_both_succeed(tmp_path, big):
 def test_an_old_output_left_aside_by_a_crash_is_restored(tmp_path):
     # The state a crash between the two renames of an overwrite leaves: the old output moved
     # aside, the new one complete in its partial folder, nothing at the path.
-    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.old-x1" / "out"), "mnist", save_media=True)
-    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.partial-y2"), "mnist_csv")
-    with pytest.raises(UsageError, match="output folder is not empty"):
+    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.old-x1x1x1x1" / "out"), "mnist", save_media=True)
+    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.partial-y2y2y2y2"), "mnist_csv")
+    with pytest.raises(UsageError, match="output folder is not empty .*; it is an earlier output, just restored"):
         dm.Dataset.import_from(SAMPLE).export(str(tmp_path / "out"), "image_dir")
     assert leftovers(tmp_path) == []
     assert dm.Dataset.import_from(str(tmp_path / "out")).format == "mnist"
@@ -125,9 +125,22 @@ def test_an_old_output_left_aside_by_a_crash_is_restored(tmp_path):
     assert not [note for note in report.notes if "interrupted" in note]
 
 
+def test_folders_of_the_user_that_look_alike_are_never_touched(tmp_path):
+    """recover() removed any .<name>.old-* folder, mnistio's or not (review)."""
+    for name in (".mine.old-backup2023", ".mine.partial-x", ".mine.old-ABCDEFGH", ".mine.old-abcdefgh.txt"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.txt").write_text("mine")
+    (tmp_path / ".mine.old-abcdefgh.partial-12345678").mkdir()  # a leftover of an output named mine.old-abcdefgh
+    report = dm.Dataset.import_from(SAMPLE).export(str(tmp_path / "mine"), "mnist")
+    assert not [note for note in report.notes if "interrupted" in note]
+    assert sorted(os.listdir(str(tmp_path))) == sorted([
+        ".mine.old-backup2023", ".mine.partial-x", ".mine.old-ABCDEFGH", ".mine.old-abcdefgh.txt",
+        ".mine.old-abcdefgh.partial-12345678", "mine"])
+
+
 def test_recover_restores_without_exporting(tmp_path):
-    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.old-x1" / "out"), "mnist", save_media=True)
-    (tmp_path / ".out.partial-y2").mkdir()
+    dm.Dataset.import_from(SAMPLE).export(str(tmp_path / ".out.old-x1x1x1x1" / "out"), "mnist", save_media=True)
+    (tmp_path / ".out.partial-y2y2y2y2").mkdir()
     (tmp_path / ".out.lock").write_text("")  # a dead run's
     assert recover(str(tmp_path / "out")) == ["restored %s, which an interrupted export had moved aside"
                                               % (tmp_path / "out")]
@@ -136,8 +149,8 @@ def test_recover_restores_without_exporting(tmp_path):
 
 
 def test_the_next_export_removes_what_dead_runs_left(tmp_path):
-    (tmp_path / ".out.partial-abc" / "x").mkdir(parents=True)
-    (tmp_path / ".out.old-def" / "out").mkdir(parents=True)
+    (tmp_path / ".out.partial-abcdefgh" / "x").mkdir(parents=True)
+    (tmp_path / ".out.old-def_4567" / "out").mkdir(parents=True)
     dm.Dataset.import_from(SAMPLE).export(str(tmp_path / "out"), "mnist")
     report = dm.Dataset.import_from(SAMPLE).export(str(tmp_path / "out"), "mnist", overwrite=True)
     assert leftovers(tmp_path) == [] and report.items == 600
@@ -261,3 +274,24 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, big, fmt):
         assert done.stderr.startswith("mnistio: error: ") and done.stderr.count("\n") == 1, done.stderr
         assert "No space left" in done.stderr
         assert os.listdir(str(disk)) == []
+
+
+@pytest.mark.parametrize("output", ["", ".", "..", "./"])
+def test_an_output_that_is_or_holds_the_current_folder_is_refused(tmp_path, output):
+    """'-o "" --overwrite' replaced the working folder, then failed with a bare OSError (review)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("keep me")
+    done = subprocess.run([sys.executable, "-m", "mnistio", "convert", SAMPLE, "-f", "mnist", "-o", output,
+                           "--overwrite"], capture_output=True, text=True, env=ENV, cwd=str(work))
+    assert done.returncode == 1 and done.stderr.startswith("mnistio: error: ") and done.stderr.count("\n") == 1
+    assert "current folder" in done.stderr or "non-empty path" in done.stderr, done.stderr
+    assert (work / "notes.txt").read_text() == "keep me" and sorted(os.listdir(str(tmp_path))) == ["work"]
+    previous = os.getcwd()
+    os.chdir(str(work))
+    try:
+        with pytest.raises(UsageError):
+            dm.Dataset.import_from(SAMPLE).export(output, "mnist", overwrite=True)
+    finally:
+        os.chdir(previous)
+    assert os.listdir(str(work)) == ["notes.txt"]

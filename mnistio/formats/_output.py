@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ __all__ = ["output_folder", "recover", "check_not_an_input"]
 
 _PARTIAL = ".partial-"
 _OLD = ".old-"
+#: what tempfile.mkdtemp puts after the prefix
+_MKDTEMP_SUFFIX = "[a-z0-9_]{8}"
 
 
 def _names(save_dir: str):
@@ -52,7 +55,7 @@ def output_folder(save_dir: Any, overwrite: bool, inputs: Iterable[str] = (),
                   notes: Optional[List[str]] = None) -> Iterator[str]:
     """Yield an empty temporary folder beside ``save_dir`` that replaces it on success (and is
     removed on failure), holding the output's lock and recovering what dead runs left."""
-    save_dir = os.path.abspath(os.fspath(save_dir))
+    save_dir = _output_path(save_dir)
     check_not_an_input(save_dir, inputs)
     parent = os.path.dirname(save_dir)
     try:
@@ -63,7 +66,13 @@ def output_folder(save_dir: Any, overwrite: bool, inputs: Iterable[str] = (),
         restored = recover(save_dir)
         if restored and notes is not None:
             notes.extend(restored)
-        _check_replaceable(save_dir, overwrite)
+        try:
+            _check_replaceable(save_dir, overwrite)
+        except UsageError as error:
+            if restored:  # say why a folder that was missing is now in the way
+                raise UsageError("%s; it is an earlier output, just restored after an interrupted export"
+                                 % error.message, save_dir) from None
+            raise
         temporary = _make_temporary(save_dir)
         try:
             yield temporary
@@ -75,6 +84,22 @@ def output_folder(save_dir: Any, overwrite: bool, inputs: Iterable[str] = (),
             if isinstance(error, OSError) and not isinstance(error, MnistioError):
                 raise _named_in_output(error, temporary, save_dir) from None
             raise
+
+
+def _output_path(save_dir: Any) -> str:
+    """``save_dir`` made absolute, refused when empty or when it is (or holds) the current folder:
+    replacing that would pull the working folder out from under the caller."""
+    given = os.fspath(save_dir)
+    if not isinstance(given, str) or not given or "\x00" in given:
+        raise UsageError("the output folder must be a non-empty path without NUL, not %r" % (given,))
+    try:
+        path = os.path.abspath(given)
+        here = os.path.realpath(os.getcwd())
+    except OSError as error:  # the working folder itself is gone
+        raise FileSystemError.from_os_error(error, given, "cannot resolve the output path") from None
+    if _inside(here, os.path.realpath(path)):
+        raise UsageError("the output folder is, or holds, the current folder; give a new folder's name", given)
+    return path
 
 
 def check_not_an_input(save_dir: str, inputs: Iterable[str]) -> None:
@@ -114,15 +139,18 @@ def recover(save_dir: Any) -> List[str]:
         entries = sorted(os.listdir(parent))
     except OSError:
         return []
+    # Only names as tempfile.mkdtemp makes them (eight characters after the prefix): a folder of
+    # the user's that happens to start alike (.out.old-backup2023) is never touched.
+    ours = re.compile("(%s|%s)%s$" % (re.escape(old), re.escape(partial), _MKDTEMP_SUFFIX))
+    leftovers = [name for name in entries if ours.match(name) and os.path.isdir(os.path.join(parent, name))]
     notes = []
-    for name in entries:
+    for name in leftovers:
         path = os.path.join(parent, name)
         if name.startswith(old) and os.path.isdir(os.path.join(path, base)) and not os.path.lexists(save_dir):
             os.rename(os.path.join(path, base), save_dir)
             notes.append("restored %s, which an interrupted export had moved aside" % save_dir)
-        if name.startswith(old) or name.startswith(partial):
-            shutil.rmtree(path, ignore_errors=True)
-    removed = [name for name in entries if name.startswith((old, partial))]
+        shutil.rmtree(path, ignore_errors=True)
+    removed = leftovers
     if removed and not notes:
         notes.append("removed %s an interrupted export had left beside %s" % (count(len(removed), "folder"),
                                                                                save_dir))
