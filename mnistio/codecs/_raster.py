@@ -56,20 +56,29 @@ def check_image(data: BytesLike, height: int, width: int, channels: int, allowed
     return data
 
 
-def check_size(height: int, width: int, max_pixels: Optional[int]) -> None:
+def check_size(height: int, width: int, max_pixels: Optional[int] = None, path: Optional[str] = None,
+               where: Optional[str] = None) -> None:
     """Refuse an image larger than the limit, before anything is allocated for it.
 
     ``max_pixels`` is the caller's limit; None means ``mnistio.limits.MAX_IMAGE_PIXELS``,
-    read now so that a program can raise it at any time.
+    read now so that a program can raise it at any time. Every decoder and reader that
+    learns an image's size from a file (PNG, PGM/PPM, BMP, IDX, meta files, CIFAR) checks
+    it here, so that the refusal reads the same everywhere.
     """
     if max_pixels is None:
         limit, source = limits.MAX_IMAGE_PIXELS, "set by mnistio.limits.MAX_IMAGE_PIXELS: raise it"
     else:
         limit, source = max_pixels, "the max_pixels argument: pass a larger one"
-    if height * width > limit:
-        raise ImageTooLargeError(f"image is {width} x {height} = {width * height} pixels, "
-                                 f"more than the limit max_pixels={limit} ({source} "
-                                 f"to read larger images)")
+    if height > limit or width > limit or height * width > limit:  # no product of 30-digit sizes
+        pixels = "%d" % (height * width) if max(height, width) < 10 ** 12 else "too many"
+        raise ImageTooLargeError(f"image of {_short(height)} x {_short(width)} (height x width) = {pixels} "
+                                 f"pixels, more than the limit max_pixels={limit} ({source} to read "
+                                 f"larger images)", path, where)
+
+
+def _short(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 12 else "%s... (%d digits)" % (text[:6], len(text))
 
 
 class ImageBuffer:

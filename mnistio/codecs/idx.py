@@ -36,6 +36,7 @@ from collections import namedtuple
 
 from .. import limits
 from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
+from ._raster import check_size
 from .streams import DecompressingReader, GzipWriter, is_gzip, open_input
 
 TYPE_CHECKING = False
@@ -144,10 +145,7 @@ def _parse_header(read, path):
 def _check_record_size(header, path):
     """Refuse a record (an image, a row) larger than the limits allow, before reading any."""
     if len(header.dims) == 3 and header.itemsize == 1:
-        pixels = header.dims[1] * header.dims[2]
-        if pixels > limits.MAX_IMAGE_PIXELS:
-            raise LimitError("images of %d x %d = %d pixels, more than mnistio.limits.MAX_IMAGE_PIXELS (%d)"
-                             % (header.dims[2], header.dims[1], pixels, limits.MAX_IMAGE_PIXELS), path, "byte 4")
+        check_size(header.dims[1], header.dims[2], None, path, "byte 4")
     elif header.record_size > limits.MAX_RECORD_BYTES:
         raise LimitError("records of %d bytes, more than mnistio.limits.MAX_RECORD_BYTES (%d)"
                          % (header.record_size, limits.MAX_RECORD_BYTES), path, "byte 4")

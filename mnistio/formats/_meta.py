@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 import tempfile
 
-from .. import limits
-from ..errors import FormatError, LimitError
+from ..codecs._raster import check_size
+from ..errors import FormatError
 
 __all__ = ["MNIST_SIZE", "MetaSpool", "parse_meta_row"]
 
@@ -88,15 +88,14 @@ def parse_meta_row(row, path, where):
     try:
         height, width = int(row[-2]), int(row[-1])
     except ValueError:
-        raise FormatError("image size %r x %r is not two integers" % (row[-2], row[-1]), path, where) from None
+        raise FormatError("image size %s x %s is not two integers" % (_short(row[-2]), _short(row[-1])), path,
+                          where) from None
     if height < 0 or width < 0:
         raise FormatError("negative image size %d x %d" % (height, width), path, where)
-    if height * width > limits.MAX_IMAGE_PIXELS:
-        raise LimitError("image size %s x %s is more than mnistio.limits.MAX_IMAGE_PIXELS (%d pixels)"
-                         % (_short(row[-2]), _short(row[-1]), limits.MAX_IMAGE_PIXELS), path, where)
+    check_size(height, width, None, path, where)
     return item_id, (height, width)
 
 
 def _short(text):
-    """A number as an error shows it: 31 digits are not read, they are counted."""
-    return text if len(text) <= 12 else "%s... (%d digits)" % (text[:6], len(text))
+    """A cell as an error shows it: a long one is cut, its length counted."""
+    return repr(text) if len(text) <= 40 else "%r... (%d characters)" % (text[:20], len(text))

@@ -55,13 +55,13 @@ import re
 import tempfile
 from functools import partial
 
-from .. import limits
 from .._words import count
+from ..codecs._raster import check_size
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes, shown
 from ..codecs.pickles import dump as dump_pickle
 from ..codecs.pickles import load as load_pickle
 from ..codecs.pickles import scan as scan_pickle
-from ..errors import FormatError, ImageTooLargeError, UsageError
+from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
@@ -163,10 +163,7 @@ def _size_at(sizes, index):
             and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in size)):
         raise FormatError("image size %s is not two non-negative integers" % shown(size))
     height, width = size
-    most = limits.MAX_IMAGE_PIXELS
-    if height > most or width > most or height * width > most:  # no product of huge numbers
-        raise ImageTooLargeError("image size %s x %s is more than mnistio.limits.MAX_IMAGE_PIXELS (%d) pixels"
-                                 % (shown(height), shown(width), limits.MAX_IMAGE_PIXELS))
+    check_size(height, width)
     return height, width
 
 
