@@ -481,7 +481,7 @@ def valid_batch(**changes):
     (b"\xffgarbage", FormatError, "not a readable pickle"),
     (valid_batch(filenames=None), FormatError, "no 'filenames' list"),
     (valid_batch(labels=None), FormatError, "no 'labels'"),
-    (valid_batch(labels=p2_list([p2_int(1)])), FormatError, "1 labels for 2 file names"),
+    (valid_batch(labels=p2_list([p2_int(1)])), FormatError, "1 label for 2 file names"),
     (valid_batch(labels=p2_list([p2_int(1), p2_int(10)])), FormatError, "label 10 has no name"),
     (valid_batch(labels=p2_list([p2_int(1), p2_str(b"x")])), FormatError, "not a non-negative integer"),
     (valid_batch(data=None), FormatError, "no 'data' array"),

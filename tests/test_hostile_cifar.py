@@ -327,5 +327,5 @@ def test_a_long_labels_array_is_refused_before_it_is_decoded(tmp_path):
     done = subprocess.run([sys.executable, "-c", PEAK, str(path), hostile.ROOT], capture_output=True, text=True,
                           check=True)
     outcome, extra_kb = json.loads(done.stdout)
-    assert outcome == "FormatError: %s: %d labels for 1 file names" % (path, count)
+    assert outcome == "FormatError: %s: %s labels for 1 file name" % (path, "{:,}".format(count))
     assert extra_kb < 3 * len(raw) // 1024 + 16 * 1024

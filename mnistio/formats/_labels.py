@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 
+from .._words import count
 from ..codecs.jsonfile import read_json
 from ..codecs.streams import read_small_file
 from ..errors import FormatError, UsageError
@@ -107,9 +108,10 @@ def read_names_file(path: str) -> List[str]:
 def check_label(value: int, names_count: int, names_source: Optional[str], path: str, where: str) -> None:
     """Refuse a label value read from ``path`` that has no name."""
     if value >= names_count:
-        raise FormatError("label %d has no name (%s names %d labels, 0..%d)"
+        named = "no label" if not names_count else "%s, 0..%d" % (count(names_count, "label"), names_count - 1)
+        raise FormatError("label %d has no name (%s names %s)"
                           % (value, os.path.basename(names_source) if names_source else "the default list",
-                             names_count, names_count - 1), path, where)
+                             named), path, where)
 
 
 # -- writing ----------------------------------------------------------------------

@@ -55,7 +55,7 @@ import re
 import tempfile
 from functools import partial
 
-from .._words import count
+from .._words import count as count_words
 from ..codecs._raster import check_size
 from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_bytes, shown
 from ..codecs.pickles import dump as dump_pickle
@@ -150,7 +150,7 @@ def _sizes(batch, count, path):
     else:
         found = -1
     if found != count:
-        raise FormatError("'image_sizes' must list %d (height, width) pairs" % count, path)
+        raise FormatError("'image_sizes' must list %s" % count_words(count, "(height, width) pair"), path)
     return sizes
 
 
@@ -179,7 +179,8 @@ class _Pixels:
             self.elements, rows, self.width = _elements(data, path)
         self.present = rows > 0
         if self.present and rows != count:
-            raise FormatError("'data' has %d rows for %d file names" % (rows, count), path)
+            raise FormatError("'data' has %s for %s" % (count_words(rows, "row"), count_words(count, "file name")),
+                              path)
 
     def element(self, index):
         """Item ``index``'s row as stored (None: no image), not decoded."""
@@ -229,7 +230,8 @@ class _Batch:
         self.labels = _labels(batch, path)
         self.count = _length(self.filenames)
         if _length(self.labels) != self.count:
-            raise FormatError("%d labels for %d file names" % (_length(self.labels), self.count), path)
+            raise FormatError("%s for %s" % (count_words(_length(self.labels), "label"),
+                                             count_words(self.count, "file name")), path)
         if "data" not in batch:
             raise FormatError("no 'data' array", path)
         self.pixels = _Pixels(batch.pop("data"), self.count, path)
@@ -445,7 +447,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
     duplicates = sum(writer.duplicates for writer in writers.values())
     if duplicates:
         report.notes.append("%s an id with an earlier item of their subset (kept; Datumaro reads only the "
-                            "last of each)" % count(duplicates, "item shares", "items share"))
+                            "last of each)" % count_words(duplicates, "item shares", "items share"))
     return report
 
 
@@ -500,9 +502,9 @@ class _Conversions:
     def note(self, report):
         if self.gray:
             report.notes.append("%s replicated into R, G and B (CIFAR stores three channels)"
-                                % count(self.gray, "gray image"))
+                                % count_words(self.gray, "gray image"))
         if self.alpha:
-            report.notes.append("%s dropped" % count(self.alpha, "alpha channel"))
+            report.notes.append("%s dropped" % count_words(self.alpha, "alpha channel"))
 
 
 class _SubsetWriter(SubsetWriter):

@@ -64,6 +64,7 @@ from collections import namedtuple
 from hashlib import blake2b
 from zlib import adler32
 
+from .._words import count, number
 from ..model.dataset import Dataset
 from ..model.items import Label
 
@@ -368,8 +369,8 @@ def _add_into(totals, subset):
     """Add a subset's counts into ``totals`` (flushed pixels only)."""
     totals.items += subset.items
     totals.labels = [a + b for a, b in zip(totals.labels, subset.labels)]
-    for label, count in subset.undefined.items():
-        totals.undefined[label] = totals.undefined.get(label, 0) + count
+    for label, found in subset.undefined.items():
+        totals.undefined[label] = totals.undefined.get(label, 0) + found
     totals.unlabeled += subset.unlabeled
     totals.multi_labeled += subset.multi_labeled
     totals.without_image += subset.without_image
@@ -413,8 +414,7 @@ def validate(dataset: Union[Dataset, Dict[str, Any]], *, imbalance_ratio: float 
     return sorted(found, key=lambda problem: -severity_rank(problem.severity))
 
 
-def _plural(count, noun):
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
+_plural = count
 
 
 def _check_label_names(stats, _):
@@ -423,10 +423,10 @@ def _check_label_names(stats, _):
     undefined = stats["undefined_labels"]
     if undefined:
         indices = ", ".join(sorted(undefined, key=int))
-        yield Problem("error", "undefined_label", "label %s %s %s no name (%s; the dataset names %d labels)"
+        yield Problem("error", "undefined_label", "label %s %s %s no name (%s; the dataset names %s)"
                       % ("index" if len(undefined) == 1 else "indices", indices,
                          "has" if len(undefined) == 1 else "have", _plural(sum(undefined.values()), "annotation"),
-                         len(stats["label_names"])),
+                         count(len(stats["label_names"]), "label")),
                       stats["examples"].get("undefined_label", []))
 
 
@@ -436,13 +436,13 @@ def _check_images(stats, _):
                       stats["examples"].get("without_image", []))
     blank = stats["blank"]
     if blank["items"]:
-        values = ", ".join("%s: %d" % pair for pair in blank["values"].items())
+        values = ", ".join("%s: %s" % (value, number(items)) for value, items in blank["values"].items())
         yield Problem("warning", "blank_images", "%s (all pixels equal; value: count %s)"
                       % (_plural(blank["items"], "blank image"), values), blank["examples"])
     if len(stats["image_sizes"]) > 1:
-        sizes = ", ".join("%s: %d" % pair for pair in stats["image_sizes"].items())
-        yield Problem("info", "image_sizes_differ", "images of %d sizes (%s)" % (len(stats["image_sizes"]), sizes),
-                      [])
+        sizes = ", ".join("%s: %s" % (size, number(items)) for size, items in stats["image_sizes"].items())
+        yield Problem("info", "image_sizes_differ", "images of %s (%s)" % (count(len(stats["image_sizes"]), "size"),
+                                                                           sizes), [])
 
 
 def _check_duplicates(stats, _):
@@ -459,8 +459,9 @@ def _check_duplicates(stats, _):
                       % _plural(duplicates["groups_across_subsets"], "image"),
                       _group_items(group for group in examples if group["across_subsets"]))
     if duplicates["groups"]:
-        yield Problem("info", "duplicate_images", "%s more than once (%d items in all)"
-                      % (_plural(duplicates["groups"], "image"), duplicates["items"]), _group_items(examples))
+        yield Problem("info", "duplicate_images", "%s more than once (%s in all)"
+                      % (_plural(duplicates["groups"], "image"), count(duplicates["items"], "item")),
+                      _group_items(examples))
 
 
 def _describe_group(group):
@@ -487,8 +488,9 @@ def _check_labels(stats, imbalance_ratio):
         most, fewest = max(counts, key=counts.__getitem__), min(counts, key=counts.__getitem__)
         if counts[most] > imbalance_ratio * counts[fewest]:
             yield Problem("warning", "imbalanced_labels",
-                          "label %r has %d items, %r only %d (ratio %.1f > %g)"
-                          % (most, counts[most], fewest, counts[fewest], counts[most] / counts[fewest],
+                          "label %r has %s, %r only %s (ratio %.1f > %g)"
+                          % (most, count(counts[most], "item"), fewest, number(counts[fewest]),
+                             counts[most] / counts[fewest],
                              imbalance_ratio), [])
     for key, code, noun in (("unlabeled", "unlabeled_items", "item without a label"),
                             ("multi_labeled", "multi_labeled_items", "item with several labels")):
@@ -496,9 +498,9 @@ def _check_labels(stats, imbalance_ratio):
             yield Problem("warning", code, _items_phrase(stats[key], noun), stats["examples"].get(key, []))
 
 
-def _items_phrase(count, noun):
+def _items_phrase(items, noun):
     """``1 item without a label``, ``2 items without a label``."""
-    return "%d %s" % (count, noun if count == 1 else noun.replace("item", "items", 1))
+    return count(items, noun, noun.replace("item", "items", 1))
 
 
 _CHECKS = (_check_label_names, _check_images, _check_duplicates, _check_labels)

@@ -21,6 +21,7 @@ import json
 import shutil
 import sys
 
+from ..._words import count, number
 from ...model.dataset import Dataset
 from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
 from ..progress import Progress
@@ -123,18 +124,17 @@ def render_stats(stats, bars=False, columns=_MAX_COLUMNS):
 def render_problems(problems, items):
     """The text ``mnistio validate`` prints."""
     if not problems:
-        return "no problems (%s items checked)" % _n(items)
+        return "no problems (%s checked)" % count(items, "item")
     lines = []
     for problem in problems:
         examples = ", ".join("%s/%s" % (item["subset"], item["id"]) for item in problem.items[:3])
         lines.append("%-8s %s: %s%s" % (problem.severity, problem.code, problem.message,
                                         " (items: %s%s)" % (examples, ", ..." if len(problem.items) > 3 else "")
                                         if examples else ""))
-    tally = ", ".join("%d %s%s" % (count, severity, "" if count == 1 else "s")
-                      for severity, count in ((severity, sum(p.severity == severity for p in problems))
-                                              for severity in reversed(SEVERITIES)) if count)
-    lines.append("%d problem%s: %s (%s items checked)" % (len(problems), "" if len(problems) == 1 else "s",
-                                                          tally, _n(items)))
+    tally = ", ".join(count(found, severity) for severity, found in
+                      ((severity, sum(p.severity == severity for p in problems)) for severity in reversed(SEVERITIES))
+                      if found)
+    lines.append("%s: %s (%s checked)" % (count(len(problems), "problem"), tally, count(items, "item")))
     return "\n".join(lines)
 
 
@@ -189,9 +189,9 @@ def _histogram(stats, bars, columns):
 def _duplicates_line(duplicates):
     if not duplicates["groups"]:
         return "none"
-    return ("%s images more than once (%s items in all; %s with different labels, %s across subsets)"
-            % (_n(duplicates["groups"]), _n(duplicates["items"]), _n(duplicates["conflicting_groups"]),
-               _n(duplicates["groups_across_subsets"])))
+    return ("%s more than once (%s in all; %s with different labels, %s across subsets)"
+            % (count(duplicates["groups"], "image"), count(duplicates["items"], "item"),
+               _n(duplicates["conflicting_groups"]), _n(duplicates["groups_across_subsets"])))
 
 
 def _fit(name, width):
@@ -202,8 +202,7 @@ def _counts(mapping):
     return ", ".join("%s: %s" % (key, _n(value)) for key, value in mapping.items())
 
 
-def _n(number):
-    return "{:,}".format(number)
+_n = number
 
 
 def _isatty(stream):
