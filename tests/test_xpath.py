@@ -1285,7 +1285,7 @@ def test_truth_tests_generated_against_lxml(etree, monkeypatch, item, nested_tes
         assert problem is None, problem
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=EXAMPLES // 2)
 @given(item=items(), expression=st.one_of(truth_tests(), expressions()).filter(
     lambda text: xpath.compile(text).result_type == xpath.NODESET))
 def test_truth_of_a_node_set_is_its_count(monkeypatch, item, expression):
