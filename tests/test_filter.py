@@ -71,8 +71,9 @@ def test_bad_expression_fails_before_reading(real_items):
 
 
 def test_runaway_expression_stops_at_the_first_item(real_items, tmp_path, sample_dir):
-    """Nested predicates grow exponentially: the step budget stops them, naming the item and the limit."""
-    nested = "/item" + "[//*" * 8 + "]" * 8
+    """Nested predicates that find nothing grow exponentially: the step budget stops them, naming the item
+    and the limit."""
+    nested = "/item" + "[//*" * 8 + "[//foo" + "]" * 9
     first = next(iter(real_items))
     for filter_annotations in (False, True):
         with pytest.raises(UsageError) as caught:

@@ -99,8 +99,11 @@ def nested(rng, count):
 #: (expression, what must happen: "ok", or the class of the mnistio error refusing it)
 EXTREMES = [
     # exponential: stopped by the step limit, in about a second
-    ("/item" + "[//*" * 8 + "]" * 8, "XPathLimitError"),
-    ("/item" + "[//*" * 31 + "]" * 31, "XPathLimitError"),
+    ("/item" + "[//*" * 8 + "[//foo" + "]" * 9, "XPathLimitError"),
+    ("/item" + "[//*" * 30 + "[//foo" + "]" * 31, "XPathLimitError"),
+    # truth tests stop at the first node: as many levels as the parser takes, in microseconds
+    ("/item" + "[//*" * 8 + "]" * 8, "ok"), ("/item" + "[//*" * 31 + "]" * 31, "ok"),
+    ("not(" + "//*[" * 30 + ".//*" + "]" * 30 + ")", "ok"),
     ("//*[count(//*[count(//*[count(//*[count(//*) > 0]) > 0]) > 0]) > 0]", "XPathLimitError"),
     ("count(//node()/following::node()/preceding::node()/following::node())", "XPathLimitError"),
     ("count(//*[//*[string-length(string(/)) > 0]])", "XPathLimitError"),

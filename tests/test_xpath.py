@@ -499,7 +499,8 @@ def test_deep_trees():
 # ---------------------------------------------------------------------------
 # Limits: a budget of steps per evaluation (mnistio.limits.MAX_XPATH_STEPS)
 
-NESTED = "/item[//*[//*[//*[//*[//*[//*[.//*]]]]]]]"  # 19 elements: about 19 ** 7 steps
+# No //foo anywhere, so every level searches all of its 19 elements: about 19 ** 7 steps.
+NESTED = "/item[//*[//*[//*[//*[//*[//*[//foo]]]]]]]"
 
 
 def test_nested_predicates_stop_at_the_limit():
@@ -519,11 +520,11 @@ def test_nested_predicates_stop_at_the_limit():
 
 
 def test_the_limit_is_read_when_evaluation_starts(monkeypatch):
-    query = xpath.compile("/item[//*[.//*]]")  # 71 steps
+    query = xpath.compile("/item[//*[.//*]]")  # 40 steps
     assert query.select(make_item()) != []
-    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 70)
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 39)
     for method in (query.evaluate, query.select, query.matches):
-        with pytest.raises(XPathLimitError, match="MAX_XPATH_STEPS = 70 steps"):
+        with pytest.raises(XPathLimitError, match="MAX_XPATH_STEPS = 39 steps"):
             method(make_item())
     monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 100000)
     assert query.matches(make_item()) is True
@@ -538,6 +539,10 @@ STEPS = [
     ("//annotation[label = 'cat']", 19 + 2 + 2 * 5), ("/item/*[count(*) > 2]", 1 + 5 + 5 * 2 + (3 + 5 + 5)),
     ("/item/*[position() = last()]", 1 + 5 + 5 * 3), ("//id/..", 19), ("string(1)", 1),
     ("string(/)", 1 + 20), ("//annotation[. = 'x']", 19 + 2 + 2 * 6), ("//label[. = 'x']", 19 + 2),
+    # a node-set whose truth only is needed, up to its first node: //* from the root (19),
+    # its first node (item) tested, .//* from it (18); the first annotation's children
+    ("/item[//*[.//*]]", 1 + 1 + 19 + 1 + 18), ("boolean(/item/annotation/label)", 1 + 1 + 5 + 5),
+    ("/item[not(//foo)]", 1 + 2 + 19), ("//*[id] = true()", 19 + 1 + 5 + 1),
 ]
 
 
@@ -548,6 +553,47 @@ def test_steps_counted(monkeypatch, expression, steps):
     monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", steps - 1)
     with pytest.raises(XPathLimitError):
         xpath.compile(expression).evaluate(make_item())
+
+
+def steps_taken(expression, node):
+    """The steps an evaluation at node takes: its budget less what is left on the tree's Document."""
+    document = node
+    while document.parent is not None:
+        document = document.parent
+    if not isinstance(document, Document):
+        document = Document(document)
+    xpath.compile(expression).evaluate(node)
+    return mnistio.limits.MAX_XPATH_STEPS - document._steps
+
+
+def nested(depth, inner=".//*", outer="/item"):
+    """outer[//*[//*[... inner]]] with depth levels of //*."""
+    return outer + "[" + "//*[" * depth + inner + "]" * (depth + 1)
+
+
+# Truth tests of nested node-sets: predicates, boolean(), not(), and, or, comparisons with a boolean.
+TRUTH_TESTS = [nested(4), nested(6), nested(8, "//*"), nested(30, "//*"), nested(6, "following::*[1]"),
+               "boolean(%s)" % nested(6)[6:-1], "/item[not(not(%s))]" % nested(6)[6:-1],
+               "/item[%s and true()]" % nested(6)[6:-1], "/item[false() or %s]" % nested(6)[6:-1],
+               "/item[%s = true()]" % nested(6)[6:-1], "/item[false() != %s]" % nested(6)[6:-1],
+               "/item[%s > false()]" % nested(6)[6:-1], "/item[1 = 1 = %s]" % nested(6)[6:-1],
+               nested(6, "(//*)[.//*]"), nested(6, "//*/../..//*[2]"), nested(6, "* | //label"),
+               nested(6, "ancestor::*[last()][id]"), nested(6, "(//*)[2]/following-sibling::*[1][self::subset]")]
+
+
+@pytest.mark.parametrize("expression", TRUTH_TESTS)
+def test_truth_tests_stop_at_the_first_node(monkeypatch, expression):
+    """A node-set whose truth only is needed is searched up to its first node, as libxml2 does in
+    predicates: each level of //* costs about 20 steps, where building each node-set in full took
+    19 to the power of the nesting (past the limit of 1,000,000 from 6 levels on)."""
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 1000)
+    item = make_item()
+    assert steps_taken(expression, item) <= 20 * (expression.count("//*") + 2)
+    assert xpath.compile(expression).matches(item) is True
+    # the same nesting that finds nothing still searches everything, so the limit still stops it
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 1000000)
+    with pytest.raises(XPathLimitError):
+        run(nested(6, "//foo"))
 
 
 def test_the_limit_bounds_large_trees():
@@ -878,6 +924,20 @@ def test_root_node_left_out_as_lxml_does(etree):
         assert etree.XPath("count(%s)" % expression)(lxml_item) == count
 
 
+# Truth tests whose search finds nothing at some level, or must go past its first nodes.
+SEARCHES = [nested(3, "//foo"), nested(3, "//label[. = '3']"), nested(3, "self::label_id[. > 5]"),
+            nested(3, "(//annotation)[last()][label = 3]"), nested(3, "../following-sibling::*[2][group]"),
+            nested(3, "//annotation[label = 'cat']/id[. = 1]"), nested(2, "count(//*[.//*]) = 5"),
+            "//*[not(//*[.//foo])]", "//*[//*[.//*] = false()]", "//annotation[id = 1 or //*[label = 'cat']]",
+            "//*[text()][//*[*]/text()]", "/item[//text()[. = 'label']/parent::*[false() = ../..//label]]"]
+
+
+@pytest.mark.parametrize("expression", TRUTH_TESTS + SEARCHES)
+def test_truth_tests_against_lxml(expression, etree):
+    problems = [compare(expression, item, etree, generated=False) for item in TREES]
+    assert not [problem for problem in problems if problem]
+
+
 def test_known_differences(etree):
     """Where libxml2 departs from the spec and the engine does not follow; pinned down here."""
     item = make_item()
@@ -1186,6 +1246,57 @@ def test_numbers_read_as_libxml2_reads_them(etree, text):
     literal_ = text.strip(" \t\r\n")
     if re.match(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]*)?\Z", literal_):
         assert number_key(run(literal_)) == number_key(etree.XPath(literal_)(etree.Element("a")))
+
+
+# Nested truth tests: an innermost expression (text, whether a node-set), nested in templates
+# that search its nodes or need only its truth.
+INNER = [(".//*", True), ("//*", True), ("//foo", True), ("label", True), ("text()", True), ("..", True),
+         ("following-sibling::*", True), ("//label[. = '3']", True), ("*[2]", True), ("ancestor::*[last()]", True),
+         ("self::annotation", True), ("/", True), ("preceding::id", True), ("true()", False), ("id = 17", False)]
+IN_PREDICATES = ["//*[%s]", "*[%s]", "//annotation[%s]", "//*[%s][1]", "//*[1][%s]", "(//*)[%s]", "//*[%s][last()]",
+                 "following::*[%s]", "ancestor-or-self::*[%s]", "../*[%s]", "//*[%s]/following-sibling::*[1]",
+                 "(//label | //id)[%s]", "//text()[%s]", "*[position() > 1][%s]", "//*[%s]/..", "//*[%s]//*"]
+ON_NODES = ["(%s)/..", "(%s)[2]", "%s | //foo", "(%s)//text()", "(%s)[.//*]", "(%s)/parent::*/*[2]"]
+TO_BOOLEAN = ["not(%s)", "boolean(%s)", "(%s) and //id", "//foo or (%s)", "(%s) = true()", "false() != (%s)",
+              "(%s) < true()", "(%s) = 'label'"]
+
+
+@st.composite
+def truth_tests(draw):
+    text, nodes = draw(st.sampled_from(INNER))
+    for _ in range(draw(st.integers(1, 4))):
+        template = draw(st.sampled_from(IN_PREDICATES + TO_BOOLEAN + (ON_NODES if nodes else [])))
+        text = template % text
+        nodes = template not in TO_BOOLEAN
+    return text
+
+
+@settings(SETTINGS, max_examples=EXAMPLES // 2)
+@given(item=items(), nested_tests=st.lists(truth_tests(), min_size=4, max_size=4))
+def test_truth_tests_generated_against_lxml(etree, monkeypatch, item, nested_tests):
+    """Nested truth tests, searched up to their first node, give what lxml gives (in full and as a filter)."""
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 100000)
+    for expression in nested_tests:
+        try:
+            xpath.compile(expression).evaluate(item)
+        except XPathLimitError:
+            continue  # a search that finds nothing can still be exponential, in lxml too
+        problem = compare(expression, item, etree)
+        assert problem is None, problem
+
+
+@settings(SETTINGS, max_examples=EXAMPLES // 2)
+@given(item=items(), expression=st.one_of(truth_tests(), expressions()).filter(
+    lambda text: xpath.compile(text).result_type == xpath.NODESET))
+def test_truth_of_a_node_set_is_its_count(monkeypatch, item, expression):
+    """boolean(E), which stops at E's first node, is count(E) > 0, and takes no more steps."""
+    monkeypatch.setattr(mnistio.limits, "MAX_XPATH_STEPS", 100000)
+    try:
+        whole = steps_taken("count(%s)" % expression, item)
+    except XPathLimitError:
+        return
+    assert run("boolean(%s)" % expression, item) is (run("count(%s)" % expression, item) > 0)
+    assert steps_taken("boolean(%s)" % expression, item) <= whole
 
 
 def test_generated_expressions_are_valid():

@@ -63,13 +63,16 @@ What is not supported, and why:
 Evaluation is bounded: each evaluation may take at most
 ``mnistio.limits.MAX_XPATH_STEPS`` steps (every node an axis visits, every
 node a predicate is tested on, every function call, every node whose text a
-string value gathers), read when it starts. So nested predicates such as
-``/item[//*[//*[//*[//*[//*[.//*]]]]]]``, whose cost grows exponentially
-with the nesting, raise :class:`XPathLimitError` (a ``UsageError``) naming
-the expression and the limit instead of running for ever. A real filter
-takes tens of steps per item. (Predicates are evaluated in full; libxml2
-stops a node-set tested for emptiness at its first node, so it answers some
-such expressions at once.)
+string value gathers), read when it starts. A node-set whose truth only
+is needed (a predicate, ``boolean()``, ``not()``, ``and``, ``or``, a
+comparison with a boolean) is searched up to its first node, as libxml2
+does in predicates (:mod:`.exists`), so ``/item[//*[//*[//*[.//*]]]]`` takes
+about a hundred steps. Nested predicates that find nothing, such as
+``/item[//*[//*[//*[//*[//*[//foo]]]]]]``, must search everything, and their
+cost grows exponentially with the nesting: they raise
+:class:`XPathLimitError` (a ``UsageError``) naming the expression and the
+limit instead of running for ever. A real filter takes tens of steps per
+item.
 
 Every type error of XPath 1.0 (``count(1)``, ``"a" | "b"``, ``(1)[1]``) can
 be found without data, as there are no variables, so :func:`compile` reports
@@ -77,9 +80,10 @@ it, with unknown functions and wrong argument counts, as an
 :class:`XPathSyntaxError` with its column.
 
 The package is split by stage: :mod:`.lexer` (tokens), :mod:`.parser`
-(the syntax tree), :mod:`.compiler` (closures), :mod:`.functions` (the
-core library), :mod:`.values` (types and conversions), :mod:`.tree` (the
-node model and axes), :mod:`.items` (an item as a tree).
+(the syntax tree), :mod:`.compiler` (closures), :mod:`.exists` (truth
+tests that stop at the first node), :mod:`.functions` (the core library),
+:mod:`.values` (types and conversions), :mod:`.tree` (the node model and
+axes), :mod:`.items` (an item as a tree).
 """
 
 from __future__ import annotations

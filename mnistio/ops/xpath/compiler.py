@@ -14,6 +14,13 @@ exponentially run out. Past the budget, :class:`~.tree._OutOfSteps` is
 raised, for :class:`~mnistio.ops.xpath.XPath` to name the expression and the
 limit. Steps are counted once per axis use and per predicate, not per node,
 to stay cheap; the characters a string function reads are not counted.
+
+Where only a node-set's truth is needed, it is searched up to its first node
+(:mod:`.exists`), charged in the same way for what the search visits (its
+predicate tests one by one, as it makes them). So nested predicates such as
+``//*[//*[.//*]]`` that find a node cost steps in proportion to the nesting,
+not to the tree's size to its power; ones that find nothing still search
+everything.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import math
 import operator
 
+from .exists import _any_passes, _nodes_exist, _path_exists, _repeats
 from .functions import _CONSTANT_FUNCTIONS, _CONTEXT_FUNCTIONS, _FUNCTIONS
 from .lexer import XPathSyntaxError
 from .parser import (
@@ -77,10 +85,16 @@ if TYPE_CHECKING:
 
 
 class _Code(object):
-    __slots__ = ("fn", "type", "const")
+    """A compiled expression: fn(node, position, size, document) -> value of the type.
 
-    def __init__(self, fn, type_, const=_VARIES):
-        self.fn, self.type, self.const = fn, type_, const
+    const is the value when it does not depend on the context. A node-set's code may
+    have exists(node, position, size, document) -> bool too: whether the node-set is
+    non-empty, stopping at its first node (:mod:`.exists`).
+    """
+    __slots__ = ("fn", "type", "const", "exists")
+
+    def __init__(self, fn, type_, const=_VARIES, exists=None):
+        self.fn, self.type, self.const, self.exists = fn, type_, const, exists
 
 
 def _constant(value, type_):
@@ -95,14 +109,23 @@ def _folded(fn, type_, codes):
 
 
 def _as(code, target):
-    """The code converted to target type (string, number or boolean)."""
+    """The code converted to target type (string, number or boolean).
+
+    A node-set as a boolean is whether it is non-empty (section 4.3), which its exists
+    function answers at its first node: every boolean context (predicates, boolean(),
+    not(), and, or, comparisons with a boolean) comes through here.
+    """
     if code.type == target:
         return code
     fn = code.fn
-    if code.type == NODESET and target != BOOLEAN:  # never a constant
+    if code.type == NODESET:  # never a constant
+        if target == BOOLEAN:
+            if code.exists is not None:
+                return _Code(code.exists, BOOLEAN)
+            return _Code(lambda n, p, s, d: bool(fn(n, p, s, d)), BOOLEAN)
         from_nodes = _FROM_NODES[target]
         return _Code(lambda n, p, s, d: from_nodes(fn(n, p, s, d), d), target)
-    convert = bool if code.type == NODESET else _CONVERT[code.type, target]
+    convert = _CONVERT[code.type, target]
     if code.const is not _VARIES:
         return _constant(convert(code.const), target)
     return _Code(lambda n, p, s, d: convert(fn(n, p, s, d)), target)
@@ -121,10 +144,11 @@ class _Compiler(object):
         return getattr(self, type(tree).__name__)(tree)
 
     def nodes(self, tree, why):
+        """The code of an expression that must be a node-set (a type error otherwise)."""
         code = self.compile(tree)
         if code.type != NODESET:
             self.error(tree.col, "%s, not a %s" % (why, code.type))
-        return code.fn
+        return code
 
     # -- primaries and operators
 
@@ -146,6 +170,7 @@ class _Compiler(object):
         if tree.level in (_OR, _AND):
             return self.logical(tree.level, [_as(code, BOOLEAN) for code in codes])
         if tree.level in (_EQUALITY, _RELATIONAL):
+            codes = _booleans_for_nodes(codes)
             steps, type_ = [], codes[0].type
             for (op, _), code in zip(tree.operators, codes[1:]):
                 steps.append((_comparator(op, type_, code.type), code.fn))
@@ -161,7 +186,8 @@ class _Compiler(object):
         return _folded(_or_of(fns) if level == _OR else _and_of(fns), BOOLEAN, codes)
 
     def _Union(self, tree):
-        fns = [self.nodes(operand, "'|' joins node-sets") for operand in tree.operands]
+        codes = [self.nodes(operand, "'|' joins node-sets") for operand in tree.operands]
+        fns = [code.fn for code in codes]
 
         def union(n, p, s, d):
             parts = [found for found in [f(n, p, s, d) for f in fns] if found]
@@ -171,51 +197,51 @@ class _Compiler(object):
             for found in parts:
                 merged += found
             return _document_order(merged, d)
-        return _Code(union, NODESET)
+        exists = _or_of([_as(code, BOOLEAN).fn for code in codes])  # non-empty if any part is
+        return _Code(union, NODESET, exists=exists)
 
     def _Filter(self, tree):
-        fn = self.nodes(tree.primary, "a predicate filters a node-set")
-        predicates = [self.predicate(expr)[0] for expr in tree.predicates]
+        fn = self.nodes(tree.primary, "a predicate filters a node-set").fn
+        predicates = [self.predicate(expr) for expr in tree.predicates]
+        selects = [predicate.select for predicate in predicates]
 
         def filtered(n, p, s, d):
             found = fn(n, p, s, d)
-            for predicate in predicates:
+            for select in selects:
                 if not found:
                     break
-                found = predicate(found, d)
+                found = select(found, d)
             return found
-        return _Code(filtered, NODESET)
+        return _Code(filtered, NODESET, exists=_filter_exists(fn, predicates))
 
     # -- location paths
 
     def _Path(self, tree):
         steps = _descendant_shortcut([self.step(step) for step in tree.steps])
         if tree.start is None or tree.start is _ABSOLUTE:
-            return _Code(_location_path(tree.start is _ABSOLUTE, steps), NODESET)
-        start = self.nodes(tree.start, "'/' needs a node-set on its left")
-        return _Code(_filter_path(start, steps), NODESET)
+            absolute = tree.start is _ABSOLUTE
+            return _Code(_location_path(absolute, steps), NODESET, exists=_location_exists(absolute, steps))
+        start = self.nodes(tree.start, "'/' needs a node-set on its left").fn
+        return _Code(_filter_path(start, steps), NODESET, exists=_filter_path_exists(start, steps))
 
     def step(self, tree):
-        """(axis, test, predicate functions, whether a predicate uses positions)."""
-        predicates, positional = [], False
-        for expr in tree.predicates:
-            fn, uses_position = self.predicate(expr)
-            predicates.append(fn)
-            positional = positional or uses_position
-        return (tree.axis, tree.test, predicates, positional)
+        """(axis, test, predicates (:class:`_Predicate`), whether a predicate uses positions)."""
+        predicates = [self.predicate(expr) for expr in tree.predicates]
+        return (tree.axis, tree.test, predicates, any(predicate.test is None for predicate in predicates))
 
     def predicate(self, expr):
-        """A function filtering a list in proximity order, and whether it needs positions."""
+        """The predicate expr compiled (section 2.4): a :class:`_Predicate`."""
         outer, self.calls = self.calls, 0
         code = self.compile(expr)
         cost = 1 + self.calls  # steps per node tested; nested predicates count their own
         self.calls = outer
         if code.type == NUMBER:
-            return _position_predicate(code, expr, cost), True
+            return _Predicate(_position_predicate(code, expr, cost), None, cost)
         code = _as(code, BOOLEAN)
         if code.const is not _VARIES:
             keep = code.const
-            return (lambda nodes, d: nodes) if keep else (lambda nodes, d: []), False
+            select = (lambda nodes, d: nodes) if keep else (lambda nodes, d: [])
+            return _Predicate(select, lambda n, p, s, d: keep, 0)
         test = code.fn
 
         def by_test(nodes, d):
@@ -226,7 +252,7 @@ class _Compiler(object):
                 raise _OutOfSteps()
             return [node for position, node in enumerate(nodes, 1)
                     if test(node, position, size, d)]
-        return by_test, _uses_position(expr)
+        return _Predicate(by_test, None if _uses_position(expr) else test, cost)
 
     # -- function calls
 
@@ -259,12 +285,57 @@ class _Compiler(object):
         return code if type_ is None else _as(code, type_)
 
 
+class _Predicate(object):
+    """A compiled predicate.
+
+    select(nodes, document) keeps the nodes of a list in proximity order that the
+    predicate is true for, charging cost steps per node. test(node, position, size,
+    document) is its truth at one node, for testing nodes one at a time
+    (:mod:`.exists`); None when the predicate uses positions (a number, position(),
+    last()), which only the whole list gives.
+    """
+    __slots__ = ("select", "test", "cost")
+
+    def __init__(self, select, test, cost):
+        self.select, self.test, self.cost = select, test, cost
+
+
+def _split(predicates):
+    """(selects, tests) for an existence test: the predicates up to the last that uses
+    positions, as select functions to filter a whole list with, and the (test, cost) of
+    those after it, to test a node at a time."""
+    cut = 0
+    for index, predicate in enumerate(predicates):
+        if predicate.test is None:
+            cut = index + 1
+    return ([predicate.select for predicate in predicates[:cut]],
+            [(predicate.test, predicate.cost) for predicate in predicates[cut:]])
+
+
 def _arity(low, high):
     if high is None:
         return "at least %d arguments" % low
     if low == high:
         return "%d argument%s" % (low, "" if low == 1 else "s")
     return "%d or %d arguments" % (low, high)
+
+
+def _booleans_for_nodes(codes):
+    """The operands of a comparison chain, a node-set compared with a boolean made a boolean.
+
+    Section 3.4 compares a node-set with a boolean as boolean(node-set), so only its
+    emptiness matters (:func:`_as`). Each comparison after the first has a boolean on
+    its left.
+    """
+    codes = list(codes)
+    for index in range(len(codes) - 1):
+        left = codes[0].type if index == 0 else BOOLEAN  # else the comparison before's result
+        right = codes[index + 1].type
+        if left == NODESET and right == BOOLEAN:
+            codes[index] = _as(codes[index], BOOLEAN)
+        elif left == BOOLEAN and right == NODESET:
+            codes[index + 1] = _as(codes[index + 1], BOOLEAN)
+    return codes
 
 
 def _chain(first, steps):
@@ -378,7 +449,10 @@ def _node_test(test):
 
 
 def _step_function(axis, test, predicates):
-    """one(node, document): the step's nodes from one context node, in document order."""
+    """one(node, document): the step's nodes from one context node, in document order.
+
+    predicates are select functions (:attr:`_Predicate.select`), applied in turn.
+    """
     if axis in ("attribute", "namespace") or test[0] in ("comment", "processing-instruction"):
         return _axis_none
     if not predicates:
@@ -466,7 +540,7 @@ def _location_path(absolute, steps):
         return (lambda n, p, s, d: [d]) if absolute else (lambda n, p, s, d: [n])
     if all(step[0] in ("child", "self", "attribute", "namespace") for step in steps):
         # from one node these steps keep document order without sorting
-        first, *rest = [_step_function(*step[:3]) for step in steps]
+        first, *rest = [_step_function(axis, test, _selects(predicates)) for axis, test, predicates, _ in steps]
         if not rest:
             if absolute:
                 return lambda n, p, s, d: first(d, d)
@@ -492,7 +566,60 @@ def _filter_path(start, steps):
 
 def _step_table(steps):
     """(one, order from one node, from a FLAT set, from an ORDERED set) per step."""
-    return [(_step_function(*step[:3]),) + _AXES[step[0]][2:] for step in steps]
+    return [(_step_function(axis, test, _selects(predicates)),) + _AXES[axis][2:]
+            for axis, test, predicates, _ in steps]
+
+
+def _selects(predicates):
+    return [predicate.select for predicate in predicates]
+
+
+def _search_levels(steps, one_context):
+    """The steps as levels of a depth-first search (:mod:`.exists`): (one, tests, remember).
+
+    Each step's nodes from one node are filtered by its predicates up to the last that uses
+    positions; the others are left to test a node at a time. remember: whether the search
+    keeps the nodes of the step that found nothing, where it may meet them again.
+    """
+    levels = []
+    last = len(steps) - 1
+    for index, ((axis, test, predicates, _), repeats) in enumerate(
+            zip(steps, _repeats([step[0] for step in steps], one_context))):
+        selects, tests = _split(predicates)
+        remember = repeats and bool(tests or index < last)
+        levels.append((_step_function(axis, test, selects), tests, remember))
+    return levels
+
+
+def _location_exists(absolute, steps):
+    """exists(n, p, s, d) of a location path: whether it selects a node, stopping at the first."""
+    if not steps:
+        return lambda n, p, s, d: True  # the context node, or the root
+    exists = _path_exists(_search_levels(steps, True))
+    if absolute:
+        return lambda n, p, s, d: exists(d, d)
+    return lambda n, p, s, d: exists(n, d)
+
+
+def _filter_path_exists(start, steps):
+    """exists(n, p, s, d) of a filter expression and steps: its node-set, then a search from each node."""
+    exists = _nodes_exist(_search_levels(steps, False))
+    return lambda n, p, s, d: exists(start(n, p, s, d), d)
+
+
+def _filter_exists(primary, predicates):
+    """exists(n, p, s, d) of primary[predicates]: its node-set, its predicates that use positions,
+    then the others a node at a time."""
+    selects, tests = _split(predicates)
+
+    def exists(n, p, s, d):
+        found = primary(n, p, s, d)
+        for select in selects:
+            if not found:
+                return False
+            found = select(found, d)
+        return _any_passes(found, tests, d)
+    return exists
 
 
 def _walk_flat(found, ones, document):
@@ -570,18 +697,17 @@ def _comparator(op, left, right):
 
 
 def _nodeset_comparator(op, test, right):
-    equality = op in ("=", "!=")
+    """Comparisons of a node-set with a node-set, a string or a number.
+
+    With a boolean, the node-set is made a boolean when compiled (:func:`_booleans_for_nodes`).
+    """
     if right == NODESET:
         if op == "=":
             return _nodesets_equal
         if op == "!=":
             return _nodesets_differ
         return lambda a, b, d: _nodesets_relate(op, a, b, d)
-    if right == BOOLEAN:
-        if equality:
-            return lambda a, b, d: test(bool(a), b)
-        return lambda a, b, d: test(float(bool(a)), float(b))
-    if right == STRING and equality:
+    if right == STRING and op in ("=", "!="):
         if op == "=":
             return _nodes_equal_string
         return lambda a, b, d: _any_string(test, a, b, d)
