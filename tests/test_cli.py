@@ -197,3 +197,28 @@ def test_names_the_terminal_cannot_encode_are_printed_escaped(tmp_path, sample_d
     done = subprocess.run([sys.executable, "-m", "mnistio", "info", str(latin)], capture_output=True, text=True,
                           env=environment)
     assert done.returncode == 0 and "labels: 1 (caf\\udce9)" in done.stdout, done.stdout + done.stderr
+
+
+def test_ctrl_c_while_starting_is_quiet(monkeypatch, capsys):
+    """Ctrl-C in the first moments (importing, building the parser) printed a traceback (review)."""
+    import builtins
+
+    import mnistio.__main__ as entry_module
+    import mnistio.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_parser", interrupted)
+    assert cli.main(["info", "x"]) == 130
+    assert capsys.readouterr().err == "mnistio: interrupted\n"
+    real_import = builtins.__import__
+
+    def import_interrupted(name, *args, **kwargs):
+        if name == "cli" or name.endswith(".cli"):
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", import_interrupted)
+    assert entry_module.entry() == 130
+    assert capsys.readouterr().err == "mnistio: interrupted\n"

@@ -87,10 +87,8 @@ def _printable_output() -> None:
                 pass
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command line; return the exit status."""
-    _printable_output()
-    words: List[str] = list(sys.argv[1:] if argv is None else argv)
+def _parse(words: List[str]) -> argparse.Namespace:
+    """The parsed command line; ``export_options`` holds the words for the export."""
     after_dashes: List[str] = []
     if "--" in words:
         cut = words.index("--")
@@ -101,7 +99,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         after_dashes += moved  # after a transform's own words: split_words picks them out there
     args = parser.parse_args(words)
     args.export_options = after_dashes
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; return the exit status."""
+    _printable_output()
     try:
+        args = _parse(list(sys.argv[1:] if argv is None else argv))
         return int(args.run(args))
     except CommandLineError as error:
         print("%s: error: %s" % (PROG, error), file=sys.stderr)
