@@ -443,3 +443,14 @@ def test_mnist_csv_refuses_a_nul_in_an_id(tmp_path):
     with pytest.raises(UsageError, match=r"item 'a\\x00b' \(subset 'train'\): an id holding NUL cannot be stored"):
         dataset.export(str(tmp_path / "out"), "mnist_csv")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["mnist", "mnist_csv", "imagenet_txt"])
+def test_a_first_label_name_opening_with_a_byte_order_mark_is_kept_or_refused(tmp_path, fmt):
+    """Reading drops a BOM opening labels.txt: the name would have come back without it (review)."""
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="0", subset="train", annotations=[dm.Label(0)])],
+                                       categories=["\ufeffa", "b"])
+    with pytest.raises(UsageError, match=r"label name '\\ufeffa' cannot be stored .*use --save-dataset-meta"):
+        dataset.export(str(tmp_path / "refused"), fmt)
+    dataset.export(str(tmp_path / "kept"), fmt, save_dataset_meta=True)
+    assert dm.Dataset.import_from(str(tmp_path / "kept"), fmt).label_names == ["\ufeffa", "b"]

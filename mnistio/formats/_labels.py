@@ -120,8 +120,10 @@ def write_names_file(path: str, names: Iterable[str], save_dataset_meta: bool) -
     """One name a line; a name that would not read back as itself is refused unless
     ``dataset_meta.json`` is written too (it wins when read)."""
     names = list(names)
-    for name in names:
-        if "\n" in name or "\r" in name or name != name.strip() or not name:
+    for position, name in enumerate(names):
+        # A byte-order mark opening the file is dropped on reading (spreadsheets write one).
+        starts_with_mark = position == 0 and name.startswith("\ufeff")
+        if "\n" in name or "\r" in name or name != name.strip() or not name or starts_with_mark:
             if not save_dataset_meta:
                 raise UsageError("label name %r cannot be stored in %s (one stripped name a line); "
                                  "use --save-dataset-meta" % (name, os.path.basename(path)))
