@@ -29,7 +29,7 @@ MAX_IMAGE_PIXELS = 4096 * 4096
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 
 #: Bytes of a whole text file that is read at once: labels.txt, synsets.txt,
-#: dataset_meta.json, a project file, an EMNIST mapping.
+#: dataset_meta.json, a project file.
 MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024
 
 #: Bytes of one line of a CSV or list file. A 28 x 28 digit is about 2 KB; a

@@ -42,7 +42,7 @@ import os
 from collections import namedtuple
 
 from . import formats
-from .codecs.jsonfile import read_json
+from .codecs.jsonfile import json_shown, read_json
 from .codecs.streams import write_file_atomically
 from .errors import FormatError, MnistioError, UsageError
 from .formats import ExportReport
@@ -87,15 +87,6 @@ def _read_document(file, folder):
     return read_json(file, "project file")
 
 
-def _shown(value):
-    """A JSON value as an error shows it: in JSON when it is a short scalar, else its kind (a
-    hostile file's value can nest deeper than ``json.dumps`` can go)."""
-    if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 60):
-        return json.dumps(value)
-    kinds: Dict[type, str] = {str: "a long string", list: "a list", dict: "an object"}
-    return kinds.get(type(value), type(value).__name__)
-
-
 def _check_keys(entry, kind, file, where):
     if not isinstance(entry, dict):
         raise FormatError("expected a JSON object", file, where)
@@ -110,7 +101,7 @@ def _check_keys(entry, kind, file, where):
 
 def _check_string(value, what, file, where):
     if not isinstance(value, str) or not value:
-        raise FormatError("%s must be a non-empty string, not %s" % (what, _shown(value)), file, where)
+        raise FormatError("%s must be a non-empty string, not %s" % (what, json_shown(value)), file, where)
     return value
 
 
@@ -120,7 +111,7 @@ def _parse_document(document, file):
     version = document.get("version")
     if type(version) is not int or version not in _READABLE_VERSIONS:
         raise FormatError("unknown project file version %s (this mnistio reads versions %s)"
-                          % (_shown(version), ", ".join(map(str, _READABLE_VERSIONS))), file)
+                          % (json_shown(version), ", ".join(map(str, _READABLE_VERSIONS))), file)
     _check_keys(document, "project", file, None)
     for key in ("sources", "operations"):
         if not isinstance(document[key], list):
@@ -152,7 +143,7 @@ def _parse_operation(entry, file, where, version):
     _check_keys(entry, kind if kind == "filter" or version > 1 else "transform, version 1", file, where)
     if kind == "filter":
         if entry["mode"] not in MODES:
-            raise FormatError("unknown filter mode %s (expected i, a or i+a)" % _shown(entry["mode"]), file, where)
+            raise FormatError("unknown filter mode %s (expected i, a or i+a)" % json_shown(entry["mode"]), file, where)
         return Filter(_check_string(entry["expression"], "expression", file, where), entry["mode"])
     name = _check_string(entry["name"], "name", file, where)
     if version == 1:
@@ -203,10 +194,6 @@ def _inside(path, folder):
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # different drives on Windows
         return False
-
-
-def _overlap(first, second):
-    return _inside(first, second) or _inside(second, first)
 
 
 class Project:
@@ -425,11 +412,13 @@ class Project:
         real = os.path.realpath(save_dir)
         if _inside(os.path.realpath(self.dir), real):
             raise UsageError("the output folder holds the project file; choose another", save_dir)
-        for source in self.sources:
+        for source in self.sources:  # before reading any: the export checks again, naming no source
             path = self.source_path(source)
-            if _overlap(real, os.path.realpath(path)):
-                raise UsageError("the output folder would overwrite or write into source %r (%s); "
-                                 "choose another" % (source.name, path), save_dir)
+            try:
+                formats.check_not_an_input(save_dir, [path])
+            except UsageError:
+                raise UsageError("the output folder would replace or write into source %r (%s); choose another"
+                                 % (source.name, path), save_dir) from None
 
     def __repr__(self) -> str:
         return "Project(%r, sources=%d, operations=%d)" % (self.dir, len(self.sources), len(self.operations))

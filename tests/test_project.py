@@ -254,7 +254,7 @@ def test_source_path_missing_at_export(tmp_path, proj, cli, csv_copy):
      "no label '77' to remap (the labels are 0, 1, "),
     (["remove", "-p", "PROJ", "nobody"], "no source 'nobody' in the project (its sources: 'digits')"),
     (["export", "-p", "PROJ", "-f", "mnist", "-o", "SAMPLE", "--overwrite"],
-     "SAMPLE: the output folder would overwrite or write into source 'digits' (SAMPLE); choose another"),
+     "SAMPLE: the output folder would replace or write into source 'digits' (SAMPLE); choose another"),
     (["export", "-p", "PROJ", "-f", "mnist", "-o", "TMP", "--overwrite"],
      "TMP: the output folder holds the project file; choose another"),
 ])

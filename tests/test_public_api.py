@@ -78,3 +78,21 @@ def test_top_level_surface():
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
         "FileSystemError", "limits", "__version__"])  # limits since issue 8
 
+
+
+def test_wrong_argument_types_are_usage_errors(tmp_path):
+    """import_from(b"...") was a TypeError, save_media="no" was true, image_ext=5 an AttributeError (review)."""
+    import os
+
+    sample = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "mnist_sample")
+    assert mnistio.Dataset.import_from(os.fsencode(sample)).format == "mnist"
+    dataset = mnistio.Dataset.import_from(sample)
+    for bad in ({"save_media": "no"}, {"image_ext": 5}, {"save_dataset_meta": 1}, {"overwrite": "yes"}):
+        with pytest.raises(mnistio.UsageError, match="must be"):
+            dataset.export(str(tmp_path / "out"), "mnist", **bad)
+    for path in ("a\x00b", 5):
+        with pytest.raises(mnistio.UsageError):
+            mnistio.Dataset.import_from(path)
+    with pytest.raises(mnistio.UsageError):
+        dataset.export("a\x00b", "mnist")
+    assert not (tmp_path / "out").exists()

@@ -102,7 +102,7 @@ def export_options(format: str, words: Sequence[str]) -> Dict[str, Any]:
 
 def export_help() -> str:
     """The export options of every format, for ``--help``."""
-    lines = ["export options (after '--'):"] + formats.COMMON_EXPORT_OPTIONS.help_lines()
+    lines = ["export options (after '--', or among the command's flags):"] + formats.COMMON_EXPORT_OPTIONS.help_lines()
     for spec in formats.specs():
         if len(spec.export_options):
             lines.append("%s also takes:" % spec.name)

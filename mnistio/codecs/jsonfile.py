@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import os
     from typing import Any, Union
 
-__all__ = ["read_json", "nests_deeper_than"]
+__all__ = ["read_json", "nests_deeper_than", "json_kind", "json_shown"]
 
 # A string (skipped whole, so that brackets inside it do not count) or one bracket.
 _STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
@@ -63,3 +63,16 @@ def read_json(path: Union[str, "os.PathLike[str]"], what: str, expected: str = "
             raise FormatError("unreadable %s (%s)%s" % (what, error.msg, advice), path,
                               "line %d, column %d" % (error.lineno, error.colno)) from None
         raise FormatError("unreadable %s (%s)%s" % (what, error, advice), path) from None
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, without showing it (it may be huge or deep): ``a list``."""
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def json_shown(value: Any) -> str:
+    """A JSON value as an error shows it: in JSON when it is a short scalar, else :func:`json_kind`."""
+    if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 60):
+        return json.dumps(value)
+    return "a long string" if isinstance(value, str) else json_kind(value)

@@ -19,7 +19,7 @@ from ..model.options import Option, Options
 from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._labels import check_label_names
-from ._output import output_folder, recover_output
+from ._output import check_not_an_input, output_folder, recover_output
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
 __all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",
-           "detect", "read", "export", "recover"]
+           "detect", "read", "export", "recover",
+           "check_not_an_input"]
 
 _SPECS: Dict[str, FormatSpec] = {}
 
@@ -90,6 +91,8 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
     """Write ``dataset`` to ``save_dir`` through a temporary folder renamed into place."""
     spec = get(format)
     options = spec.export_options.check(options)
+    _check_export_arguments(save_media=save_media, image_ext=image_ext, save_dataset_meta=save_dataset_meta,
+                            overwrite=overwrite)
     if save_media is None:
         save_media = spec.save_media_default
     check_label_names(dataset.label_names)
@@ -102,10 +105,26 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
     return report
 
 
+def _check_export_arguments(**arguments: Any) -> None:
+    """Python callers' values, checked as the command line's are: ``save_media="no"`` was true."""
+    for name, value in arguments.items():
+        allowed = (str, type(None)) if name == "image_ext" else (bool, type(None)) if name == "save_media" else bool
+        if not isinstance(value, allowed):
+            raise UsageError("%s must be %s, not %r" % (name, "a file extension like '.png' or None"
+                                                        if name == "image_ext" else "True or False", value))
+
+
 def _existing(path: Any) -> str:
     """``path``, a folder or a regular file: detection lists folders and reads files, and a FIFO or
     a device would make it fail (or, opened, wait forever)."""
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise UsageError("a dataset path is a str or os.PathLike, not %r" % (path,)) from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if "\x00" in path:
+        raise UsageError("a path cannot hold NUL", path)
     if not os.path.exists(path):
         raise UsageError("no such file or folder", path)
     if not (os.path.isdir(path) or os.path.isfile(path)):

@@ -98,8 +98,6 @@ class SubsetWriter:
         """Release what is open, whether or not :meth:`finish` ran."""
 
 
-
-
 def export_one_channel(dataset: Any, save_dir: str, layout: str, save_dataset_meta: bool, refuse_color: bool,
                        open_subset: Callable[[str, int, GrayPolicy], SubsetWriter]) -> ExportReport:
     """The export of ``mnist`` and ``mnist_csv``: one writer per subset (``open_subset(subset,

@@ -12,7 +12,7 @@ import json
 import os
 
 from .._words import count
-from ..codecs.jsonfile import read_json
+from ..codecs.jsonfile import json_kind, read_json
 from ..codecs.streams import read_small_file
 from ..errors import FormatError, UsageError
 from ..model.items import DatasetItem, LabelCategories
@@ -20,7 +20,7 @@ from ._paths import LONE_SURROGATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterable, List, Optional, Sequence, Tuple
+    from typing import Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
@@ -53,12 +53,12 @@ def names_from_dataset_meta(path: str) -> List[str]:
     """The label names of a ``dataset_meta.json``: ``"labels"``, then ``"label_map"``'s new names."""
     meta = read_json(path, "dataset meta file", 'expected JSON like {"labels": ["name0", ...]}')
     if not isinstance(meta, dict):
-        raise FormatError('expected a JSON object with a "labels" list, not %s' % _json_kind(meta), path)
+        raise FormatError('expected a JSON object with a "labels" list, not %s' % json_kind(meta), path)
     labels = meta.get("labels", [])
     label_map = meta.get("label_map", {})
     if not isinstance(labels, list) or not isinstance(label_map, dict):
         raise FormatError('"labels" must be a list and "label_map" an object (found %s and %s)'
-                          % (_json_kind(labels), _json_kind(label_map)), path)
+                          % (json_kind(labels), json_kind(label_map)), path)
     names = list(labels)
     seen = set(names)
     for name in label_map.values():
@@ -68,15 +68,9 @@ def names_from_dataset_meta(path: str) -> List[str]:
     wrong = [name for name in names if not isinstance(name, str)] + \
         [name for name in label_map.values() if not isinstance(name, str)]
     if wrong:
-        raise FormatError("label names must be strings, not %s" % _json_kind(wrong[0]), path)
+        raise FormatError("label names must be strings, not %s" % json_kind(wrong[0]), path)
     _refuse_duplicates(names, path)
     return names
-
-
-def _json_kind(value: Any) -> str:
-    """What a JSON value is, without showing it (it may be huge or deep)."""
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _refuse_duplicates(names: Sequence[str], path: str) -> None:

@@ -26,8 +26,8 @@ __all__ = ["FormatSpec", "COMMON_EXPORT_OPTIONS"]
 
 #: what every layout's exporter takes, as Datumaro's base exporter
 COMMON_EXPORT_OPTIONS = Options([
-    Option("save_media", bool, help="write the images, not only the labels (the layouts made of image "
-                                    "files always do)"),
+    Option("save_media", bool, help="write the images, not only the labels (the default of imagenet, "
+                                    "imagenet_with_subset_dirs and image_dir)"),
     Option("image_ext", str, metavar="EXT", help="file type of written images, e.g. .png (layouts with image files)"),
     Option("save_dataset_meta", bool, help="also write dataset_meta.json"),
 ], "every format")

@@ -115,6 +115,9 @@ def _iter_items(root, subset, categories):
         yield DatasetItem._make(item_id, subset, lazy_image(os.path.join(root, folder, name)), annotations)
 
 
+#: label names a note lists before '...': 300,000 names made a 2 MB line
+_MOST_NAMES_SHOWN = 20
+
 def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_meta=False, workers=None,
           subset_dirs=False, format=NAME):
     report = ExportReport(format, save_dir)
@@ -140,8 +143,9 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
     # No empty folder is written for them: Datumaro refuses a tree holding one.
     unused = [name for index, name in enumerate(names) if index not in used]
     if unused and save_media:
+        shown = ", ".join(unused[:_MOST_NAMES_SHOWN]) + (", ..." if len(unused) > _MOST_NAMES_SHOWN else "")
         report.notes.append("%s no item, and this layout keeps names only as folders of images: %s"
-                            % (count(len(unused), "label name has", "label names have"), ", ".join(unused)))
+                            % (count(len(unused), "label name has", "label names have"), shown))
     writer.note_renames(report)
     return report
 

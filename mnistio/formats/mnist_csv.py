@@ -208,7 +208,7 @@ def _parse_block(path, begin, end, max_line):
 def _iter_meta(path):
     with io.TextIOWrapper(open_input(path), encoding="utf-8", newline="") as file:
         try:
-            for number, row in enumerate(csv.reader(file), 1):
+            for number, row in enumerate(csv.reader(file, strict=True), 1):  # an open quote is an error
                 if row:
                     yield number, row
         except (UnicodeDecodeError, csv.Error) as error:

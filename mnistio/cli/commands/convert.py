@@ -24,8 +24,9 @@ __all__ = ["register"]
 def register(subparsers):
     parser = subparsers.add_parser(
         "convert", help="convert a dataset from one format to another",
-        description="Convert a dataset from one format to another. Export options go after '--'.",
-        epilog="export options (after '--'): --save-media, --image-ext EXT, --save-dataset-meta, and the "
+        description="Convert a dataset from one format to another. Export options go after '--' (or among the flags).",
+        epilog="export options (after '--', or among the flags): --save-media, --image-ext EXT, "
+               "--save-dataset-meta, and the "
                "output format's own ('mnistio formats -v' lists them)\n\n"
                "examples:\n"
                "  mnistio convert -if mnist -i data/ -f mnist_csv -o out/ -- --save-media\n"

@@ -2,6 +2,7 @@
 
 from ... import formats
 from ...errors import UsageError
+from .._shared import add_input_path, input_path
 
 __all__ = ["register"]
 
@@ -9,13 +10,13 @@ __all__ = ["register"]
 def register(subparsers):
     parser = subparsers.add_parser("detect-format", help="print the formats a path looks like",
                                    description="Print the formats PATH looks like, best first.")
-    parser.add_argument("path", help="a dataset folder (or one of its files)")
+    add_input_path(parser)
     parser.set_defaults(run=run)
 
 
 def run(args):
-    found = formats.detect(args.path)
+    found = formats.detect(input_path(args))
     if not found:
-        raise UsageError("no known format (known formats: %s)" % ", ".join(formats.names()), args.path)
+        raise UsageError("no known format (known formats: %s)" % ", ".join(formats.names()), input_path(args))
     print("\n".join(found))
     return 0

@@ -20,7 +20,7 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "filter", help="keep the items or annotations an XPath expression selects",
         description="Keep the items (or annotations) that an XPath 1.0 expression selects in the item's "
-                    "XML view, and write them. Export options go after '--'.",
+                    "XML view, and write them. Export options go after '--' (or among the flags).",
         epilog="example:\n  mnistio filter -e '/item[annotation/label=\"3\"]' data/ -o threes/ -- --save-media")
     add_input_path(parser)
     parser.add_argument("-e", "--filter", required=True, help="the XPath 1.0 expression")

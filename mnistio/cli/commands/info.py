@@ -6,6 +6,7 @@ import json
 
 from ..._words import count, number
 from ...model.dataset import Dataset
+from .._shared import add_input_path, input_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ def register(subparsers):
     parser = subparsers.add_parser("info", help="describe a dataset",
                                    description="Print a dataset's format, subsets, item counts, label names "
                                                "and counts, and image sizes.")
-    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    add_input_path(parser)
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(run=run)
@@ -46,20 +47,21 @@ def describe(dataset):
 
 
 def run(args):
-    summary = describe(Dataset.import_from(args.path, args.input_format))
+    summary = describe(Dataset.import_from(input_path(args), args.input_format))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
     names = summary["label_names"]
     print("path: %s" % summary["path"])
     print("format: %s" % summary["format"])
-    print("labels: %d (%s)" % (len(names), ", ".join(names)))
+    print("labels: %s" % ("%d (%s)" % (len(names), ", ".join(names)) if names else "none"))
     print("items: %s" % number(summary["items"]))
     for name, subset in summary["subsets"].items():
         print("subset %s: %s" % (name, count(subset["items"], "item")))
-        counts = ", ".join("%s: %s" % (label, number(subset["labels"].get(label, 0))) for label in names)
-        print("  labels: %s%s" % (counts, ", no label: %s" % number(subset["unlabeled"]) if subset["unlabeled"]
-                                  else ""))
+        counts = ["%s: %s" % (label, number(subset["labels"].get(label, 0))) for label in names]
+        if subset["unlabeled"]:
+            counts.append("no label: %s" % number(subset["unlabeled"]))
+        print("  labels: %s" % ", ".join(counts))
         sizes = ", ".join("%s: %s" % (size, number(value)) for size, value in subset["image_sizes"].items())
         print("  image sizes: %s%s" % (sizes or "none", ", no image: %s" % number(subset["without_image"])
                                        if subset["without_image"] and sizes else ""))

@@ -36,7 +36,7 @@ def register(subparsers):
         "merge", help="merge datasets into one, label names reconciled by name",
         description="Write the union of datasets: label names matched by name (indices remapped), ids that "
                     "clash renamed <id>~<input number> (or refused with --exact). Inputs may be of "
-                    "different formats. Export options go after '--'.",
+                    "different formats. Export options go after '--' (or among the flags).",
         epilog="example:\n  mnistio merge data/mnist data/extra:mnist_csv -o merged -f mnist -- --save-media")
     parser.add_argument("inputs", nargs="+", metavar="PATH[:FORMAT]",
                         help="a dataset folder (or file), with its format after a colon to skip detection")

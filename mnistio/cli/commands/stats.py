@@ -24,6 +24,7 @@ import sys
 from ..._words import count, number
 from ...model.dataset import Dataset
 from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
+from .._shared import add_input_path, input_path
 from ..progress import Progress
 
 __all__ = ["register", "render_stats", "render_problems", "EXIT_PROBLEMS"]
@@ -60,14 +61,14 @@ def register(subparsers):
 
 
 def _add_common(parser):
-    parser.add_argument("path", help="the dataset folder (or one of its files)")
+    add_input_path(parser)
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def _stats_of(args, label):
-    dataset = Dataset.import_from(args.path, args.input_format)
+    dataset = Dataset.import_from(input_path(args), args.input_format)
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label=label) as bar:
         if bar.enabled:
             dataset = dataset.transform_items(lambda item: bar.update() or item)
