@@ -181,8 +181,8 @@ def test_non_ascii_drawn_in_ascii_and_long_names_cut():
         return contact_sheet(dm.Dataset.from_iterable([], categories=names), per_label=1)
     assert sheet(["café", "naïve ✓", "abcdefghijklmnopqrstuvwxyz"]) == sheet(["cafe", "naive ?", "abcdefghij.."])
     # KMNIST's class names (hiragana), Greek and Cyrillic letters by their Unicode names; ideographs as ?
-    assert [drawn_name(name) for name in ["お", "き", "す", "を", "Ω", "α", "ж", "Straße", "数字", "ﬁ"]] == [
-        "o", "ki", "su", "wo", "Omega", "alpha", "zhe", "Strasse", "??", "fi"]
+    assert [drawn_name(name) for name in ["お", "き", "す", "を", "Ω", "α", "ж", "Straße", "数字", "ﬁ", "Ελληνικά"]] == [
+        "o", "ki", "su", "wo", "O", "a", "z", "Strasse", "??", "fi", "Ellenika"]
     assert sheet(["abcdefghijkl"]) != sheet(["abcdefghij.."])  # twelve characters fit
     assert sheet(["abcdefghijkl"])[1] == sheet(["abcdefghijklmnop"])[1]
 

@@ -9,15 +9,14 @@ The sheet has one row per label name, in label order, then one row per
 label index without a name and one for items without a label, when such
 items are met before reading stops. A row starts with its label's name,
 drawn with a built-in 5x7 font in ASCII (:func:`drawn_name`: accents
-dropped, letters of other alphabets by their Unicode names, other
-characters as ``?``; names longer than twelve characters cut with ``..``),
-followed by
-the first ``per_label`` images of that label met while streaming the
-dataset, each enlarged ``scale`` times (nearest neighbour) and centred in a
-cell as large as the largest image. Reading stops as soon as every row met
-so far is full, so that a sheet of a large dataset costs a few hundred
-items: an unlabeled item that comes after the labelled rows are full is not
-seen.
+dropped, letters of other alphabets by the first letter of their Unicode
+names, a kana by its syllable, other characters as ``?``; names longer
+than twelve characters cut with ``..``), followed by the first
+``per_label`` images of that label met while streaming the dataset, each
+enlarged ``scale`` times (nearest neighbour) and centred in a cell as large
+as the largest image. Reading stops as soon as every row met so far is
+full, so that a sheet of a large dataset costs a few hundred items: an
+unlabeled item that comes after the labelled rows are full is not seen.
 
 Layout, in output pixels: 2-pixel gray grid lines above, below and between
 the rows and around every cell; a white label column ``(6 * characters + 3)
@@ -137,16 +136,19 @@ def _ascii_char(char: str) -> str:
         return folded  # é as e, ﬁ as fi
     if all(" " <= part <= "~" for part in char.casefold()):
         return char.casefold()  # ß as ss
-    letter = _LETTER_NAME.search(unicodedata.name(char, ""))
+    name = unicodedata.name(folded[:1] or char, "")  # ά by its letter, alpha, not by its accent
+    letter = _LETTER_NAME.search(name)
     if letter is None:
         return "?"
-    # HIRAGANA LETTER O as o, GREEK CAPITAL LETTER OMEGA as Omega: KMNIST's names stay readable
-    return letter.group(2).capitalize() if letter.group(1) == "CAPITAL " else letter.group(2).lower()
+    # A kana by its syllable (HIRAGANA LETTER KI as ki: KMNIST's names stay readable); a letter of
+    # another alphabet by its name's first letter (GREEK SMALL LETTER LAMDA as l), so a word stays short.
+    text = letter.group(2) if name.startswith(("HIRAGANA", "KATAKANA")) else letter.group(2)[0]
+    return text.capitalize() if letter.group(1) == "CAPITAL " else text.lower()
 
 
 def drawn_name(name: str) -> str:
     """A label name as the sheet's ASCII font draws it (before cutting to twelve characters):
-    ``café`` as ``cafe``, ``お`` as ``o``, ``α`` as ``alpha``, ``✓`` as ``?``."""
+    ``café`` as ``cafe``, ``き`` as ``ki``, ``Ελληνικά`` as ``Ellenika``, ``✓`` as ``?``."""
     return "".join(_ascii_char(char) for char in name)
 
 
