@@ -32,7 +32,7 @@ from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media, walk_tree
 from ._labels import item_label
 from ._paths import check_subset_name, escape, file_stem_name, relative_path_to_id
 from ._spec import FormatSpec
@@ -92,11 +92,11 @@ class ImagenetSource(ItemSource):
 
 
 def label_names(root):
-    """Every folder under root but ``no_label``, sorted: Datumaro's label names."""
+    """Every folder under root but ``no_label``, sorted: Datumaro's label names (symbolic links to
+    folders followed, as it walks them; see ``walk_tree``)."""
     folders = set()
-    for folder, _, _ in os.walk(root):
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        if relative not in (".", NO_LABEL_DIR):
+    for relative, _, _, _ in walk_tree(root):
+        if relative not in ("", NO_LABEL_DIR):
             folders.add(relative_path_to_id(relative))
     return sorted(folders)
 
