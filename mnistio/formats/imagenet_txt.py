@@ -27,7 +27,7 @@ from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
 from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
-from ._paths import check_subset_name, id_to_relative_path, is_relative_inside, relative_path_to_id
+from ._paths import check_subset_name, is_relative_inside, item_relative_path, relative_path_to_id
 from ._reading import file_present, folder_present
 from ._spec import FormatSpec
 from .imagenet import WORKERS
@@ -159,7 +159,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
                 check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
             label = item_label(item, len(names))
-            stem = id_to_relative_path(item.id)
+            stem = item_relative_path(item, ext)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item)[:-len(ext)]
             else:
