@@ -29,9 +29,9 @@ from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, U
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, Optional, Union
+    from typing import BinaryIO, Optional, Tuple, Union
 
-__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "kind_of_mode", "not_a_file_reason",
+__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "kind_of_mode", "file_state", "not_a_file_reason",
            "DecompressingReader", "open_decompressed", "read_small_file",
            "write_file_atomically"]
 
@@ -56,26 +56,33 @@ def kind_of_mode(mode: int) -> str:
     return "a socket" if stat.S_ISSOCK(mode) else "a device"
 
 
-def not_a_file_reason(path: str) -> Optional[str]:
-    """Why ``path`` cannot be opened as a regular file (``is a FIFO, not a regular file ...``), or None
-    when it is one (through any symbolic links) or when nothing at all is there.
+def file_state(path: str) -> Tuple[bool, Optional[str]]:
+    """``(True, None)`` for a regular file (through any symbolic links), ``(False, None)`` when nothing
+    at all is at ``path``, else ``(False, why it cannot be read as a file)``; one ``stat``, nothing opened.
 
-    A symbolic link to nothing and a loop of links are reasons: something is there, and taking it for
+    A symbolic link to nothing and a loop of links have a reason: something is there, and taking it for
     absent would silently read a dataset without that file.
     """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "is a symbolic link to nothing, not a regular file" if os.path.islink(path) else None
+        return False, "is a symbolic link to nothing, not a regular file" if os.path.islink(path) else None
     except NotADirectoryError:
-        return "cannot be a file: a part of its path is not a folder"
+        return False, "cannot be a file: a part of its path is not a folder"
     except OSError as error:
         if os.path.islink(path):  # ELOOP
-            return "is a symbolic link that cannot be followed (%s), not a regular file" % (error.strerror or error)
+            return False, "is a symbolic link that cannot be followed (%s), not a regular file" % (
+                error.strerror or error)
         raise FileSystemError.from_os_error(error, path, "cannot read the file") from None
     if stat.S_ISREG(mode):
-        return None
-    return "is %s, not a regular file (only files are read)" % kind_of_mode(mode)
+        return True, None
+    return False, "is %s, not a regular file (only files are read)" % kind_of_mode(mode)
+
+
+def not_a_file_reason(path: str) -> Optional[str]:
+    """Why ``path`` cannot be opened as a regular file (``is a FIFO, not a regular file ...``), or None
+    when it is one or when nothing at all is there (:func:`file_state`)."""
+    return file_state(path)[1]
 
 
 def open_input(path: Union[str, "os.PathLike[str]"]) -> BinaryIO:

@@ -123,7 +123,8 @@ def _entry_kind(entry: "os.DirEntry[str]") -> Tuple[str, Tuple[int, int]]:
     if entry.is_file(follow_symlinks=False):  # most entries: no system call where the listing has the type
         return "file", (0, 0)
     try:
-        info = entry.stat()  # follows links; a folder's device and inode tell a cycle
+        # Through links. Not entry.stat(): on Windows its st_dev and st_ino are 0, and they tell a cycle.
+        info = os.stat(entry.path)
     except OSError as error:
         if entry.is_symlink():
             if isinstance(error, FileNotFoundError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ..codecs.streams import kind_of_mode, not_a_file_reason
+from ..codecs.streams import file_state, kind_of_mode
 from ..errors import FileSystemError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 from ..model.sources import ItemSource
@@ -31,10 +31,10 @@ def file_present(path: str) -> bool:
     ids 0..N-1, a subset gone); opening a FIFO would wait forever. Every
     reader asks this instead of ``os.path.isfile``, and no file is opened.
     """
-    reason = not_a_file_reason(path)
+    regular, reason = file_state(path)
     if reason is not None:
         raise UsageError(reason, path)
-    return os.path.isfile(path)
+    return regular
 
 
 def folder_present(path: str) -> bool:
