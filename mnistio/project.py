@@ -43,7 +43,7 @@ from collections import namedtuple
 
 from . import formats
 from .codecs.jsonfile import json_shown, read_json
-from .codecs.streams import write_file_atomically
+from .codecs.streams import not_a_file_reason, write_file_atomically
 from .errors import FormatError, MnistioError, UsageError
 from .formats import ExportReport
 from .model.dataset import Dataset
@@ -82,6 +82,9 @@ _KEYS = {
 # -- reading and writing the project file --------------------------------------
 
 def _read_document(file, folder):
+    reason = not_a_file_reason(file)  # a FIFO or a link to nothing is no missing project file
+    if reason is not None:
+        raise UsageError(reason, file)
     if not os.path.isfile(file):
         raise UsageError("no project file %s here; run mnistio create first" % PROJECT_FILE, folder)
     return read_json(file, "project file")

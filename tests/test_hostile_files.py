@@ -268,3 +268,230 @@ def test_a_line_past_the_limit_is_refused_exactly(tmp_path, workers, monkeypatch
     monkeypatch.setattr(mnistio.limits, "MAX_LINE_BYTES", 2000)
     with pytest.raises(FormatError, match=r"line 3001: 900 pixel values"):
         list(dataset)
+
+
+# -- files a layout looks for that are there but are no regular file -------------------------------
+#
+# Readers used to gate optional and per-subset files with os.path.isfile, so a FIFO, a folder or a
+# symbolic link to nothing where a file belongs was taken for "no such file": default label names,
+# ids 0..N-1 instead of the meta file's, a CIFAR subset dropped without a word, and a FIFO
+# batches.meta hanging `info`. Each is now refused, naming the path.
+
+NOT_FILES = ["fifo", "folder", "dangling link", "link loop"]
+
+
+def make_not_a_file(path, kind):
+    """Replace whatever is at ``path`` by ``kind``: something that is there but no regular file."""
+    import shutil
+
+    path = str(path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.remove(path)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        os.mkdir(path)
+        with open(os.path.join(path, "x"), "wb") as file:  # not empty, in case a reader skips empty folders
+            file.write(b"x")
+    elif kind == "dangling link":
+        os.symlink("no-such-target", path)
+    elif kind == "link loop":
+        os.symlink(os.path.basename(path), path)
+    elif kind == "regular file":
+        with open(path, "wb") as file:
+            file.write(b"x")
+    else:
+        raise AssertionError(kind)
+
+
+def small_dataset():
+    import mnistio as dm
+
+    image = dm.Image(bytes(range(16)), shape=(4, 4))
+    return dm.Dataset.from_iterable(
+        [dm.DatasetItem(id=item_id, subset=subset, image=image, annotations=[dm.Label(label)])
+         for item_id, subset, label in [("a", "train", 0), ("b", "train", 1), ("c", "test", 1)]],
+        categories=["zero", "one"])
+
+
+# (layout, the file of its export to replace, export options); every one is a file the reader looks for
+FILES_LOOKED_FOR = [
+    ("mnist", "labels.txt", {}),
+    ("mnist", "dataset_meta.json", {"save_dataset_meta": True}),
+    ("mnist", "train-meta.gz", {}),  # ids a, b: a meta file is written
+    ("mnist", "test-meta.gz", {}),  # named by the subset, not by the t10k prefix
+    ("mnist", "train-labels-idx1-ubyte.gz", {}),
+    ("mnist", "t10k-images-idx3-ubyte.gz", {}),
+    ("mnist_csv", "labels.txt", {}),
+    ("mnist_csv", "dataset_meta.json", {"save_dataset_meta": True}),
+    ("mnist_csv", "meta_train.csv", {}),
+    ("mnist_csv", "mnist_test.csv", {}),
+    ("cifar", "batches.meta", {}),
+    ("cifar", "dataset_meta.json", {"save_dataset_meta": True}),
+    ("cifar", "test", {}),
+    ("cifar", "train", {}),
+    ("imagenet_txt", "synsets.txt", {}),
+    ("imagenet_txt", "dataset_meta.json", {"save_dataset_meta": True}),
+    ("imagenet_txt", "train.txt", {}),
+    ("imagenet_txt", "images/c.png", {}),
+]
+
+
+def read_everything(folder, format=None):
+    import mnistio
+
+    dataset = mnistio.Dataset.import_from(str(folder), format)
+    dataset.subset_counts()
+    for item in dataset:
+        if item.media is not None:
+            bytes(item.media.data)
+    return dataset
+
+
+class _Hung(BaseException):
+    pass
+
+
+def within_seconds(seconds, function, *args):
+    """``function(*args)``, failing the test instead of hanging when it blocks (on a FIFO, say)."""
+    import signal
+
+    def alarm(signum, frame):
+        raise _Hung("blocked for %s s" % seconds)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return function(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("kind", NOT_FILES)
+@pytest.mark.parametrize("layout, name, options", FILES_LOOKED_FOR,
+                         ids=["%s-%s" % (layout, name) for layout, name, _ in FILES_LOOKED_FOR])
+def test_a_file_looked_for_that_is_no_regular_file_is_refused(tmp_path, layout, name, options, kind):
+    import mnistio
+    from mnistio.errors import MnistioError
+
+    folder = tmp_path / "d"
+    small_dataset().export(str(folder), layout, save_media=True, **options)
+    assert os.path.lexists(str(folder / name)), sorted(os.listdir(str(folder)))
+    within_seconds(10, read_everything, folder)  # the export reads back whole
+    if layout == "cifar" and name in ("test", "train") and kind == "folder":
+        # Datumaro's rule: a batch is any file without extension, and a folder is no file. The
+        # folder is not read; the rest of the dataset is (which is what Datumaro reads too).
+        within_seconds(10, read_everything, folder)
+        return
+    make_not_a_file(folder / name, kind)
+    # Detection never blocks, and names the layout as before (or nothing, then reading is refused).
+    detected = within_seconds(10, mnistio.formats.detect, str(folder))
+    assert detected in ([layout], []), detected
+    with pytest.raises(MnistioError) as caught:
+        within_seconds(10, read_everything, folder, layout)
+    text = str(caught.value)
+    assert str(folder / name) in text, text
+    expected = {"fifo": "is a FIFO, not a regular file", "folder": "is a folder",
+                "dangling link": "is a symbolic link to nothing", "link loop": "is a symbolic link that cannot be "
+                                                                               "followed"}[kind]
+    assert expected in text, text
+    if name.startswith("images/"):  # named by the list file and its line
+        assert text.startswith(str(folder / "test.txt") + ", line 1: image "), text
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dangling link", "link loop", "regular file"])
+def test_imagenet_txt_images_folder_that_is_no_folder_is_refused(tmp_path, kind):
+    from mnistio.errors import UsageError
+
+    folder = tmp_path / "d"
+    small_dataset().export(str(folder), "imagenet_txt", save_media=True)
+    make_not_a_file(folder / "images", kind)
+    with pytest.raises(UsageError, match="not a folder") as caught:
+        within_seconds(10, read_everything, folder, "imagenet_txt")
+    assert str(folder / "images") in str(caught.value)
+
+
+def test_imagenet_txt_a_missing_image_is_an_item_without_image(tmp_path):
+    """As Datumaro reads a labels-only export: a plainly missing file is no error."""
+    folder = tmp_path / "d"
+    small_dataset().export(str(folder), "imagenet_txt", save_media=True)
+    os.remove(str(folder / "images" / "c.png"))
+    dataset = read_everything(folder)
+    assert {item.id: item.media is not None for item in dataset} == {"a": True, "b": True, "c": False}
+    os.remove(str(folder / "images" / "a.png"))
+    os.remove(str(folder / "images" / "b.png"))
+    os.rmdir(str(folder / "images"))
+    assert [item.media for item in read_everything(folder)] == [None] * 3
+
+
+@pytest.mark.parametrize("command", ["info", "detect-format", "convert"])
+def test_cifar_with_a_fifo_meta_file_is_refused_not_waited_on(tmp_path, command):
+    """The reviewer's case: `info` and `detect-format` on a CIFAR export whose batches.meta is a FIFO
+    never returned (detection opened it with a plain open())."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "c"
+    small_dataset().export(str(folder), "cifar", save_media=True)
+    make_not_a_file(folder / "batches.meta", "fifo")
+    arguments = {"info": ["info", str(folder)], "detect-format": ["detect-format", str(folder)],
+                 "convert": ["convert", str(folder), "-f", "mnist", "-o", str(tmp_path / "o")]}[command]
+    done = subprocess.run([sys.executable, "-m", "mnistio"] + arguments, capture_output=True, text=True,
+                          timeout=30, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if command == "detect-format":
+        assert done.returncode == 0 and "cifar" in done.stdout, (done.stdout, done.stderr)
+        return
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "mnistio: error: %s: is a FIFO, not a regular file (only files are read)\n" % (
+        folder / "batches.meta")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_dangling_mnist_meta_file_no_longer_renumbers_the_ids(tmp_path):
+    import mnistio
+    from mnistio.errors import UsageError
+
+    folder = tmp_path / "d"
+    small_dataset().export(str(folder), "mnist", save_media=True)
+    assert [item.id for item in mnistio.Dataset.import_from(str(folder))] == ["c", "a", "b"]
+    make_not_a_file(folder / "train-meta.gz", "dangling link")
+    with pytest.raises(UsageError, match="train-meta.gz: is a symbolic link to nothing, not a regular file"):
+        mnistio.Dataset.import_from(str(folder))
+
+
+@pytest.mark.parametrize("kind", NOT_FILES)
+def test_a_project_file_that_is_no_regular_file_is_not_taken_for_none(tmp_path, kind):
+    from mnistio.errors import UsageError
+    from mnistio.project import PROJECT_FILE, Project
+
+    Project.create(str(tmp_path))
+    make_not_a_file(tmp_path / PROJECT_FILE, kind)
+    with pytest.raises(UsageError) as caught:
+        within_seconds(10, Project.load, str(tmp_path))
+    assert "no project file" not in str(caught.value) and "not a regular file" in str(caught.value)
+
+
+def test_file_present_answers_for_every_kind(tmp_path):
+    from mnistio.errors import UsageError
+    from mnistio.formats._reading import file_present, folder_present
+
+    (tmp_path / "file").write_bytes(b"x")
+    os.symlink("file", str(tmp_path / "link to file"))
+    os.mkdir(str(tmp_path / "dir"))
+    os.symlink("dir", str(tmp_path / "link to dir"))
+    assert file_present(str(tmp_path / "file")) and file_present(str(tmp_path / "link to file"))
+    assert not file_present(str(tmp_path / "nothing"))
+    assert folder_present(str(tmp_path / "dir")) and folder_present(str(tmp_path / "link to dir"))
+    assert not folder_present(str(tmp_path / "nothing"))
+    for kind in NOT_FILES:
+        make_not_a_file(tmp_path / "thing", kind)
+        with pytest.raises(UsageError, match="not a regular file"):
+            file_present(str(tmp_path / "thing"))
+    for name in ("file", "link to file"):
+        with pytest.raises(UsageError, match="is a regular file, not a folder"):
+            folder_present(str(tmp_path / name))
+    with pytest.raises(UsageError, match="a part of its path is not a folder"):
+        file_present(str(tmp_path / "file" / "below"))

@@ -3,6 +3,7 @@ nothing overwritten, nothing written outside the output folder."""
 
 import os
 import pathlib
+import shutil
 
 import pytest
 from hypothesis import assume, given, note
@@ -205,3 +206,195 @@ def test_bad_image_files_give_one_line_errors_naming_the_file(tmp_path, name, bl
     assert done.stderr.count("\n") == 1 and str(folder / name) in done.stderr, done.stderr
     assert message.lower() in done.stderr.lower()
     assert not (tmp_path / "out").exists()
+
+
+# -- symbolic links inside image trees ---------------------------------------------------------------
+#
+# The walk used os.walk without following links, so a label folder that was a symbolic link was skipped
+# without a word (Datumaro walks with followlinks=True and reads it); a link to nothing made detection
+# fail with "cannot tell the format". Links to folders are followed now, a cycle is an error (it would be
+# walked forever), and a link to nothing, a FIFO or a device in the tree is an error naming it.
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs as POSIX makes them")
+
+
+def read_all(path, layout=None):
+    """``[(subset, id, label names, pixels)]`` in reading order."""
+    dataset = dm.Dataset.import_from(str(path), layout)
+    names = dataset.label_names
+    return [(item.subset, item.id, tuple(names[label] for label in item.labels), bytes(item.media.data))
+            for item in dataset]
+
+
+def tree_dataset(folders):
+    """Items whose ids make ``folders`` (``/``-separated) in image_dir, with distinct pixels."""
+    items = []
+    for number, folder in enumerate(folders):
+        for name in ("a", "b"):
+            items.append(dm.DatasetItem(id="%s/%s" % (folder, name) if folder else name,
+                                        image=dm.Image(bytes([number * 2 + (name == "b")]), shape=(1, 1))))
+    return dm.Dataset.from_iterable(items)
+
+
+def move_out_and_link(root, relative, elsewhere):
+    """Move ``root/relative`` to ``elsewhere/<n>`` and leave a symbolic link to it in its place."""
+    source = os.path.join(str(root), *relative.split("/"))
+    target = os.path.join(str(elsewhere), str(len(os.listdir(str(elsewhere)))))
+    shutil.move(source, target)
+    os.symlink(target, source)
+
+
+@posix_only
+@pytest.mark.parametrize("layout", ["imagenet", "image_dir"])
+@given(data=st.data())
+def test_linked_folders_read_as_the_folders_themselves(tmp_path_factory, layout, data):
+    """Generated trees: any set of folders replaced by links to where they were moved reads exactly as
+    before, items in the same order (the walk follows links in the sorted order of names)."""
+    parts = st.sampled_from(["a", "b", "c d", "%41"])
+    folders = data.draw(st.lists(st.lists(parts, min_size=1, max_size=3).map("/".join), min_size=1, max_size=5,
+                                 unique=True))
+    root = tmp_path_factory.mktemp("tree")
+    tree_dataset([""] + folders if layout == "image_dir" else folders).export(str(root / "plain"), "image_dir",
+                                                                              save_media=True)
+    expected = read_all(root / "plain", layout)
+    shutil.copytree(str(root / "plain"), str(root / "linked"))
+    (root / "elsewhere").mkdir()
+    all_folders = sorted(os.path.relpath(folder, str(root / "plain")).replace(os.sep, "/")
+                         for folder, _, _ in os.walk(str(root / "plain")) if folder != str(root / "plain"))
+    linked = data.draw(st.lists(st.sampled_from(all_folders), min_size=1, unique=True))
+    for relative in sorted(linked, key=lambda folder: -folder.count("/")):  # deepest first: paths stay valid
+        move_out_and_link(root / "linked", relative, root / "elsewhere")
+    note(repr((folders, linked)))
+    assert dm.formats.detect(str(root / "linked")) == dm.formats.detect(str(root / "plain"))
+    assert read_all(root / "linked", layout) == expected
+
+
+@posix_only
+def test_the_reviewers_symlinked_label_folder(tmp_path, sample_dir):
+    """`cp -r 0 in/0; cp -r 1 other/1; ln -s ../other/1 in/1; mnistio info in` showed label 0 only."""
+    dm.Dataset.import_from(sample_dir).export(str(tmp_path / "export"), "imagenet")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "other").mkdir()
+    shutil.copytree(str(tmp_path / "export" / "0"), str(tmp_path / "in" / "0"))
+    shutil.copytree(str(tmp_path / "export" / "1"), str(tmp_path / "other" / "1"))
+    os.symlink(os.path.join("..", "other", "1"), str(tmp_path / "in" / "1"))
+    dataset = dm.Dataset.import_from(str(tmp_path / "in"))
+    assert dataset.label_names == ["0", "1"]
+    counts = {}
+    for item in dataset:
+        counts[dataset.label_names[item.labels[0]]] = counts.get(dataset.label_names[item.labels[0]], 0) + 1
+    assert counts == {"0": len(os.listdir(str(tmp_path / "in" / "0"))), "1": len(os.listdir(str(tmp_path / "other" / "1")))}
+    assert counts["1"] > 0
+
+
+@posix_only
+def test_imagenet_with_subset_dirs_follows_linked_subsets_and_labels(tmp_path):
+    image = dm.Image(bytes([9]), shape=(1, 1))
+    dataset = dm.Dataset.from_iterable(
+        [dm.DatasetItem(id=i, subset=s, image=image, annotations=[dm.Label(label)])
+         for i, s, label in [("x", "train", 0), ("y", "train", 1), ("z", "test", 1)]], categories=["p", "q"])
+    dataset.export(str(tmp_path / "plain"), "imagenet_with_subset_dirs")
+    expected = read_all(tmp_path / "plain")
+    shutil.copytree(str(tmp_path / "plain"), str(tmp_path / "linked"))
+    (tmp_path / "elsewhere").mkdir()
+    move_out_and_link(tmp_path / "linked", "train/q", tmp_path / "elsewhere")  # a label folder
+    move_out_and_link(tmp_path / "linked", "test", tmp_path / "elsewhere")  # a subset folder
+    assert dm.formats.detect(str(tmp_path / "linked"))[0] == "imagenet_with_subset_dirs"
+    assert read_all(tmp_path / "linked") == expected
+
+
+@posix_only
+def test_a_folder_reached_through_two_links_is_read_twice_as_datumaro_reads_it(tmp_path):
+    (tmp_path / "shared").mkdir()
+    dm.Dataset.from_iterable([dm.DatasetItem(id="a", image=dm.Image(bytes([1]), shape=(1, 1)))]) \
+        .export(str(tmp_path / "shared" / "images"), "image_dir")
+    (tmp_path / "in").mkdir()
+    os.symlink("../shared/images", str(tmp_path / "in" / "cat"))
+    os.symlink("../shared/images", str(tmp_path / "in" / "dog"))
+    assert [(item_id, labels) for _, item_id, labels, _ in read_all(tmp_path / "in")] == \
+        [("cat:a", ("cat",)), ("dog:a", ("dog",))]
+
+
+BROKEN = ["dangling link", "link loop", "cycle", "fifo image", "fifo"]
+
+
+def make_broken(folder, kind):
+    """Put ``kind`` into ``folder`` (a label folder of an image tree)."""
+    if kind == "dangling link":
+        os.symlink("../no-such-folder", str(folder / "gone"))
+        return folder / "gone"
+    if kind == "link loop":
+        os.symlink("loop", str(folder / "loop"))
+        return folder / "loop"
+    if kind == "cycle":
+        os.symlink("..", str(folder / "up"))
+        return folder / "up"
+    os.mkfifo(str(folder / ("fifo.png" if kind == "fifo image" else "notes")))
+    return folder / ("fifo.png" if kind == "fifo image" else "notes")
+
+
+EXPECTED_REASON = {"dangling link": "is a symbolic link to nothing", "link loop": "cannot be followed",
+                   "cycle": "leads back to a folder that holds it (a cycle of symbolic links)",
+                   "fifo image": "is a FIFO, not a regular file", "fifo": "is a FIFO, not a regular file"}
+
+
+@posix_only
+@pytest.mark.parametrize("kind", BROKEN)
+@pytest.mark.parametrize("layout", ["imagenet", "imagenet_with_subset_dirs", "image_dir"])
+def test_what_a_tree_walk_cannot_read_is_refused_naming_it(tmp_path, layout, kind):
+    import subprocess
+    import sys
+
+    image = dm.Image(bytes([9]), shape=(1, 1))
+    dm.Dataset.from_iterable([dm.DatasetItem(id=item_id, subset="train", image=image, annotations=[dm.Label(0)])
+                              for item_id in ("sub/x", "y")], categories=["lab"]).export(str(tmp_path / "d"), layout)
+    deepest = {"imagenet": "lab", "imagenet_with_subset_dirs": "train/lab", "image_dir": "sub"}[layout]
+    named = make_broken(tmp_path / "d" / deepest, kind)
+    # Detection still names the layout (it is not "cannot tell the format"), and reading says why not.
+    assert layout in dm.formats.detect(str(tmp_path / "d"))
+    with pytest.raises(dm.errors.MnistioError) as caught:
+        read_all(tmp_path / "d", layout)
+    assert str(caught.value) == "%s: %s" % (named, str(caught.value).split(": ", 1)[1])
+    assert EXPECTED_REASON[kind] in str(caught.value)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "mnistio", "info", str(tmp_path / "d")], capture_output=True,
+                          text=True, timeout=60, cwd=root)
+    assert done.returncode == 1 and done.stderr == "mnistio: error: %s\n" % caught.value, done.stderr
+
+
+@posix_only
+def test_a_dangling_subset_folder_link_is_refused_not_skipped(tmp_path):
+    image = dm.Image(bytes([9]), shape=(1, 1))
+    dm.Dataset.from_iterable([dm.DatasetItem(id="x", subset="train", image=image, annotations=[dm.Label(0)])],
+                             categories=["lab"]).export(str(tmp_path / "d"), "imagenet_with_subset_dirs")
+    os.symlink("../gone", str(tmp_path / "d" / "test"))
+    with pytest.raises(UsageError, match="test: is a symbolic link to nothing"):
+        dm.Dataset.import_from(str(tmp_path / "d"), "imagenet_with_subset_dirs")
+
+
+@posix_only
+def test_an_unlistable_folder_is_an_error_not_skipped(tmp_path):
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root lists any folder")
+    image = dm.Image(bytes([9]), shape=(1, 1))
+    dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=image, annotations=[dm.Label(0)])],
+                             categories=["lab"]).export(str(tmp_path / "d"), "imagenet")
+    os.mkdir(str(tmp_path / "d" / "locked"))
+    os.chmod(str(tmp_path / "d" / "locked"), 0)
+    try:
+        with pytest.raises(dm.errors.FileSystemError, match="locked: cannot list the folder"):
+            read_all(tmp_path / "d", "imagenet")
+    finally:
+        os.chmod(str(tmp_path / "d" / "locked"), 0o700)
+
+
+def test_walk_tree_order_is_sorted_depth_first(tmp_path):
+    from mnistio.formats._imagefiles import walk_tree
+
+    for relative in ["b/z", "b/a", "a", "c/d/e"]:
+        os.makedirs(str(tmp_path.joinpath(*relative.split("/"))))
+    for relative in ["2.png", "1.png", "b/x.png", "c/d/e/y.png"]:
+        tmp_path.joinpath(*relative.split("/")).write_bytes(b"")
+    assert [(folder, subfolders, files) for folder, subfolders, files, _ in walk_tree(str(tmp_path))] == [
+        ("", ["a", "b", "c"], ["1.png", "2.png"]), ("a", [], []), ("b", ["a", "z"], ["x.png"]), ("b/a", [], []),
+        ("b/z", [], []), ("c", ["d"], []), ("c/d", ["e"], []), ("c/d/e", [], ["y.png"])]

@@ -37,7 +37,8 @@ import re
 import reprlib
 
 from .. import limits
-from ..errors import FormatError, LimitError, TruncatedError
+from ..errors import FormatError, LimitError, MnistioError, TruncatedError
+from .streams import open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -623,10 +624,12 @@ def scan(path: str) -> None:
     well-formed stream (else :class:`~mnistio.errors.FormatError`, or
     :class:`~mnistio.errors.TruncatedError` for a cut file)."""
     try:
-        with open(path, "rb") as file:
+        with open_input(path) as file:  # a regular file only: a FIFO would wait forever
             _scan_open(file)
     except FormatError as error:
         raise error.at(path) from None
+    except MnistioError:
+        raise
     except OSError as error:
         raise FormatError("cannot read the file (%s)" % (error.strerror or error), path) from None
     except Exception as error:  # a case the pass does not foresee: still the file's fault
@@ -883,12 +886,14 @@ def load(path: str) -> Any:
     """Unpickle ``path`` whole, safely, once :func:`scan` has passed it (on the same open
     file); bytes keys (Python 2 files) stay bytes. Only mnistio errors escape."""
     try:
-        with open(path, "rb") as file:
+        with open_input(path) as file:
             _scan_open(file)
             file.seek(0)
             return _SafeUnpickler(file, encoding="bytes").load()
     except FormatError as error:
         raise error.at(path) from None
+    except MnistioError:
+        raise
     except OSError as error:
         raise FormatError("cannot read the file (%s)" % (error.strerror or error), path) from None
     except MemoryError:

@@ -31,9 +31,10 @@ from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, U
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO, Optional, Union
+    from typing import Any, BinaryIO, Optional, Tuple, Union
 
-__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "DecompressingReader", "open_decompressed", "read_small_file",
+__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "kind_of_mode", "file_state", "not_a_file_reason",
+           "DecompressingReader", "open_decompressed", "read_small_file",
            "write_file_atomically", "GzipWriter"]
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -46,23 +47,64 @@ def is_gzip(prefix: bytes) -> bool:
     return prefix[:2] == GZIP_MAGIC
 
 
+def kind_of_mode(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, as errors say it: ``a folder``, ``a FIFO``, ..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    return "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
+def file_state(path: str) -> Tuple[bool, Optional[str]]:
+    """``(True, None)`` for a regular file (through any symbolic links), ``(False, None)`` when nothing
+    at all is at ``path``, else ``(False, why it cannot be read as a file)``; one ``stat``, nothing opened.
+
+    A symbolic link to nothing and a loop of links have a reason: something is there, and taking it for
+    absent would silently read a dataset without that file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False, "is a symbolic link to nothing, not a regular file" if os.path.islink(path) else None
+    except NotADirectoryError:
+        return False, "cannot be a file: a part of its path is not a folder"
+    except OSError as error:
+        if os.path.islink(path):  # ELOOP
+            return False, "is a symbolic link that cannot be followed (%s), not a regular file" % (
+                error.strerror or error)
+        raise FileSystemError.from_os_error(error, path, "cannot read the file") from None
+    if stat.S_ISREG(mode):
+        return True, None
+    return False, "is %s, not a regular file (only files are read)" % kind_of_mode(mode)
+
+
+def not_a_file_reason(path: str) -> Optional[str]:
+    """Why ``path`` cannot be opened as a regular file (``is a FIFO, not a regular file ...``), or None
+    when it is one or when nothing at all is there (:func:`file_state`)."""
+    return file_state(path)[1]
+
+
 def open_input(path: Union[str, "os.PathLike[str]"]) -> BinaryIO:
     """A binary file object for the regular file ``path`` (buffered, with ``peek``)."""
     path = os.fspath(path)
     try:
         descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     except FileNotFoundError:
-        raise UsageError("no such file", path) from None
+        reason = not_a_file_reason(path)  # a link to nothing is not "no such file"
+        raise UsageError(reason or "no such file", path) from None
     except IsADirectoryError:
         raise UsageError("is a folder, expected a file", path) from None
     except OSError as error:
+        if os.path.islink(path):  # a loop of links (ELOOP)
+            raise UsageError(not_a_file_reason(path) or "cannot open the file", path) from None
         raise FileSystemError.from_os_error(error, path, "cannot open the file") from None
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
-                "a device or socket"
-            raise UsageError("is %s, not a regular file (only files are read)" % kind, path)
+            raise UsageError("is %s, not a regular file (only files are read)" % kind_of_mode(mode), path)
         if _NONBLOCK:
             os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb")

@@ -126,7 +126,7 @@ def _existing(path: Any) -> str:
     if "\x00" in path:
         raise UsageError("a path cannot hold NUL", path)
     if not os.path.exists(path):
-        raise UsageError("no such file or folder", path)
+        raise UsageError("is a symbolic link to nothing" if os.path.islink(path) else "no such file or folder", path)
     if not (os.path.isdir(path) or os.path.isfile(path)):
         raise UsageError("is neither a folder nor a regular file (a FIFO, a device or a socket): "
                          "only folders and files are read", path)

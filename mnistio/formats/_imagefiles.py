@@ -8,12 +8,15 @@ of worker processes, so encoding and writing use every core; a bounded
 number of batches is in flight, so memory stays flat.
 
 Reading: :func:`lazy_image` decodes a file the first time its pixels are
-needed; :func:`iter_image_files` walks a folder in a stable order.
+needed; :func:`walk_tree` walks a folder in a stable order, following
+symbolic links to folders as Datumaro does, and :func:`iter_image_files`
+gives its image files.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections import deque
 from concurrent.futures import Future
 from functools import partial
@@ -23,18 +26,18 @@ from .._words import count
 from ..codecs.images import IMAGE_EXTENSIONS, check_extension, decode_image, encode_image
 from ..codecs.netpbm import CHANNELS_BY_EXTENSION
 from ..codecs.png import encode_png
-from ..codecs.streams import read_small_file
-from ..errors import UsageError
+from ..codecs.streams import kind_of_mode, read_small_file
+from ..errors import FileSystemError, UsageError
 from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Deque, List, Tuple
+    from typing import Deque, FrozenSet, Iterator, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
-           "normalize_ext", "folder_profile", "require_media"]
+           "walk_tree", "normalize_ext", "folder_profile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
 _BATCH_ITEMS = 256
@@ -61,14 +64,87 @@ def _load(path):
     return decode_image(blob, path=path, ext=os.path.splitext(path)[1])
 
 
+def walk_tree(root: str, strict: bool = True) -> Iterator[Tuple[str, List[str], List[str], List[str]]]:
+    """``(relative folder, subfolders, files, odd entries)`` of every folder under ``root``, top-down.
+
+    The relative folder is ``""`` for ``root``, else ``/``-separated; each
+    list is sorted, and folders come in that order, depth first, so the walk
+    is stable and holds one listing at a time. Symbolic links to folders are
+    followed, as Datumaro walks (``os.walk(followlinks=True)``), and links to
+    files are files. A folder reached through two links is read twice, as
+    Datumaro reads it.
+
+    With ``strict`` (reading), what cannot be read is refused with a
+    :class:`~mnistio.errors.UsageError` naming it: a symbolic link to nothing
+    or a loop of links, a folder that leads back to one holding it (a cycle
+    made by links, which would be walked forever: refused, not cut), a FIFO, a device or a
+    socket; a folder that cannot be listed is a
+    :class:`~mnistio.errors.FileSystemError`. Without ``strict``
+    (detection), they are listed as odd entries and not followed.
+    """
+    try:
+        top = os.stat(root)
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, root, "cannot read the folder") from None
+    pending: List[Tuple[str, FrozenSet[Tuple[int, int]]]] = [("", frozenset([(top.st_dev, top.st_ino)]))]
+    while pending:
+        relative, ancestors = pending.pop()
+        folder = os.path.join(root, *relative.split("/")) if relative else root
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            if strict:
+                raise FileSystemError.from_os_error(error, folder, "cannot list the folder") from None
+            continue
+        folders: List[Tuple[str, FrozenSet[Tuple[int, int]]]] = []
+        files: List[str] = []
+        odd: List[str] = []
+        for entry in entries:
+            reason, identity = _entry_kind(entry)
+            if reason == "file":
+                files.append(entry.name)
+            elif reason == "folder" and identity not in ancestors:
+                folders.append((entry.name, ancestors | {identity}))
+            else:
+                if reason == "folder":
+                    reason = "leads back to a folder that holds it (a cycle of symbolic links), which would be " \
+                             "walked forever"
+                if strict:
+                    raise UsageError(reason, entry.path)
+                odd.append(entry.name)
+        yield relative, [name for name, _ in folders], files, odd
+        prefix = relative + "/" if relative else ""
+        pending.extend((prefix + name, seen) for name, seen in reversed(folders))
+
+
+def _entry_kind(entry: "os.DirEntry[str]") -> Tuple[str, Tuple[int, int]]:
+    """``("file" or "folder" or why it is neither, (device, inode) of a folder)``, through links."""
+    if entry.is_file(follow_symlinks=False):  # most entries: no system call where the listing has the type
+        return "file", (0, 0)
+    try:
+        # Through links. Not entry.stat(): on Windows its st_dev and st_ino are 0, and they tell a cycle.
+        info = os.stat(entry.path)
+    except OSError as error:
+        if entry.is_symlink():
+            if isinstance(error, FileNotFoundError):
+                return "is a symbolic link to nothing, not a file or folder", (0, 0)
+            return "is a symbolic link that cannot be followed (%s)" % (error.strerror or error), (0, 0)
+        raise FileSystemError.from_os_error(error, entry.path, "cannot read the file") from None
+    if stat.S_ISREG(info.st_mode):
+        return "file", (0, 0)
+    if stat.S_ISDIR(info.st_mode):
+        return "folder", (info.st_dev, info.st_ino)
+    return "is %s, not a regular file or folder (only files are read)" % kind_of_mode(info.st_mode), (0, 0)
+
+
 def iter_image_files(root):
-    """``(relative folder, file name)`` of every image under ``root``, sorted."""
-    for folder, subfolders, files in os.walk(root):
-        subfolders.sort()
-        relative = os.path.relpath(folder, root)
-        for name in sorted(files):
+    """``(relative folder, file name)`` of every image under ``root``, in :func:`walk_tree`'s order;
+    anything it refuses (a link to nothing, a cycle, a FIFO) is an error naming it."""
+    for relative, _, files, _ in walk_tree(root):
+        for name in files:
             if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                yield ("" if relative == "." else relative.replace(os.sep, "/")), name
+                yield relative, name
 
 
 def folder_profile(root):
@@ -76,11 +152,13 @@ def folder_profile(root):
 
     Depth 0 is the root itself. Detection of the image-folder layouts reads
     only this: Datumaro's rule is that such a folder holds nothing but images.
+    What the walk cannot read (a link to nothing, a cycle, a FIFO) counts as
+    neither, so that the layout is still named and reading says what is wrong.
     """
     depths = set()
     others = False
-    for folder, _, files in os.walk(root):
-        depth = 0 if os.path.samefile(folder, root) else os.path.relpath(folder, root).count(os.sep) + 1
+    for relative, _, files, _ in walk_tree(root, strict=False):
+        depth = relative.count("/") + 1 if relative else 0
         for name in files:
             if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
                 depths.add(depth)

@@ -17,6 +17,7 @@ from ..codecs.streams import read_small_file
 from ..errors import FormatError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 from ._paths import LONE_SURROGATES
+from ._reading import file_present
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,13 +39,15 @@ def read_label_categories(folder: str, names_file: str = LABELS_FILE,
     """``(LabelCategories, the file they came from or None)`` for a dataset folder.
 
     ``dataset_meta.json`` wins; then ``names_file`` (``labels.txt``, or a
-    layout's own, such as ``synsets.txt``); then ``default``.
+    layout's own, such as ``synsets.txt``); then ``default``. Either file
+    there but not a regular file (a FIFO, a folder, a link to nothing) is
+    refused, not taken for absent.
     """
     meta_path = os.path.join(folder, DATASET_META_FILE)
-    if os.path.isfile(meta_path):
+    if file_present(meta_path):
         return LabelCategories(names_from_dataset_meta(meta_path)), meta_path
     names_path = os.path.join(folder, names_file)
-    if os.path.isfile(names_path):
+    if file_present(names_path):
         return LabelCategories(read_names_file(names_path)), names_path
     return LabelCategories(default), None
 

@@ -13,12 +13,14 @@ import os
 import re
 
 from ..errors import UsageError
+from ..model.items import describe_item
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Optional
 
-__all__ = ["escape", "id_to_relative_path", "relative_path_to_id", "safe_join", "UniqueNames",
+__all__ = ["escape", "id_to_relative_path", "item_relative_path", "folder_name", "relative_path_to_id",
+           "safe_join", "UniqueNames",
            "check_subset_name", "is_plain_name", "is_relative_inside",
            "LONE_SURROGATES", "CONTROL_CHARACTERS", "file_stem_name"]
 
@@ -44,21 +46,41 @@ LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 
 
-def id_to_relative_path(item_id):
-    """A relative path (``/``-separated) that stays inside any folder, for an id.
+def id_to_relative_path(item_id, ext):
+    """A relative path (``/``-separated, no extension) that stays inside any folder, for an id whose
+    file will end with ``ext``.
 
     An id's ``/`` make subfolders, as in Datumaro, when every part is a plain
     name; otherwise (``..``, ``.``, an empty part from a leading or doubled
     ``/``) the whole id becomes one file name with ``/`` escaped. Characters
-    unsafe in file names are written ``%XX``; :func:`relative_path_to_id`
-    undoes it. An empty id has no file name.
+    unsafe in file names are written ``%XX``, and so is the dot of a folder
+    named like an image file (:func:`folder_name`); :func:`relative_path_to_id`
+    undoes both. An empty id has no file name.
     """
     if not item_id:
         raise UsageError("an empty item id cannot name a file (give every item an id)")
     parts = item_id.split("/")
     if all(part not in ("", ".", "..") for part in parts):
-        return "/".join([escape(part) for part in parts[:-1]] + [file_stem_name(escape(parts[-1]))])
+        return "/".join([folder_name(part, ext) for part in parts[:-1]] + [file_stem_name(escape(parts[-1]))])
     return file_stem_name(escape(item_id).replace("/", "%2F"))
+
+
+def item_relative_path(item, ext):
+    """:func:`id_to_relative_path` of an item's id, a refusal naming the item."""
+    try:
+        return id_to_relative_path(item.id, ext)
+    except UsageError as error:
+        raise UsageError("%s: %s" % (describe_item(item), error.message)) from None
+
+
+def folder_name(name, ext):
+    """``escape(name)`` as a folder beside files ending with ``ext``: a name ending with ``ext`` (in
+    any case) gets that dot written ``%2E``, or the folder of ``a.png/b`` would be the file of ``a``
+    (``a.png``), and no export could hold both. Reading undoes it as any ``%XX``."""
+    escaped = escape(name)
+    if ext and escaped.lower().endswith(ext.lower()) and ext.startswith("."):
+        return escaped[:-len(ext)] + "%2E" + escaped[len(escaped) - len(ext) + 1:]
+    return escaped
 
 
 def file_stem_name(stem: str) -> str:

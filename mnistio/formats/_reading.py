@@ -1,9 +1,13 @@
-"""What several readers share: a dataset path as a folder (and maybe one file), one file per subset."""
+"""What several readers share: a dataset path as a folder (and maybe one file), one file per subset,
+and the one test of whether a file a layout looks for is there."""
 
 from __future__ import annotations
 
 import os
+import stat
 
+from ..codecs.streams import file_state, kind_of_mode
+from ..errors import FileSystemError, UsageError
 from ..model.items import DatasetItem, LabelCategories
 from ..model.sources import ItemSource
 
@@ -13,7 +17,45 @@ if TYPE_CHECKING:
 
     from ..model.sources import SubsetCounts
 
-__all__ = ["dataset_folder", "FilePerSubsetSource"]
+__all__ = ["dataset_folder", "FilePerSubsetSource", "file_present", "folder_present"]
+
+
+def file_present(path: str) -> bool:
+    """Whether a file a layout would read (an optional names file, a subset's meta file) is there.
+
+    False when nothing is at ``path`` (not even a symbolic link), True for a
+    regular file (through symbolic links). Anything else is refused with a
+    :class:`~mnistio.errors.UsageError` naming ``path``: a FIFO, a device, a
+    folder, a link to nothing or a loop of links. Taking them for absent
+    would silently read the dataset without that file (default label names,
+    ids 0..N-1, a subset gone); opening a FIFO would wait forever. Every
+    reader asks this instead of ``os.path.isfile``, and no file is opened.
+    """
+    regular, reason = file_state(path)
+    if reason is not None:
+        raise UsageError(reason, path)
+    return regular
+
+
+def folder_present(path: str) -> bool:
+    """:func:`file_present` for a folder: False when nothing is there, True for a folder (through
+    symbolic links), a UsageError naming ``path`` for anything else."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise UsageError("is a symbolic link to nothing, not a folder", path) from None
+        return False
+    except NotADirectoryError:
+        raise UsageError("cannot be a folder: a part of its path is not a folder", path) from None
+    except OSError as error:
+        if os.path.islink(path):  # ELOOP
+            raise UsageError("is a symbolic link that cannot be followed (%s), not a folder"
+                             % (error.strerror or error), path) from None
+        raise FileSystemError.from_os_error(error, path, "cannot read the folder") from None
+    if stat.S_ISDIR(mode):
+        return True
+    raise UsageError("is %s, not a folder" % kind_of_mode(mode), path)
 
 
 def dataset_folder(path: str) -> Tuple[str, Optional[str]]:

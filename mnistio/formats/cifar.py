@@ -61,13 +61,14 @@ from ..codecs.pickles import ArrayValue, NumpyArray, as_text, as_uint8, copy_byt
 from ..codecs.pickles import dump as dump_pickle
 from ..codecs.pickles import load as load_pickle
 from ..codecs.pickles import scan as scan_pickle
-from ..errors import FormatError, UsageError
+from ..codecs.streams import open_input
+from ..errors import FormatError, MnistioError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DATASET_META_FILE, check_label, item_label, read_label_categories, write_dataset_meta
 from ._paths import check_subset_name, is_plain_name, safe_join
-from ._reading import FilePerSubsetSource, dataset_folder
+from ._reading import FilePerSubsetSource, dataset_folder, file_present
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -320,11 +321,11 @@ def _count_items(path):
 
 def _read_categories(folder):
     """``(LabelCategories, their file or None)``: dataset_meta.json, batches.meta, meta, or CIFAR-10's."""
-    if os.path.isfile(os.path.join(folder, DATASET_META_FILE)):
+    if file_present(os.path.join(folder, DATASET_META_FILE)):
         return read_label_categories(folder)
     for name in (META_10_FILE, META_100_FILE):
         path = os.path.join(folder, name)
-        if os.path.isfile(path):
+        if file_present(path):
             return LabelCategories(_meta_names(path)), path
     return LabelCategories(CIFAR10_LABEL_NAMES), None
 
@@ -360,12 +361,28 @@ def _is_batch_name(name):
 
 
 def _pickle_head(path, size=512):
+    """The first bytes of a pickle file, or None; a regular file only (detection must never block)."""
     try:
-        with open(path, "rb") as file:
+        with open_input(path) as file:
             head = file.read(size)
-    except OSError:
+    except (MnistioError, OSError):
         return None
     return head if len(head) > 2 and head[0] == 0x80 and 2 <= head[1] <= 5 else None
+
+
+def _is_batch(folder, name):
+    """Datumaro's rule: a batch is anything with a batch name but a folder (a FIFO or a link to
+    nothing too: reading refuses those, they are not skipped)."""
+    return _is_batch_name(name) and not os.path.isdir(os.path.join(folder, name))
+
+
+def _claims_meta(path):
+    """Whether a meta file's name is taken by a pickle, or by something no reader could open (a
+    FIFO, a folder, a link to nothing): detection names the layout by the name (with a batch
+    beside it), and reading refuses what is there."""
+    if os.path.isfile(path):
+        return _pickle_head(path) is not None
+    return os.path.lexists(path)
 
 
 def _looks_like_batch(path):
@@ -377,9 +394,9 @@ def detect(path):
     if os.path.isfile(path):
         return _looks_like_batch(path)
     names = os.listdir(path)
-    if not any(name in names and _pickle_head(os.path.join(path, name)) for name in (META_10_FILE, META_100_FILE)):
+    if not any(name in names and _claims_meta(os.path.join(path, name)) for name in (META_10_FILE, META_100_FILE)):
         return False
-    return any(_is_batch_name(name) and os.path.isfile(os.path.join(path, name)) for name in names)
+    return any(_is_batch(path, name) for name in names)
 
 
 def read(path):
@@ -391,8 +408,8 @@ def _find_batches(folder, only_file, path):
     if only_file is not None:
         return {posixpath.splitext(only_file)[0]: path}
     names = sorted(name for name in os.listdir(folder)
-                   if _is_batch_name(name) and os.path.isfile(os.path.join(folder, name)))
-    has_meta = any(os.path.isfile(os.path.join(folder, name)) for name in (META_10_FILE, META_100_FILE))
+                   if _is_batch(folder, name) and file_present(os.path.join(folder, name)))
+    has_meta = any([file_present(os.path.join(folder, name)) for name in (META_10_FILE, META_100_FILE)])
     if not names and not has_meta:
         raise FormatError("no CIFAR batch file (expected batches.meta and e.g. data_batch_1)", path)
     return {name: os.path.join(folder, name) for name in names}
@@ -404,7 +421,7 @@ class CifarSource(FilePerSubsetSource):
     def __init__(self, path):
         folder, only_file = dataset_folder(path)
         for name in (META_10_FILE, META_100_FILE):
-            if os.path.isfile(os.path.join(folder, name)):
+            if file_present(os.path.join(folder, name)):
                 scan_pickle(os.path.join(folder, name))
         categories, self._names_source = _read_categories(folder)
         batches = _find_batches(folder, only_file, path)

@@ -16,7 +16,7 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
 from ._labels import check_item_id
-from ._paths import id_to_relative_path, relative_path_to_id
+from ._paths import item_relative_path, relative_path_to_id
 from ._spec import FormatSpec
 from .imagenet import WORKERS
 
@@ -57,7 +57,7 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
                 skipped += 1
                 continue
             check_item_id(item)
-            writer.write(id_to_relative_path(item.id), item)
+            writer.write(item_relative_path(item, writer.ext), item)
             report.count(item.subset)
     require_media(report, skipped, save_media)
     writer.note_renames(report)

@@ -28,13 +28,13 @@ import os
 
 from .._words import count
 from ..errors import FormatError, UsageError
-from ..model.items import DatasetItem, Label, LabelCategories
+from ..model.items import DatasetItem, Label, LabelCategories, describe_item
 from ..model.options import Option
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media, walk_tree
 from ._labels import item_label
-from ._paths import check_subset_name, escape, file_stem_name, relative_path_to_id
+from ._paths import check_subset_name, escape, file_stem_name, folder_name, relative_path_to_id
 from ._spec import FormatSpec
 
 __all__ = ["SPEC", "ImagenetSource", "WORKERS"]
@@ -58,20 +58,24 @@ def read(path):
     return ImagenetSource(path)
 
 
-def label_dir(name):
-    """The folder of a label name: its ``/`` are subfolders, as Datumaro's labels."""
+def label_dir(name, ext):
+    """The folder of a label name: its ``/`` are subfolders, as Datumaro's labels; a part named like
+    an image file (``x/y.png``, beside label ``x``'s ``y.png``) gets its dot as ``%2E``
+    (``_paths.folder_name``)."""
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts) or name == NO_LABEL_DIR:
         raise UsageError("label name %r cannot be a folder of %s (expected parts that are names, not empty, "
                          ". or .., and not %r, the folder of unlabelled items)" % (name, NAME, NO_LABEL_DIR))
-    return "/".join(escape(part) for part in parts)
+    return "/".join(folder_name(part, ext) for part in parts)
 
 
-def file_stem(item_id):
+def file_stem(item):
     """The file name (no extension) of an item: the id after its first ``:``."""
+    item_id = item.id
     name = item_id.split(ID_SEPARATOR, 1)[1] if ID_SEPARATOR in item_id else item_id
     if name in ("", ".", ".."):
-        raise UsageError("item id %r gives no usable file name" % item_id)
+        raise UsageError("%s: its id gives no usable file name (expected a name after the first %r)"
+                         % (describe_item(item), ID_SEPARATOR))
     return file_stem_name(escape(name).replace("/", "%2F"))
 
 
@@ -92,11 +96,11 @@ class ImagenetSource(ItemSource):
 
 
 def label_names(root):
-    """Every folder under root but ``no_label``, sorted: Datumaro's label names."""
+    """Every folder under root but ``no_label``, sorted: Datumaro's label names (symbolic links to
+    folders followed, as it walks them; see ``walk_tree``)."""
     folders = set()
-    for folder, _, _ in os.walk(root):
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        if relative not in (".", NO_LABEL_DIR):
+    for relative, _, _, _ in walk_tree(root):
+        if relative not in ("", NO_LABEL_DIR):
             folders.add(relative_path_to_id(relative))
     return sorted(folders)
 
@@ -122,10 +126,10 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
           subset_dirs=False, format=NAME):
     report = ExportReport(format, save_dir)
     names = dataset.label_names
-    folders_of = [label_dir(name) for name in names]
     used = set()
     skipped = 0
     with ImageFileWriter(save_dir, image_ext, workers) as writer:
+        folders_of = [label_dir(name, writer.ext) for name in names]
         for item in dataset:
             root = ""
             if subset_dirs:
@@ -137,7 +141,7 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
-            writer.write(folder + "/" + file_stem(item.id), item)
+            writer.write(folder + "/" + file_stem(item), item)
             report.count(item.subset)
     require_media(report, skipped, save_media)
     # No empty folder is written for them: Datumaro refuses a tree holding one.

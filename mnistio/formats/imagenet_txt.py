@@ -20,14 +20,15 @@ import os
 
 from .. import limits
 from ..codecs.streams import open_input
-from ..errors import FormatError, LimitError
+from ..errors import FormatError, LimitError, UsageError
 from ..model.items import DatasetItem, Label
 from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
 from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
-from ._paths import check_subset_name, id_to_relative_path, is_relative_inside, relative_path_to_id
+from ._paths import check_subset_name, is_relative_inside, item_relative_path, relative_path_to_id
+from ._reading import file_present, folder_present
 from ._spec import FormatSpec
 from .imagenet import WORKERS
 
@@ -47,7 +48,9 @@ def detect(path):
         return False
     names = os.listdir(path)
     has_list = any(name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE) for name in names)
-    return has_list and (LABELS_FILE in names or os.path.isdir(os.path.join(path, IMAGE_DIR)))
+    # images/ as a folder, or as anything but a regular file (a link to nothing): reading refuses that
+    images = os.path.join(path, IMAGE_DIR)
+    return has_list and (LABELS_FILE in names or (os.path.lexists(images) and not os.path.isfile(images)))
 
 
 def read(path):
@@ -83,6 +86,8 @@ class ImagenetTxtSource(ItemSource):
         categories, self._names_source = read_label_categories(path, LABELS_FILE, default=())
         super().__init__(categories, path, NAME)
         self.root = path
+        # No images folder means items without images; a FIFO or a link to nothing is refused.
+        self._has_images = folder_present(os.path.join(path, IMAGE_DIR))
         self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
                        if name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE)}
 
@@ -107,8 +112,17 @@ class ImagenetTxtSource(ItemSource):
                     raise FormatError("image path %r would leave the images folder" % image, list_path,
                                       "line %d" % number)
                 file = os.path.join(images, *image.split("/"))
-                media = lazy_image(file) if os.path.isfile(file) else None
+                media = lazy_image(file) if self._has_images and _image_present(file, list_path, number) else None
                 yield DatasetItem._make(item_id, subset, media, [Label(label) for label in labels])
+
+
+def _image_present(file, list_path, number):
+    """Whether a listed image is there (a plainly missing one makes an item without image, as in a
+    labels-only export); a folder, a FIFO or a link to nothing is refused, naming the line."""
+    try:
+        return file_present(file)
+    except UsageError as error:
+        raise UsageError("image %s %s" % (error.path, error.message), list_path, "line %d" % number) from None
 
 
 def _numbered_lines(lines, path):
@@ -145,7 +159,7 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
                 check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
             label = item_label(item, len(names))
-            stem = id_to_relative_path(item.id)
+            stem = item_relative_path(item, ext)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item)[:-len(ext)]
             else:

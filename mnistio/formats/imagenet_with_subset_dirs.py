@@ -13,7 +13,7 @@ import os
 from ..model.items import LabelCategories
 from ..model.sources import ItemSource
 from . import imagenet
-from ._imagefiles import folder_profile
+from ._imagefiles import folder_profile, walk_tree
 from ._paths import relative_path_to_id
 from ._spec import FormatSpec
 
@@ -36,7 +36,8 @@ def read(path):
 
 class SubsetDirsSource(ItemSource):
     def __init__(self, path):
-        folders = sorted(name for name in os.listdir(path) if os.path.isdir(os.path.join(path, name)))
+        # The subset folders (links to folders too); a link to nothing there is refused, not skipped.
+        _, folders, _, _ = next(walk_tree(path))
         names = sorted({name for folder in folders for name in imagenet.label_names(os.path.join(path, folder))})
         super().__init__(LabelCategories(names), path, NAME)
         self._subsets = {relative_path_to_id(folder): imagenet.ImagenetSource(

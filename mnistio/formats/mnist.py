@@ -31,7 +31,7 @@ from ._export import SubsetWriter, export_one_channel
 from ._labels import check_label, item_label, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
-from ._reading import dataset_folder
+from ._reading import dataset_folder, file_present
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -138,7 +138,7 @@ def _find_subsets(folder, only_file):
             raw = [name for name in images if not name.endswith(".gz")]
             files.images = os.path.join(folder, (raw or images)[0])
         meta = os.path.join(folder, subset + "-meta.gz")
-        files.meta = meta if os.path.isfile(meta) else None
+        files.meta = meta if file_present(meta) else None
     return subsets
 
 

@@ -34,7 +34,7 @@ from ._labels import check_label, item_label, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import default_workers, ordered_map
 from ._paths import check_subset_name
-from ._reading import FilePerSubsetSource, dataset_folder
+from ._reading import FilePerSubsetSource, dataset_folder, file_present
 from ._spec import FormatSpec
 from .mnist import REFUSE_COLOR
 
@@ -69,15 +69,21 @@ class MnistCsvSource(FilePerSubsetSource):
             raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv)", path)
         super().__init__(files, categories, path, NAME)
         self.workers = workers
-        self._folder = folder
+        # Looked for now: a meta file that is there but no regular file is refused on opening.
+        self._metas = {subset: _meta_file(folder, subset) for subset in files}
 
     def _count_items(self, path):
         return _count_items(path)
 
     def _iter_file(self, subset, path):
-        meta = os.path.join(self._folder, "meta_%s.csv" % subset)
-        return _iter_items(subset, path, meta if os.path.isfile(meta) else None,
+        return _iter_items(subset, path, self._metas[subset],
                            len(self.categories), self._names_source, self.workers)
+
+
+def _meta_file(folder, subset):
+    """The subset's ``meta_<subset>.csv``, or None when there is none."""
+    meta = os.path.join(folder, "meta_%s.csv" % subset)
+    return meta if file_present(meta) else None
 
 
 def _find_files(folder, only_file):
