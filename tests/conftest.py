@@ -14,3 +14,25 @@ settings.load_profile("default")
 @pytest.fixture
 def sample_dir():
     return SAMPLE
+
+
+# -- Datumaro drop-in tests -------------------------------------------------------------------
+#
+# A test that takes ``lib`` runs twice: once with ``import mnistio as dm`` and once with
+# ``import datumaro as dm`` (skipped when Datumaro is not installed), the same body both times,
+# so that a difference from Datumaro shows as a failing test rather than an opinion. A test
+# that asserts where mnistio deliberately differs (Datumaro loses or corrupts data) checks
+# ``is_datumaro(lib)`` and says why in a comment.
+
+@pytest.fixture(params=["mnistio", "datumaro"])
+def lib(request):
+    """The library under test, as ``dm``."""
+    if request.param == "datumaro":
+        return pytest.importorskip("datumaro")
+    import mnistio
+
+    return mnistio
+
+
+def is_datumaro(module):
+    return module.__name__ == "datumaro"

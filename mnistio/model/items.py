@@ -7,8 +7,7 @@ says where mnistio differs.
 
 from __future__ import annotations
 
-from collections import namedtuple
-from enum import Enum
+from enum import Enum, IntEnum
 
 from ..errors import UsageError
 from .image import Image
@@ -17,8 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-__all__ = ["AnnotationType", "Label", "LabelCategories", "DatasetItem", "as_label_categories", "describe_item",
-           "DEFAULT_SUBSET_NAME"]
+__all__ = ["AnnotationType", "GroupType", "Label", "LabelCategories", "DatasetItem", "as_label_categories",
+           "describe_item", "DEFAULT_SUBSET_NAME"]
 
 DEFAULT_SUBSET_NAME = "default"
 
@@ -77,28 +76,121 @@ def _label_index(value):
     return index
 
 
+class GroupType(IntEnum):
+    """How the labels of a label group combine, as Datumaro's ``GroupType``."""
+
+    EXCLUSIVE = 0
+    INCLUSIVE = 1
+    RESTRICTED = 2
+
+    def to_str(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_str(cls, text: str) -> "GroupType":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise UsageError("unknown label group type %r (expected exclusive, inclusive or restricted)"
+                             % (text,)) from None
+
+
 class LabelCategories:
-    """The ordered label names of a dataset: a label's index is its position."""
+    """The ordered label names of a dataset: a label's index is its position.
 
-    Category = namedtuple("Category", "name parent attributes")
+    As Datumaro's: each name may have a ``parent`` (another label's name, or
+    ``""``) and ``attributes``; named *label groups* gather labels that go
+    together (``add_label_group``).
+    """
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        self.items: List[Any] = []
+    class Category:
+        """One label: ``name``, ``parent`` (``""`` for none) and ``attributes`` (a set of names)."""
+
+        __slots__ = ("name", "parent", "attributes")
+
+        def __init__(self, name: str, parent: Optional[str] = "", attributes: Optional[Iterable[str]] = None) -> None:
+            self.name = str(name)
+            self.parent = "" if parent is None else str(parent)
+            self.attributes = set(attributes or ())
+
+        def __eq__(self, other: object) -> bool:
+            if not isinstance(other, LabelCategories.Category):
+                return NotImplemented
+            return (self.name, self.parent, self.attributes) == (other.name, other.parent, other.attributes)
+
+        def __hash__(self) -> int:
+            return hash((self.name, self.parent))
+
+        def __getstate__(self) -> Tuple[str, str, set]:
+            return self.name, self.parent, self.attributes
+
+        def __setstate__(self, state: Tuple[str, str, set]) -> None:
+            self.name, self.parent, self.attributes = state
+
+        def __repr__(self) -> str:
+            return "Category(name=%r, parent=%r, attributes=%r)" % (self.name, self.parent, self.attributes)
+
+    class LabelGroup:
+        """Labels that go together: ``name``, ``labels`` (names) and ``group_type``."""
+
+        __slots__ = ("name", "labels", "group_type")
+
+        def __init__(self, name: str, labels: Optional[Iterable[str]] = None,
+                     group_type: Any = GroupType.EXCLUSIVE) -> None:
+            self.name = str(name)
+            self.labels = list(labels or ())
+            self.group_type = GroupType.from_str(group_type) if isinstance(group_type, str) \
+                else GroupType(group_type if group_type is not None else GroupType.EXCLUSIVE)
+
+        def __eq__(self, other: object) -> bool:
+            if not isinstance(other, LabelCategories.LabelGroup):
+                return NotImplemented
+            return (self.name, self.labels, self.group_type) == (other.name, other.labels, other.group_type)
+
+        def __getstate__(self) -> Tuple[str, List[str], GroupType]:
+            return self.name, self.labels, self.group_type
+
+        def __setstate__(self, state: Tuple[str, List[str], GroupType]) -> None:
+            self.name, self.labels, self.group_type = state
+
+        def __repr__(self) -> str:
+            return "LabelGroup(name=%r, labels=%r, group_type=%s)" % (self.name, self.labels, self.group_type)
+
+    def __init__(self, names: Iterable[str] = (), label_groups: Iterable[Any] = ()) -> None:
+        self.items: List[LabelCategories.Category] = []
+        self.label_groups: List[LabelCategories.LabelGroup] = list(label_groups)
         self._indices: Dict[str, int] = {}
         for name in names:
             self.add(name)
 
     @classmethod
-    def from_iterable(cls, names: Iterable[Any]) -> "LabelCategories":
-        return cls(name if isinstance(name, str) else name[0] for name in names)
+    def from_iterable(cls, categories: Iterable[Any]) -> "LabelCategories":
+        """From names, or ``(name,)``, ``(name, parent)``, ``(name, parent, attributes)`` tuples, as Datumaro's."""
+        made = cls()
+        for category in categories:
+            if isinstance(category, str):
+                made.add(category)
+            elif isinstance(category, LabelCategories.Category):
+                made.add(category.name, category.parent, category.attributes)
+            else:
+                made.add(*category)
+        return made
 
-    def add(self, name: str, parent: str = "", attributes: Optional[Iterable[str]] = None) -> int:
-        name = str(name)
+    def add(self, name: str, parent: Optional[str] = "", attributes: Optional[Iterable[str]] = None) -> int:
+        """Append a label; returns its index. A name may appear once."""
+        name = str(name)  # an empty name is allowed here; layouts that cannot store one refuse it
         if name in self._indices:
             raise UsageError("label name %r appears twice" % name)
         self._indices[name] = len(self.items)
-        self.items.append(self.Category(name, parent, set(attributes or ())))
+        self.items.append(self.Category(name, parent, attributes))
         return len(self.items) - 1
+
+    def add_label_group(self, name: str, labels: Iterable[str], group_type: Any = GroupType.EXCLUSIVE) -> int:
+        """Append a label group (label names that go together); returns its index."""
+        if not name:
+            raise UsageError("a label group needs a name")
+        self.label_groups.append(self.LabelGroup(name, labels, group_type))
+        return len(self.label_groups) - 1
 
     def find(self, name: str) -> Tuple[Optional[int], Optional[Any]]:
         """``(index, category)`` of a label name, or ``(None, None)``."""
@@ -112,6 +204,11 @@ class LabelCategories:
     def __getitem__(self, index: int) -> Any:
         return self.items[index]
 
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, str):
+            return value in self._indices
+        return isinstance(value, int) and 0 <= value < len(self.items)
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -121,9 +218,21 @@ class LabelCategories:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LabelCategories):
             return NotImplemented
-        return self.names == other.names
+        return self.items == other.items and self.label_groups == other.label_groups
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as Datumaro's
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"items": self.items, "label_groups": self.label_groups}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.items = state["items"]
+        self.label_groups = state["label_groups"]
+        self._indices = {category.name: index for index, category in enumerate(self.items)}
 
     def __repr__(self) -> str:
+        if any(category.parent or category.attributes for category in self.items) or self.label_groups:
+            return "LabelCategories(items=%r, label_groups=%r)" % (self.items, self.label_groups)
         return "LabelCategories(%r)" % self.names
 
 
