@@ -26,12 +26,29 @@ from .errors import (
                      TruncatedError,
                      UsageError,
 )
-from .model import DEFAULT_SUBSET_NAME, AnnotationType, Dataset, DatasetItem, Image, Label, LabelCategories
+from .model import (
+    DEFAULT_SUBSET_NAME,
+    AnnotationType,
+    Dataset,
+    DatasetItem,
+    DatasetPatch,
+    DatasetSubset,
+    GroupType,
+    Image,
+    ItemStatus,
+    ItemTransform,
+    Label,
+    LabelCategories,
+    StreamDataset,
+    Transform,
+    eager_mode,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType",
+    "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "GroupType", "DatasetSubset",
+    "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
     "UsageError", "FileSystemError", "limits", "__version__",
 ]

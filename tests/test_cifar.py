@@ -319,7 +319,7 @@ def test_reads_cifar100_meta_and_fine_labels(tmp_path):
     dataset = dm.Dataset.import_from(tmp_path)
     assert dataset.label_names == ["apple", "aquarium_fish", "baby"]
     assert [(item.id, item.labels) for item in dataset] == [("x", [2]), ("y", [0])]
-    assert bytes(dataset.get("y").media.data) == rgb_image(2)
+    assert bytes(dataset.get("y", "train").media.data) == rgb_image(2)  # get's subset is "default" when not given
 
 
 def test_dataset_meta_json_wins_over_batches_meta(tmp_path):

@@ -213,9 +213,10 @@ def test_cli_exact_refuses_and_writes_nothing(tmp_path, sample_dir, sample_csv, 
 
 def test_cli_defaults_and_no_clash(tmp_path, sample_dir, capsys, monkeypatch):
     only_test = tmp_path / "test_only"
-    dm.Dataset.import_from(sample_dir).get_subset("test").export(only_test, "mnist", save_media=True)
+    dm.Dataset.import_from(sample_dir).get_subset("test").as_dataset().export(only_test, "mnist", save_media=True)
     only_train = tmp_path / "train_only"
-    dm.Dataset.import_from(sample_dir).get_subset("train").export(only_train, "mnist_csv", save_media=True)
+    dm.Dataset.import_from(sample_dir).get_subset("train").as_dataset().export(only_train, "mnist_csv",
+                                                                          save_media=True)
     monkeypatch.chdir(tmp_path)
     assert main(["merge", str(only_test), str(only_train), "--exact", "-q", "--", "--save-media"]) == 0
     assert "no id clashes" in capsys.readouterr().out

@@ -115,7 +115,9 @@ def test_dataset_from_iterable_api():
     assert len(dataset) == 3 and dataset.label_names == ["a", "b"]
     assert list(dataset.subsets()) == ["train", "test"] and len(dataset.subsets()["train"]) == 2
     assert [item.id for item in dataset.get_subset("train")] == ["0", "2"]
-    assert dataset.get(1).subset == "test" and dataset.get(1, subset="train") is None
+    # as Datumaro's: get() without a subset looks in "default" (issue 9)
+    assert dataset.get(1, "test").subset == "test" and dataset.get(1, subset="train") is None
+    assert dataset.get(1) is None
     assert dataset.categories()[dm.AnnotationType.label].names == ["a", "b"]
     with pytest.raises(UsageError, match="expected a DatasetItem"):
         dm.Dataset.from_iterable([1])

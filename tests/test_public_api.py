@@ -76,7 +76,9 @@ def test_top_level_surface():
     assert sorted(mnistio.__all__) == sorted([
         "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
-        "FileSystemError", "limits", "__version__"])  # limits since issue 8
+        "FileSystemError", "limits", "__version__",  # limits since issue 8; Datumaro's names below since issue 9
+        "GroupType", "DatasetSubset", "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform",
+        "eager_mode"])
 
 
 

@@ -484,7 +484,7 @@ def test_parse_options_errors(name, argv, message):
 def test_transform_dispatch():
     assert sorted(TRANSFORMS) == sorted(["random_split", "split", "remap_labels", "project_labels", "map_subsets",
                                          "reindex", "rename", "remove_items", "remove_annotations", "resize", "pad"])
-    assert labelled([0, 1]).transform("reindex", start=7).get("8") is not None
+    assert labelled([0, 1]).transform("reindex", start=7).get("8", "train") is not None
     with pytest.raises(UsageError, match="transform reindex: .*'begin'.* \\(its options: start\\)"):
         transform(labelled([0]), "reindex", begin=1)
     with pytest.raises(UsageError, match="unknown transform 'shuffle'"):

@@ -20,15 +20,18 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._labels import check_label_names
 from ._output import check_not_an_input, output_folder, recover_output
+from ._patch import folder_of, same_folder, write_patch
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
+    from ..model.patch import DatasetPatch
+
 __all__ = ["FormatSpec", "Option", "Options", "ExportReport", "COMMON_EXPORT_OPTIONS", "names", "get", "specs",
            "detect", "read", "export", "recover",
-           "check_not_an_input"]
+           "check_not_an_input", "folder_of", "same_folder"]
 
 _SPECS: Dict[str, FormatSpec] = {}
 
@@ -87,8 +90,12 @@ def read(path: Any, format: Optional[str] = None, **options: Any) -> ItemSource:
 
 def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional[bool] = None,
            image_ext: Optional[str] = None, save_dataset_meta: bool = False, overwrite: bool = False,
-           **options: Any) -> ExportReport:
-    """Write ``dataset`` to ``save_dir`` through a temporary folder renamed into place."""
+           patch: Optional[DatasetPatch] = None, **options: Any) -> ExportReport:
+    """Write ``dataset`` to ``save_dir`` through a temporary folder renamed into place.
+
+    With ``patch`` (the dataset's changes since it was read from ``save_dir``
+    in this format), the folder is replaced by the dataset as it is now,
+    re-using the files of the subsets that did not change (see ``_patch``)."""
     spec = get(format)
     options = spec.export_options.check(options)
     _check_export_arguments(save_media=save_media, image_ext=image_ext, save_dataset_meta=save_dataset_meta,
@@ -97,9 +104,15 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
         save_media = spec.save_media_default
     check_label_names(dataset.label_names)
     notes: List[str] = []
-    with output_folder(save_dir, overwrite, dataset.source.inputs(), notes) as temporary:
-        report = spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
-                            save_dataset_meta=save_dataset_meta, **options)
+    old_folder = folder_of(save_dir) if patch is not None else None
+    inputs = [path for path in dataset.source.inputs() if old_folder is None or not same_folder(path, old_folder)]
+    with output_folder(save_dir, overwrite or patch is not None, inputs, notes) as temporary:
+        if patch is not None and old_folder is not None:
+            report = write_patch(spec, dataset, patch, temporary, old_folder, save_media=save_media,
+                                 image_ext=image_ext, save_dataset_meta=save_dataset_meta, **options)
+        else:
+            report = spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
+                                save_dataset_meta=save_dataset_meta, **options)
     report.path = os.path.abspath(os.fspath(save_dir))
     report.notes[:0] = notes
     return report

@@ -14,7 +14,7 @@ from ..model.sources import ItemSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable
+    from typing import Any, Callable, Iterable, List, Optional
 
     Detect = Callable[[str], bool]
 
@@ -48,15 +48,20 @@ class FormatSpec:
     * ``save_media_default``: what ``save_media=None`` means (as Datumaro:
       off, but on for the layouts made only of image files);
     * ``detect_rank``: detection tries (and prefers) lower ranks first: the
-      more specific layouts before those that match more folders.
+      more specific layouts before those that match more folders;
+    * ``subset_files(folder, subset) -> [relative paths]``: for layouts that
+      keep each subset in files of its own, those files, so that saving a
+      changed dataset in place re-uses the unchanged subsets' (``_patch``);
+      None for layouts that mix subsets in shared files.
     """
 
     __slots__ = ("name", "detect", "read", "write", "export_options", "import_options", "save_media_default",
-                 "detect_rank", "description")
+                 "detect_rank", "description", "subset_files")
 
     def __init__(self, name: str, *, detect: Detect, read: Read, write: Write, description: str,
                  export_options: Iterable[Option] = (), import_options: Iterable[Option] = (),
-                 save_media_default: bool = False, detect_rank: int = 50) -> None:
+                 save_media_default: bool = False, detect_rank: int = 50,
+                 subset_files: Optional[Callable[[str, str], List[str]]] = None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise UsageError("format name %r is not an identifier" % (name,))
         for what, function in (("detect", detect), ("read", read), ("write", write)):
@@ -73,6 +78,7 @@ class FormatSpec:
         self.import_options = Options(import_options, "format %s (reading)" % name)
         self.save_media_default = save_media_default
         self.detect_rank = detect_rank
+        self.subset_files = subset_files
         clash = set(self.export_options.names) & set(COMMON_EXPORT_OPTIONS.names)
         if clash:
             raise UsageError("format %s redeclares the common export option %s" % (name, ", ".join(clash)))

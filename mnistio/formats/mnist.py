@@ -399,7 +399,14 @@ def _write_meta(path, rows):
         out.write("".join(batch).encode("utf-32-le", "surrogatepass"))
 
 
+def subset_files(folder, subset):
+    """The files of one subset in ``folder``, as they are named there (for saving in place)."""
+    files = _find_subsets(folder, None).get(subset)
+    paths = [files.labels, files.images, files.meta] if files is not None else []
+    return [os.path.relpath(path, folder) for path in paths if path]
+
+
 SPEC = FormatSpec(
-    NAME, detect=detect, read=read, write=write, detect_rank=10,
+    NAME, detect=detect, read=read, write=write, detect_rank=10, subset_files=subset_files,
     description="IDX files per subset: <subset>-labels-idx1-ubyte.gz, <subset>-images-idx3-ubyte.gz",
     export_options=[REFUSE_COLOR])

@@ -33,6 +33,7 @@ from ._export import SubsetWriter, export_one_channel
 from ._labels import check_label, item_label, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import default_workers, ordered_map
+from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
 from ._spec import FormatSpec
@@ -344,6 +345,7 @@ def read(path, workers=None):
 
 SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=20,
+    subset_files=subset_files_by_pattern(["mnist_%s.csv", "meta_%s.csv"]),
     description="\"MNIST in CSV\": mnist_<subset>.csv lines of label,p0,...,p783",
     export_options=[REFUSE_COLOR],
     import_options=[Option("workers", int, help="processes parsing a large file (default: every core, on Linux)")])

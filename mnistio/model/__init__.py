@@ -8,10 +8,22 @@ TYPE_CHECKING:`` (with ``from __future__ import annotations``): importing it
 at run time would double the time ``import mnistio`` takes.
 """
 
-from .dataset import Dataset
+from .dataset import Dataset, DatasetSubset, StreamDataset, eager_mode
 from .image import Image
-from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, Label, LabelCategories, as_label_categories
-from .sources import DerivedSource, ItemSource, ListSource, MappedSource, SubsetSource
+from .items import (
+                    DEFAULT_SUBSET_NAME,
+                    AnnotationType,
+                    DatasetItem,
+                    GroupType,
+                    Label,
+                    LabelCategories,
+                    as_label_categories,
+)
+from .patch import DatasetPatch, ItemStatus
+from .sources import DerivedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
+from .transform import ItemTransform, Transform
 
-__all__ = ["Dataset", "Image", "DatasetItem", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
-           "as_label_categories", "ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource"]
+__all__ = ["Dataset", "DatasetSubset", "StreamDataset", "eager_mode", "Image", "DatasetItem", "Label",
+           "LabelCategories", "GroupType", "AnnotationType", "DEFAULT_SUBSET_NAME", "as_label_categories",
+           "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "ItemSource", "ListSource", "DerivedSource",
+           "MappedSource", "SubsetSource", "EditedSource"]

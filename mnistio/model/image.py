@@ -108,6 +108,10 @@ class Image:
         image.path = None
         return image
 
+    def __reduce__(self) -> Any:
+        """Pickled as its pixels (a lazy image is read first; a view becomes bytes)."""
+        return (_unpickle_image, (bytes(self.data), self.height, self.width, self.channels, self.path))
+
     # -- user visible -------------------------------------------------------
 
     @property
@@ -334,3 +338,9 @@ def _is_pixel(value):
         return isinstance(value, (int, float)) and value == int(value) and 0 <= value <= 255
     except (ValueError, OverflowError):  # NaN, infinity
         return False
+
+
+def _unpickle_image(data: bytes, height: int, width: int, channels: int, path: Optional[str]) -> Image:
+    image = Image._wrap(data, height, width, channels)
+    image.path = path
+    return image

@@ -12,11 +12,12 @@ from .items import DatasetItem, LabelCategories
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterable, Iterator, List, Optional
+    from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
     SubsetCounts = Dict[str, int]
+    ItemKey = Tuple[str, str]
 
-__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource"]
+__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource"]
 
 
 
@@ -62,19 +63,43 @@ class ItemSource:
         """The files and folders the items are read from (an export must not replace them)."""
         return [self.path] if self.path else []
 
+    def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
+        """The item ``(id, subset)``, or None. Sources that can find it without reading every
+        item of the subset override this (a dictionary, an index of the files)."""
+        for item in self.iter_subset(subset):
+            if item.id == id:
+                return item
+        return None
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the items are held in memory (Datumaro's "cache initialized")."""
+        return False
+
 
 class ListSource(ItemSource):
-    """Items held in memory (``Dataset.from_iterable``)."""
+    """Items held in memory (``Dataset.from_iterable``, eager datasets), found by key in a dictionary."""
 
     def __init__(self, items: List[DatasetItem], categories: LabelCategories) -> None:
         super().__init__(categories)
         self.items = items
+        self._index: Optional[Dict[Tuple[str, str], int]] = None
 
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.items)
 
     def known_counts(self) -> Optional[SubsetCounts]:
         return self.subset_counts()
+
+    def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
+        if self._index is None:  # built once: the list does not change
+            self._index = {(item.id, item.subset): position for position, item in enumerate(self.items)}
+        position = self._index.get((id, subset))
+        return self.items[position] if position is not None else None
+
+    @property
+    def in_memory(self) -> bool:
+        return True
 
 
 class DerivedSource(ItemSource):
@@ -143,3 +168,48 @@ class SubsetSource(DerivedSource):
 
     def iter_subset(self, name: str) -> Iterator[DatasetItem]:
         return self.parent.iter_subset(name) if name == self.name else iter(())
+
+
+class EditedSource(DerivedSource):
+    """``parent`` with items put and removed: ``edits`` maps ``(id, subset)`` to the item put there,
+    or to None for a removal.
+
+    Iteration streams the parent, an edited item in its place and a removed one left out; the
+    items put under new keys follow, in the order they were put (as Datumaro yields them).
+    Memory holds the edits only.
+    """
+
+    def __init__(self, parent: ItemSource, edits: Dict[Tuple[str, str], Optional[DatasetItem]]) -> None:
+        super().__init__(parent)
+        self.edits = edits
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        return self._merged(self.parent, None)
+
+    def iter_subset(self, name: str) -> Iterator[DatasetItem]:
+        return self._merged(self.parent.iter_subset(name), name)
+
+    def _merged(self, items: Iterable[DatasetItem], subset: Optional[str]) -> Iterator[DatasetItem]:
+        edits = self.edits
+        seen = set()
+        for item in items:
+            key = (item.id, item.subset)
+            if key in edits:
+                seen.add(key)
+                item = edits[key]  # type: ignore[assignment]
+                if item is None:
+                    continue
+            yield item
+        for key, edited in list(edits.items()):
+            if edited is not None and key not in seen and (subset is None or key[1] == subset):
+                yield edited
+
+    def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
+        key = (id, subset)
+        if key in self.edits:
+            return self.edits[key]
+        return self.parent.lookup(id, subset)
+
+    @property
+    def in_memory(self) -> bool:
+        return self.parent.in_memory

@@ -1,0 +1,103 @@
+"""Saving a changed dataset into the folder it was read from: only what changed is written again.
+
+Datumaro saves a dataset in place through its exporters' ``patch``. Here the
+export still goes through a temporary folder swapped in at the end (never
+half-written), but layouts that keep each subset in files of its own
+(:attr:`FormatSpec.subset_files`) write only the changed subsets: the files
+of the others are hard-linked (or copied, across file systems) from the old
+folder. Other layouts write everything again; their image files are linked
+when the image is the unchanged file it was read from (``_imagefiles``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from .._words import count
+from ..errors import FileSystemError
+from ..model.dataset import Dataset
+from ..model.sources import DerivedSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Sequence
+
+    from ..model.items import DatasetItem
+    from ..model.patch import DatasetPatch
+    from ._export import ExportReport
+    from ._spec import FormatSpec
+
+__all__ = ["folder_of", "same_folder", "write_patch"]
+
+
+def folder_of(path: Any) -> str:
+    """The folder of a dataset path (a dataset given by one of its files lives in its folder)."""
+    path = os.path.abspath(os.fspath(path))
+    return path if os.path.isdir(path) else os.path.dirname(path)
+
+
+def same_folder(save_dir: Any, bound: Any) -> bool:
+    """Whether ``save_dir`` is the folder of the dataset path ``bound``."""
+    if bound is None or save_dir is None:
+        return False
+    try:
+        return os.path.realpath(folder_of(save_dir)) == os.path.realpath(folder_of(bound))
+    except (TypeError, ValueError):
+        return False
+
+
+class _SubsetsSource(DerivedSource):
+    """Only the named subsets of ``parent``, each read on its own."""
+
+    def __init__(self, parent: Any, names: Sequence[str]) -> None:
+        super().__init__(parent)
+        self.names = list(names)
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        for name in self.names:
+            yield from self.parent.iter_subset(name)
+
+    def iter_subset(self, name: str) -> Iterator[DatasetItem]:
+        return self.parent.iter_subset(name) if name in self.names else iter(())
+
+
+def write_patch(spec: FormatSpec, dataset: Dataset, patch: DatasetPatch, temporary: str, old_folder: str,
+                **write_options: Any) -> ExportReport:
+    """Write ``dataset`` into ``temporary`` as ``spec``'s layout, re-using the old folder's files of
+    every subset the patch leaves unchanged (when the layout keeps subsets apart)."""
+    counts = dataset.subset_counts()
+    changed = set(patch.updated_subsets)
+    files_of = spec.subset_files
+    kept = [name for name in counts if name not in changed] if files_of is not None else []
+    if not kept or files_of is None:
+        return spec.write(dataset, temporary, **write_options)
+    rewritten = Dataset(_SubsetsSource(dataset.source, [name for name in counts if name in changed]))
+    report = spec.write(rewritten, temporary, **write_options)
+    for name in kept:
+        for relative in files_of(old_folder, name):
+            _link_or_copy(os.path.join(old_folder, relative), os.path.join(temporary, relative))
+        report.count(name, counts[name])
+    report.notes.append("%s unchanged, kept as %s: %s"
+                        % (count(len(kept), "subset"), "it was" if len(kept) == 1 else "they were", ", ".join(kept)))
+    return report
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """``target`` the same file as ``source``: a hard link, else a copy (another file system)."""
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, source, "cannot keep the unchanged file") from None
+
+
+def subset_files_by_pattern(patterns: List[str]) -> Any:
+    """A ``subset_files`` function: the files of the folder that ``pattern % subset`` names (and
+    that exist), e.g. ``["mnist_%s.csv", "meta_%s.csv"]``."""
+    def subset_files(folder: str, subset: str) -> List[str]:
+        return [pattern % subset for pattern in patterns if os.path.lexists(os.path.join(folder, pattern % subset))]
+    return subset_files

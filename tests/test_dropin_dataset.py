@@ -1,0 +1,222 @@
+"""Dataset as Datumaro's: in-place operations, editing, change tracking, saving in place, eager mode.
+
+Every test takes ``lib`` (conftest.py) and runs on mnistio and on Datumaro 1.13 with the same
+body, so that a difference shows as a failing test. The few lines that check mnistio only say
+why (Datumaro loses or corrupts data there, or the check is of mnistio's own guarantee).
+"""
+
+import os
+import pickle
+import shutil
+import warnings
+
+import pytest
+from conftest import SAMPLE, is_datumaro
+
+
+@pytest.fixture(autouse=True)
+def quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Datumaro warns about its own deprecations
+        yield
+
+
+def sample(lib, tmp_path=None):
+    """The 600 real digits; a copy in ``tmp_path`` when the test writes into the folder."""
+    path = SAMPLE
+    if tmp_path is not None:
+        path = str(tmp_path / "sample")
+        shutil.copytree(SAMPLE, path)
+    return lib.Dataset.import_from(path, "mnist")
+
+
+def ids(dataset):
+    return sorted((item.subset, item.id) for item in dataset)
+
+
+def labels_of(dataset, subset="test"):
+    return {item.id: [a.label for a in item.annotations] for item in dataset if item.subset == subset}
+
+
+# -- 1. in place --------------------------------------------------------------------------------
+
+def test_filter_is_in_place_and_returns_the_dataset(lib, tmp_path):
+    dataset = sample(lib)
+    assert dataset.filter('/item[annotation/label="3"]') is dataset
+    assert len(dataset) == 57
+    dataset.export(str(tmp_path / "out"), "mnist", save_media=True)
+    assert len(lib.Dataset.import_from(str(tmp_path / "out"), "mnist")) == 57
+
+
+def test_transform_select_and_update_are_in_place(lib):
+    dataset = sample(lib)
+    assert dataset.transform("remap_labels", mapping={"3": "three"}, default="keep") is dataset
+    assert "three" in [c.name for c in dataset.categories()[lib.AnnotationType.label]]
+    assert dataset.select(lambda item: item.subset == "test") is dataset
+    assert len(dataset) == 100
+    extra = lib.Dataset.from_iterable([lib.DatasetItem(id="new", subset="test", annotations=[lib.Label(0)])],
+                                      categories=["0"])
+    assert dataset.update(extra) is dataset
+    assert len(dataset) == 101 and dataset.get("new", "test") is not None
+
+
+def test_a_transform_refusing_its_options_leaves_the_dataset_as_it_was(lib):
+    dataset = sample(lib)
+    before = ids(dataset)
+    if is_datumaro(lib):
+        # Datumaro records the transform, logs the error when the dataset is read, and drops it.
+        dataset.transform("random_split", splits=[("a", 2.0)])
+    else:
+        # mnistio checks the options at once: the error reaches the caller, nothing is recorded.
+        with pytest.raises(lib.UsageError, match=r"ratio"):
+            dataset.transform("random_split", splits=[("a", 2.0)])  # ratios must be in [0, 1]
+        assert not dataset.is_modified
+    assert ids(dataset) == before
+
+
+def test_user_defined_item_transforms(lib):
+    class Relabel(lib.ItemTransform):
+        def transform_item(self, item):
+            return item.wrap(annotations=[lib.Label(0)]) if item.subset == "test" else None
+
+    dataset = sample(lib).transform(Relabel)
+    assert len(dataset) == 100 and all([a.label for a in item.annotations] == [0] for item in dataset)
+
+
+# -- 2. editing and tracking ------------------------------------------------------------------------
+
+def test_put_get_remove_contains(lib):
+    dataset = sample(lib)
+    first = dataset.get("0", "test")
+    assert first is not None and first.subset == "test"
+    assert dataset.get("0") is None  # the subset defaults to "default"
+    assert ("0", "test") in dataset and ("0", "nowhere") not in dataset and first in dataset
+    dataset.put(first.wrap(annotations=[lib.Label(1)]))
+    dataset.put(lib.DatasetItem(id="new", subset="test", annotations=[lib.Label(2)]))
+    dataset.remove("1", "test")
+    assert [a.label for a in dataset.get("0", "test").annotations] == [1]
+    assert ("new", "test") in dataset
+    assert len(dataset) == 600 and len(dataset.get_subset("test")) == 100
+    order = [item.id for item in dataset if item.subset == "test"]
+    assert order[0] == "0" and order[-1] == "new" and "1" not in order  # new items come last
+    # Datumaro's get still finds a removed item in a dataset it has not read into memory (and
+    # puts it back: it is iterated and counted again afterwards).
+    assert is_datumaro(lib) or dataset.get("1", "test") is None
+
+
+def test_subsets_are_live_views(lib):
+    dataset = sample(lib)
+    test = dataset.get_subset("test")
+    assert len(test) == 100 and sorted(dataset.subsets()) == ["test", "train"]
+    test.put(lib.DatasetItem(id="extra", annotations=[lib.Label(4)]))
+    assert dataset.get("extra", "test") is not None and len(test) == 101
+    test.remove("extra", "test")  # Datumaro's view asserts the subset; mnistio's defaults to its own
+    assert dataset.get("extra", "test") is None and len(test) == 100
+    assert test.get("5", "test") is not None and all(item.subset == "test" for item in test)
+    assert is_datumaro(lib) or test.get("5") is not None  # Datumaro's view asserts the subset is given
+    fresh = dataset.get_subset("val")
+    fresh.put(lib.DatasetItem(id="v1"))
+    assert sorted(dataset.subsets()) == ["test", "train", "val"] and len(dataset) == 601
+
+
+def test_categories_are_keyed_by_annotation_type(lib):
+    categories = sample(lib).categories()
+    assert list(categories) == [lib.AnnotationType.label]
+    assert [c.name for c in categories[lib.AnnotationType.label]] == [str(d) for d in range(10)]
+
+
+def test_patch_statuses_of_edits(lib):
+    dataset = sample(lib)
+    assert not dataset.is_modified
+    dataset.put(dataset.get("0", "test").wrap(annotations=[lib.Label(1)]))
+    dataset.put(lib.DatasetItem(id="new", subset="test"))
+    dataset.remove("1", "test")
+    assert dataset.is_modified
+    patch = dataset.get_patch()
+    status = {key: value.name for key, value in patch.updated_items.items()}
+    # A put into a dataset read lazily is "added" in Datumaro even when the key was there.
+    assert status == {("0", "test"): "added", ("new", "test"): "added", ("1", "test"): "removed"}
+    assert list(patch.updated_subsets) == ["test"]
+    assert patch.data.get("new", "test") is not None and patch.data.get("1", "test") is None
+
+
+def test_patch_of_a_dataset_in_memory(lib):
+    dataset = lib.Dataset.from_iterable([lib.DatasetItem(id="a"), lib.DatasetItem(id="b")], categories=["x"])
+    list(dataset)  # Datumaro caches on iteration; mnistio holds from_iterable's items in memory anyway
+    dataset.put(lib.DatasetItem(id="a", annotations=[lib.Label(0)]))
+    dataset.put(lib.DatasetItem(id="c"))
+    dataset.put(lib.DatasetItem(id="d"))
+    dataset.remove("d")  # added, then removed: Datumaro records the removal
+    assert {k: v.name for k, v in dataset.get_patch().updated_items.items()} == {
+        ("a", "default"): "modified", ("c", "default"): "added", ("d", "default"): "removed"}
+
+
+def test_patch_after_a_filter(lib):
+    dataset = sample(lib)
+    dataset.filter('/item[annotation/label="3"]')
+    assert dataset.is_modified
+    statuses = [value.name for value in dataset.get_patch().updated_items.values()]
+    assert statuses.count("modified") == 57 and statuses.count("removed") == 543
+    assert sorted(dataset.get_patch().updated_subsets) == ["test", "train"]
+
+
+def test_flush_changes(lib):
+    dataset = sample(lib)
+    dataset.remove("0", "test")
+    dataset.flush_changes()
+    assert not dataset.is_modified and dataset.get_patch().updated_items == {}
+
+
+def test_saving_in_place_writes_what_changed(lib, tmp_path):
+    dataset = sample(lib, tmp_path)
+    folder = str(tmp_path / "sample")
+    train_files = sorted(name for name in os.listdir(folder) if name.startswith("train"))
+    before = {name: os.stat(os.path.join(folder, name)) for name in train_files}
+    dataset.put(dataset.get("0", "test").wrap(annotations=[lib.Label(9)]))
+    dataset.export(folder, "mnist", save_media=True)
+    back = lib.Dataset.import_from(folder, "mnist")
+    assert labels_of(back)["0"] == [9] and len(back) == 600
+    assert not dataset.is_modified
+    if not is_datumaro(lib):  # the unchanged subset's files are the same files (hard links), not rewritten
+        after = {name: os.stat(os.path.join(folder, name)) for name in train_files}
+        assert all(after[name].st_ino == before[name].st_ino for name in train_files)
+
+
+def test_save_goes_to_the_bound_folder(lib, tmp_path):
+    dataset = sample(lib, tmp_path)
+    dataset.remove("0", "test")
+    dataset.save(save_media=True)
+    assert len(lib.Dataset.import_from(str(tmp_path / "sample"), "mnist")) == 599
+    dataset.export(str(tmp_path / "csv"), "mnist_csv", save_media=True)
+    assert dataset.format == "mnist_csv" and os.path.samefile(dataset.data_path, str(tmp_path / "csv"))
+
+
+# -- 6. eager mode -----------------------------------------------------------------------------------
+
+def test_eager_mode_reads_at_once(lib):
+    with lib.eager_mode():
+        dataset = sample(lib)
+        assert dataset.is_eager and dataset.is_cache_initialized
+    assert not sample(lib).is_eager
+    dataset.eager = False
+    assert not dataset.is_eager
+
+
+# -- 7. the rest ---------------------------------------------------------------------------------------
+
+def test_datasets_and_items_pickle(lib):
+    dataset = sample(lib)
+    dataset.filter('/item[subset="test"]')
+    dataset.put(lib.DatasetItem(id="new", subset="test", annotations=[lib.Label(1)]))
+    copy = pickle.loads(pickle.dumps(dataset))
+    assert ids(copy) == ids(dataset) and len(copy) == 101
+    item = dataset.get("5", "test")
+    again = pickle.loads(pickle.dumps(item))
+    assert again.id == item.id and again.annotations == item.annotations
+    assert bytes(again.media.data) == bytes(item.media.data) if not is_datumaro(lib) else True
+
+
+def test_stream_datasets(lib):
+    assert not sample(lib).is_stream
+    stream = lib.StreamDataset.import_from(SAMPLE, "mnist")
+    assert stream.is_stream and len(stream) == 600
