@@ -220,3 +220,24 @@ def test_stream_datasets(lib):
     assert not sample(lib).is_stream
     stream = lib.StreamDataset.import_from(SAMPLE, "mnist")
     assert stream.is_stream and len(stream) == 600
+
+
+def test_the_describing_methods(lib):
+    dataset = sample(lib)
+    assert list(dataset.get_subset_info()) == [
+        "test: # of items=100, # of annotated items=100, # of annotations=100\n",
+        "train: # of items=500, # of annotated items=500, # of annotations=500\n"]
+    assert list(dataset.get_categories_info()) == ["%s: %r\n" % (str(lib.AnnotationType.label).split(".")[-1],
+                                                   [str(d) for d in range(10)])]
+    assert dataset.get_label_cat_names() == [str(d) for d in range(10)]
+    # Datumaro counts only what it holds in memory: 0 for a dataset it has not read yet.
+    assert is_datumaro(lib) or (dataset.get_annotated_items(), dataset.get_annotations()) == (600, 600)
+    item = dataset.get("0", "test")
+    assert item.media_as(lib.Image) is item.media
+
+
+def test_categories_attributes(lib):
+    categories = lib.LabelCategories.from_iterable(["a"])
+    assert categories.attributes == set()
+    categories.attributes.add("occluded")
+    assert categories.attributes == {"occluded"}

@@ -209,6 +209,48 @@ class Dataset:
     def get_label_cat_names(self) -> List[str]:
         return self.label_names
 
+    def get_infos(self) -> Iterator[str]:
+        """Datumaro's lines describing ``infos()``: ``"key: value\\n"``."""
+        return iter(["%s: %s\n" % pair for pair in self._infos.items()] or ["\n"])
+
+    def get_categories_info(self) -> Iterator[str]:
+        """Datumaro's lines describing the categories: ``"1: ['0', '1', ...]\\n"``."""
+        # str() of the enum member, as Datumaro: "label" before Python 3.11, "1" from 3.11 (IntEnum)
+        return iter(["%s: %r\n" % (str(AnnotationType.label).split(".")[-1], self.label_names)])
+
+    def get_subset_info(self) -> Iterator[str]:
+        """Datumaro's line per subset: items, annotated items and annotations, subsets sorted."""
+        counts: Dict[str, List[int]] = {}
+        for item in self:
+            found = counts.setdefault(item.subset, [0, 0, 0])
+            found[0] += 1
+            found[1] += bool(item.annotations)
+            found[2] += len(item.annotations)
+        return iter("%s: # of items=%d, # of annotated items=%d, # of annotations=%d\n"
+                    % (name, counts[name][0], counts[name][1], counts[name][2]) for name in sorted(counts))
+
+    def get_datasetitem_by_path(self, path: Any) -> Optional[DatasetItem]:
+        """The item whose image was read from ``path`` (relative to the dataset's folder, or not)."""
+        import os
+
+        wanted = os.path.abspath(os.path.join(self._path or "", os.fspath(path)))
+        for item in self:
+            if item.media is not None and item.media.path and os.path.abspath(item.media.path) == wanted:
+                return item
+        return None
+
+    @property
+    def env(self) -> None:
+        """Datumaro's plugin environment: mnistio has none (its formats and transforms are
+        registered in :mod:`mnistio.formats` and :mod:`mnistio.ops.transforms`)."""
+        return None
+
+    @classmethod
+    def load(cls, path: Any, **options: Any) -> "Dataset":
+        """Datumaro's own format, which mnistio does not read: an error saying what to use."""
+        raise UsageError("Dataset.load() reads Datumaro's own format, which mnistio does not read; use "
+                         "Dataset.import_from(path, format)", path)
+
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.source)
 
