@@ -241,3 +241,23 @@ def test_categories_attributes(lib):
     assert categories.attributes == set()
     categories.attributes.add("occluded")
     assert categories.attributes == {"occluded"}
+
+
+@pytest.mark.parametrize("fmt", ["mnist", "mnist_csv", "cifar"])
+def test_saving_in_place_keeps_the_unchanged_subsets_files(tmp_path, fmt):
+    """mnistio only: the files of an unchanged subset are the same files after saving in place."""
+    import mnistio as dm
+
+    folder = str(tmp_path / fmt)
+    dm.Dataset.import_from(SAMPLE, "mnist").export(folder, fmt, save_media=True)
+    dataset = dm.Dataset.import_from(folder, fmt)
+    files = {name: os.stat(os.path.join(folder, name)).st_ino for name in os.listdir(folder) if "train" in name}
+    assert files
+    dataset.remove("0", "test")
+    report = dataset.export(folder, fmt, save_media=True)
+    assert report.subsets == {"test": 99, "train": 500} and "1 subset unchanged, kept as it was: train" in report.notes
+    assert {name: os.stat(os.path.join(folder, name)).st_ino for name in files} == files
+    back = dm.Dataset.import_from(folder, fmt)
+    assert len(back) == 599 and back.get("0", "test") is None and not dataset.is_modified
+    assert dataset.export(folder, fmt, save_media=True).notes == [
+        "nothing changed since the dataset was read: nothing was written"]

@@ -67,6 +67,7 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DATASET_META_FILE, check_label, item_label, read_label_categories, write_dataset_meta
+from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name, is_plain_name, safe_join
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
 from ._spec import FormatSpec
@@ -593,5 +594,5 @@ class _SubsetWriter(SubsetWriter):
 
 
 SPEC = FormatSpec(
-    NAME, detect=detect, read=read, write=write, detect_rank=30,
+    NAME, detect=detect, read=read, write=write, detect_rank=30, subset_files=subset_files_by_pattern(["%s"]),
     description="CIFAR-10/100 python pickles: batches.meta and one batch file per subset")
