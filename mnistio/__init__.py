@@ -27,28 +27,31 @@ from .errors import (
                      UsageError,
 )
 from .model import (
-    DEFAULT_SUBSET_NAME,
-    AnnotationType,
-    Dataset,
-    DatasetItem,
-    DatasetPatch,
-    DatasetSubset,
-    GroupType,
-    Image,
-    ItemStatus,
-    ItemTransform,
-    Label,
-    LabelCategories,
-    StreamDataset,
-    Transform,
-    eager_mode,
+                     DEFAULT_SUBSET_NAME,
+                     AnnotationType,
+                     Dataset,
+                     DatasetBase,
+                     DatasetItem,
+                     DatasetPatch,
+                     DatasetSubset,
+                     GroupType,
+                     Image,
+                     ItemStatus,
+                     ItemTransform,
+                     Label,
+                     LabelCategories,
+                     StreamDataset,
+                     SubsetBase,
+                     Transform,
+                     eager_mode,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "GroupType", "DatasetSubset",
-    "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode",
+    "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode", "DatasetBase",
+    "SubsetBase",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
     "UsageError", "FileSystemError", "limits", "__version__",
 ]

@@ -261,3 +261,22 @@ def test_saving_in_place_keeps_the_unchanged_subsets_files(tmp_path, fmt):
     assert len(back) == 599 and back.get("0", "test") is None and not dataset.is_modified
     assert dataset.export(folder, fmt, save_media=True).notes == [
         "nothing changed since the dataset was read: nothing was written"]
+
+
+def test_user_defined_extractors(lib):
+    class Digits(lib.SubsetBase):
+        def __init__(self):
+            super().__init__(subset="train")
+            self._categories = {lib.AnnotationType.label: lib.LabelCategories.from_iterable(["zero", "one"])}
+            self._items = [lib.DatasetItem(id=str(n), subset="train", annotations=[lib.Label(n % 2)])
+                           for n in range(5)]
+
+    dataset = lib.Dataset.from_extractors(Digits())
+    assert len(dataset) == 5 and [c.name for c in dataset.categories()[lib.AnnotationType.label]] == ["zero", "one"]
+    assert dataset.get("3", "train").annotations[0].label == 1
+
+    class Stream(lib.DatasetBase):
+        def __iter__(self):
+            yield lib.DatasetItem(id="a", subset="s")
+
+    assert [item.id for item in lib.Dataset.from_extractors(Stream())] == ["a"]

@@ -78,7 +78,7 @@ def test_top_level_surface():
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
         "FileSystemError", "limits", "__version__",  # limits since issue 8; Datumaro's names below since issue 9
         "GroupType", "DatasetSubset", "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform",
-        "eager_mode"])
+        "eager_mode", "DatasetBase", "SubsetBase"])
 
 
 

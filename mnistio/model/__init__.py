@@ -21,9 +21,9 @@ from .items import (
 )
 from .patch import DatasetPatch, ItemStatus
 from .sources import DerivedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
-from .transform import ItemTransform, Transform
+from .transform import DatasetBase, ItemTransform, SubsetBase, Transform
 
 __all__ = ["Dataset", "DatasetSubset", "StreamDataset", "eager_mode", "Image", "DatasetItem", "Label",
            "LabelCategories", "GroupType", "AnnotationType", "DEFAULT_SUBSET_NAME", "as_label_categories",
-           "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "ItemSource", "ListSource", "DerivedSource",
-           "MappedSource", "SubsetSource", "EditedSource"]
+           "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "DatasetBase", "SubsetBase", "ItemSource",
+           "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource"]

@@ -30,7 +30,7 @@ from ..errors import UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
 from .sources import EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
-from .transform import Transform, TransformSource
+from .transform import ExtractorSource, Transform, TransformSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,8 +57,10 @@ class Dataset:
         elif source is None:
             source = ListSource([], as_label_categories(categories))
         elif not isinstance(source, ItemSource):
-            raise UsageError("a Dataset is made from an ItemSource or another Dataset, not %s"
-                             % type(source).__name__)
+            if not hasattr(source, "__iter__"):
+                raise UsageError("a Dataset is made from an extractor (items with categories()), an ItemSource "
+                                 "or another Dataset, not %s" % type(source).__name__)
+            source = ExtractorSource(source)
         self._source: ItemSource = source
         self._edits: Dict[ItemKey, Optional[DatasetItem]] = {}
         self._statuses: Dict[ItemKey, ItemStatus] = {}
