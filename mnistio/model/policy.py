@@ -77,19 +77,20 @@ class _ErrorPolicy:
 
     def report_item_error(self, error: BaseException, *, item_id: ItemId) -> None:
         """Report a fault in one item; if this returns, the item is left out."""
-        if isinstance(error, self._fail):
-            raise error
-        wrapped = self._item_error(item_id)
-        wrapped.__cause__ = error
-        return self._handle_item_error(wrapped)
+        return self._report(error, item_id, self._item_error, self._handle_item_error)
 
     def report_annotation_error(self, error: BaseException, *, item_id: ItemId) -> None:
         """Report a fault in one annotation of an item; if this returns, the annotation is left out."""
+        return self._report(error, item_id, self._annotation_error, self._handle_annotation_error)
+
+    def _report(self, error: BaseException, item_id: ItemId, wrapper: Any, handle: Any) -> None:
+        """A failure of this policy passes through as it is; any other error is wrapped (the error
+        becomes the wrapper's ``__cause__``) and handed to ``handle``."""
         if isinstance(error, self._fail):
             raise error
-        wrapped = self._annotation_error(item_id)
+        wrapped = wrapper(item_id)
         wrapped.__cause__ = error
-        return self._handle_annotation_error(wrapped)
+        return handle(wrapped)
 
     def _handle_item_error(self, error: Any) -> None:
         """Either return (the item is skipped) or call :meth:`fail`. Subclasses override this."""
