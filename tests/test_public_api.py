@@ -16,7 +16,8 @@ PUBLIC_MODULES = [
     "mnistio", "mnistio.errors", "mnistio.limits",
     "mnistio.codecs.idx", "mnistio.codecs.csvrows", "mnistio.codecs.png", "mnistio.codecs.netpbm",
     "mnistio.codecs.bmp", "mnistio.codecs.images", "mnistio.codecs.pickles",
-    "mnistio.model", "mnistio.model.options", "mnistio.model.sources",
+    "mnistio.model", "mnistio.model.options", "mnistio.model.sources", "mnistio.model.policy",
+    "mnistio.model.progress",
     "mnistio.formats",
     "mnistio.ops.filter", "mnistio.ops.merge", "mnistio.ops.stats", "mnistio.ops.preview",
     "mnistio.ops.transforms", "mnistio.ops.xpath", "mnistio.ops.resample",
@@ -78,7 +79,10 @@ def test_top_level_surface():
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
         "FileSystemError", "limits", "__version__",  # limits since issue 8; Datumaro's names below since issue 9
         "GroupType", "DatasetSubset", "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform",
-        "eager_mode", "DatasetBase", "SubsetBase"])
+        "eager_mode", "DatasetBase", "SubsetBase",
+        # tolerant import (issue 9): loaded when first used, so ``import mnistio`` stays cheap
+        "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
+        "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter"])
 
 
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from ..errors import UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
-from .sources import EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
+from .sources import CheckedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
 from .transform import ExtractorSource, Transform, TransformSource
 
 TYPE_CHECKING = False
@@ -95,11 +95,30 @@ class Dataset:
     @classmethod
     def import_from(cls, path: Any, format: Optional[str] = None, *, env: Any = None, progress_reporter: Any = None,
                     error_policy: Any = None, **options: Any) -> "Dataset":
-        """Open a dataset on disk, lazily; ``format=None`` detects it."""
+        """Open a dataset on disk, lazily; ``format=None`` detects it.
+
+        With an ``error_policy`` (:class:`~mnistio.model.policy.ImportErrorPolicy`) or a
+        ``progress_reporter`` (:class:`~mnistio.model.progress.ProgressReporter`), the dataset is
+        read through once now, as Datumaro reads it at once then: the reporter follows each subset,
+        and every item the files hold but that cannot be read is reported to the policy, which
+        either stops the import (the default, :class:`~mnistio.model.policy.FailingImportErrorPolicy`)
+        or lets it leave the item out and go on. The dataset then stays lazy (unless eager): later
+        passes read the files again and leave the same items out, without reporting them again.
+        """
         from .. import formats  # the facade: the registry sits above, looked up at call time
 
-        dataset = cls(formats.read(path, format, **options))
-        dataset._recipe = [("import", path, dataset._format, options)]
+        context = None
+        if error_policy is not None or progress_reporter is not None:
+            from .policy import ImportContext  # here: ``import mnistio`` stays cheap
+
+            context = ImportContext(progress_reporter=progress_reporter, error_policy=error_policy)
+        source = formats.read(path, format, **options)
+        dataset = cls(source)
+        if context is not None:
+            checked = CheckedSource(source, context, keep=dataset.is_eager)
+            dataset = cls(checked if checked.items is None else ListSource(checked.items, source.categories))
+            dataset._path, dataset._format = source.path, source.format
+        dataset._recipe = [("import", path, dataset._format, options, error_policy)]
         dataset._options = dict(options)
         if dataset.is_eager:
             dataset.init_cache()
@@ -655,7 +674,7 @@ def _from_recipe(recipe: List[Tuple[Any, ...]], statuses: Dict[Any, ItemStatus],
     kind = StreamDataset if stream else Dataset
     first = recipe[0]
     if first[0] == "import":
-        dataset = kind.import_from(first[1], first[2], **first[3])
+        dataset = kind.import_from(first[1], first[2], error_policy=first[4], **first[3])
     else:
         dataset = kind.from_iterable(first[1], first[2])
     for step in recipe[1:]:
