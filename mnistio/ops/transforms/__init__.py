@@ -24,6 +24,9 @@ time. The transforms, and the Datumaro transform each mirrors:
   mentioned. Label annotations of a deleted label are removed, the item stays.
 * ``project_labels`` (``project_labels``): the label list becomes the given
   one; labels not in it are deleted, new names get no annotations.
+
+  Both keep the label hierarchy: parents (cleared when no longer a label),
+  attributes and label groups (:mod:`mnistio.ops._categories`).
 * ``map_subsets`` (``map_subsets``): rename subsets (``src:dst``).
 * ``reindex`` (``reindex``): ids ``start``, ``start + 1``, ... in iteration order.
 * ``rename`` (``rename``): ids through a regular expression,
@@ -41,7 +44,9 @@ time. The transforms, and the Datumaro transform each mirrors:
 and a seed gives other subsets than in Datumaro (another generator, and
 counts rounded by largest remainder where Datumaro truncates cumulative
 sums); ``split`` has the classification task only; ``remap_labels``
-refuses a name the dataset lacks, where Datumaro ignores it;
+refuses a name the dataset lacks, where Datumaro ignores it; renamed
+parents, merged labels' attributes and label groups are kept where
+Datumaro drops them;
 ``remove_annotations`` without ids empties every item; ``rename`` accepts
 ids holding braces.
 
