@@ -110,3 +110,37 @@ def test_project_labels_to_categories_copies_them(lib):
     assert hierarchy(lib, result) == ([("dog", "", set()), ("cow", "", set())], [("herd", ["dog", "cow"], "RESTRICTED")])
     assert target[0].parent == "animal"  # the caller's categories are not changed
     assert [[a.label for a in item.annotations] for item in result] == [[0]]
+
+
+# -- remove_annotations -------------------------------------------------------------------------
+
+def annotated(lib):
+    items = [lib.DatasetItem(id, subset="train", annotations=[lib.Label(0, id=1), lib.Label(1, id=2),
+                                                             lib.Label(2, id=2)])
+             for id in ("a", "b", "c")]
+    return lib.Dataset.from_iterable(items, categories=["x", "y", "z"])
+
+
+def annotation_ids(dataset):
+    return {item.id: [a.id for a in item.annotations] for item in dataset}
+
+
+def test_remove_annotations_by_annotation_id(lib):
+    result = annotated(lib).transform("remove_annotations", ids=[("a", "train", 2), ("b", "train", 1),
+                                                                  ("b", "train", 7), ("c", "test", 1)])
+    assert annotation_ids(result) == {"a": [1], "b": [2, 2], "c": [1, 2, 2]}
+
+
+def test_remove_annotations_of_whole_items(lib):
+    result = annotated(lib).transform("remove_annotations", ids=[("a", "train"), ("c", "train", 1)])
+    assert annotation_ids(result) == {"a": [], "b": [1, 2, 2], "c": [2, 2]}
+    assert annotation_ids(annotated(lib).transform("remove_annotations", ids=[])) == {
+        "a": [1, 2, 2], "b": [1, 2, 2], "c": [1, 2, 2]}
+
+
+def test_remove_annotations_an_item_named_both_ways(lib):
+    result = annotated(lib).transform("remove_annotations", ids=[("a", "train"), ("a", "train", 1)])
+    if is_datumaro(lib):
+        assert annotation_ids(result)["a"] == [2, 2]  # Datumaro: the later entry replaces the earlier
+    else:
+        assert annotation_ids(result)["a"] == []  # mnistio: both requests are carried out

@@ -286,6 +286,19 @@ def test_remove_annotations():
     assert [item.labels for item in remove_annotations(dataset, ids=["1:train"])] == [[0], [], [2]]
 
 
+def test_remove_annotations_by_annotation_id_in_any_subset_and_as_text():
+    items = [dm.DatasetItem("x", subset=s, annotations=[dm.Label(0, id=1), dm.Label(1, id=2)]) for s in "ab"]
+    dataset = dm.Dataset.from_iterable(items, ["p", "q"])
+    result = remove_annotations(dataset, ids=[("x", None, 1), ("x", "b", "2")])
+    assert [[a.id for a in item.annotations] for item in result] == [[2], []]
+    assert [[a.id for a in item.annotations] for item in remove_annotations(dataset, ("x", "a", 2))] == [[1], [1, 2]]
+    for bad in (("x", "a", "one"), ("x", "a", 1.5), ("x", "a", True)):
+        with pytest.raises(UsageError, match="the annotation id an integer"):
+            remove_annotations(dataset, ids=[bad])
+    with pytest.raises(UsageError, match="an item is 'id:subset', 'id' or an \\(id, subset\\) pair"):
+        remove_items(dataset, [("x", "a", 1)])
+
+
 # -- resize ----------------------------------------------------------------------------------------
 
 def reference_nearest(data, h, w, c, new_h, new_w):

@@ -34,7 +34,8 @@ time. The transforms, and the Datumaro transform each mirrors:
 * ``remove_items`` (``remove_items``): drop items by ``id:subset`` (or ``id``
   in any subset).
 * ``remove_annotations`` (``remove_annotations``): drop the annotations of
-  the given items, or of every item.
+  the given items, or those with a given annotation id
+  (``(id, subset, annotation id)``), or of every item.
 * ``resize`` (``resize``): images to ``width`` x ``height``, ``nearest`` or
   ``bilinear`` (Datumaro resizes with OpenCV's area / cubic filters instead).
 * ``pad`` (mnistio only): images centred on a larger canvas of a fill value,
