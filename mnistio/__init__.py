@@ -50,5 +50,20 @@ __all__ = [
     "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "GroupType", "DatasetSubset",
     "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
-    "UsageError", "FileSystemError", "limits", "__version__",
+    "UsageError", "FileSystemError", "limits", "__version__", "HLOps",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``mnistio.HLOps`` (:mod:`mnistio.ops.hlops`), loaded on first use: ``import mnistio`` loads only
+    the errors and the model, the operations when they are first called for."""
+    if name == "HLOps":
+        from .ops.hlops import HLOps
+
+        globals()["HLOps"] = HLOps  # found directly from now on
+        return HLOps
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | {"HLOps"})

@@ -8,6 +8,7 @@ put into a subset nobody asked for), or raises an AssertionError where mnistio n
 """
 
 import warnings
+from collections import Counter
 
 import pytest
 from conftest import is_datumaro
@@ -110,6 +111,110 @@ def test_project_labels_to_categories_copies_them(lib):
     assert hierarchy(lib, result) == ([("dog", "", set()), ("cow", "", set())], [("herd", ["dog", "cow"], "RESTRICTED")])
     assert target[0].parent == "animal"  # the caller's categories are not changed
     assert [[a.label for a in item.annotations] for item in result] == [[0]]
+
+
+# -- the label hierarchy through merges ----------------------------------------------------------
+
+def test_union_merge_unites_label_names_by_name(lib):
+    a = dataset(lib, [("1", "train", 1)], labels=[("animal",), ("cat", "animal", {"x"})])
+    b = dataset(lib, [("2", "train", 0)], labels=[("cat", "", {"y"}), ("dog", "animal")])
+    merged = lib.HLOps.merge(a, b, merge_policy="union")
+    labels = hierarchy(lib, merged)[0]
+    assert [(name, parent) for name, parent, _ in labels] == [("animal", ""), ("cat", "animal"), ("dog", "animal")]
+    if is_datumaro(lib):
+        assert labels[1][2] == {"x"}  # Datumaro's union keeps the first input's attributes: 'y' is lost
+    else:
+        assert labels[1][2] == {"x", "y"}
+    names = [c.name for c in merged.categories()[lib.AnnotationType.label]]
+    assert sorted(names[item.annotations[0].label] for item in merged) == ["cat", "cat"]
+
+
+def test_union_merge_of_conflicting_parents(lib):
+    a = dataset(lib, labels=[("cat", "animal")])
+    b = dataset(lib, labels=[("cat", "pet")])
+    if is_datumaro(lib):
+        merged = lib.HLOps.merge(a, b, merge_policy="union")
+        assert hierarchy(lib, merged)[0] == [("cat", "animal", set())]  # 'pet' silently lost
+        with pytest.raises(Exception, match="parent label conflict: pet vs. animal"):  # the intersect merge refuses
+            lib.HLOps.merge(a, b, merge_policy="intersect")
+    else:
+        with pytest.raises(lib.UsageError, match="label 'cat' has parent 'animal' in input 1 .* but 'pet' in input 2"):
+            lib.HLOps.merge(a, b, merge_policy="union")
+
+
+def test_merges_keep_label_groups(lib):
+    a = dataset(lib, labels=ANIMALS, groups=GROUPS)
+    b = dataset(lib, labels=ANIMALS, groups=GROUPS)
+    assert hierarchy(lib, lib.HLOps.merge(a, b))[1] == hierarchy(lib, a)[1]  # the exact merge of equal lists
+    union = hierarchy(lib, lib.HLOps.merge(a, b, merge_policy="union"))[1]
+    if is_datumaro(lib):
+        assert union == []  # Datumaro's union merge drops every group, even of equal label lists
+    else:
+        assert union == [("pets", ["cat", "dog"], "EXCLUSIVE"), ("things", ["car"], "INCLUSIVE")]
+
+
+# -- HLOps ----------------------------------------------------------------------------------------
+
+def digits(lib):
+    return dataset(lib, [(str(i), ("train", "val", "test")[i % 3], i % 2) for i in range(12)], labels=["0", "1"])
+
+
+def keys(dataset):
+    return sorted((item.subset, item.id) for item in dataset)
+
+
+def test_hlops_transform_and_filter_return_new_datasets(lib):
+    source = digits(lib)
+    before = keys(source)
+    renamed = lib.HLOps.transform(source, "map_subsets", mapping={"val": "train"})
+    assert renamed is not source and sorted({item.subset for item in renamed}) == ["test", "train"]
+    odd = lib.HLOps.filter(source, '/item[annotation/label="1"]')
+    assert odd is not source and len(odd) == 6
+    pairs = lib.HLOps.filter(source, lambda item, annotation: annotation.label == 0, filter_annotations=True,
+                             remove_empty=True)
+    assert len(pairs) == 6
+    assert keys(source) == before and len(source) == 12  # the input is as it was
+
+
+def test_hlops_aggregate_joins_subsets(lib):
+    source = digits(lib)
+    joined = lib.HLOps.aggregate(source, from_subsets=["train", "val"], to_subset="fit")
+    assert Counter(item.subset for item in joined) == {"fit": 8, "test": 4}
+    assert Counter(item.subset for item in source) == {"train": 4, "val": 4, "test": 4}
+    with pytest.raises(Exception, match=r"dev is not found in the subset names \(.*'train'.*\) in the dataset"):
+        lib.HLOps.aggregate(source, from_subsets=["dev"], to_subset="fit")
+
+
+def test_hlops_merge_without_clashes(lib):
+    a = dataset(lib, [("1", "train", 0)], labels=["cat"])
+    b = dataset(lib, [("1", "test", 0), ("2", "train", 0)], labels=["cat"])
+    for policy in ("exact", "union"):
+        merged = lib.HLOps.merge(a, b, merge_policy=policy)
+        assert keys(merged) == [("test", "1"), ("train", "1"), ("train", "2")]
+    with pytest.raises(ValueError, match="is invalid Merger name"):
+        lib.HLOps.merge(a, b, merge_policy="best")
+
+
+def test_hlops_merge_with_a_clash(lib):
+    a = dataset(lib, [("1", "train", 0)], labels=["cat", "dog"])
+    b = dataset(lib, [("1", "train", 1)], labels=["cat", "dog"])
+    union = keys(lib.HLOps.merge(a, b, merge_policy="union"))
+    if is_datumaro(lib):
+        assert union == [("train", "1-0"), ("train", "1-1")]
+        exact = lib.HLOps.merge(a, b)  # Datumaro joins them: one item, one of the two images, both labels
+        assert [[ann.label for ann in item.annotations] for item in exact] == [[0, 1]]
+    else:
+        assert union == [("train", "1"), ("train", "1~2")]  # mnistio renames the later item only
+        with pytest.raises(lib.UsageError, match="an exact merge refuses clashing ids"):
+            list(lib.HLOps.merge(a, b))
+
+
+def test_hlops_export_leaves_the_dataset_unbound(lib, tmp_path):
+    source = digits(lib)
+    report = lib.HLOps.export(source, str(tmp_path / "out"), "mnist_csv")
+    assert report is None if is_datumaro(lib) else report.items == 12  # mnistio returns its export report
+    assert keys(lib.Dataset.import_from(str(tmp_path / "out"), "mnist_csv")) == keys(source)
+    assert source.data_path is None and not source.is_modified
 
 
 # -- remove_annotations -------------------------------------------------------------------------
