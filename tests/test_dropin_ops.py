@@ -249,3 +249,95 @@ def test_remove_annotations_an_item_named_both_ways(lib):
         assert annotation_ids(result)["a"] == [2, 2]  # Datumaro: the later entry replaces the earlier
     else:
         assert annotation_ids(result)["a"] == []  # mnistio: both requests are carried out
+
+
+# -- split -t classification --------------------------------------------------------------------
+
+def split_items(lib, entries):
+    """Items of ``(label or None, attributes)``, all in subset 'x'."""
+    items = [lib.DatasetItem(str(i), subset="x", annotations=[] if label is None else
+                             [lib.Label(label, attributes=attributes)])
+             for i, (label, attributes) in enumerate(entries)]
+    return lib.Dataset.from_iterable(items, categories=["a", "b", "c"])
+
+
+def split(dataset, splits, seed=0):
+    return dataset.transform("split", task="classification", splits=splits, seed=seed)
+
+
+def test_split_keeps_each_labels_share(lib):
+    entries = [(label, {}) for label in (0, 1, 2) for _ in range(100)]
+    result = split(split_items(lib, entries), [("train", .7), ("val", .2), ("test", .1)], seed=11)
+    counts = Counter((item.annotations[0].label, item.subset) for item in result)
+    assert counts == {(label, subset): share for label in (0, 1, 2)
+                      for subset, share in (("train", 70), ("val", 20), ("test", 10))}
+
+
+def test_split_keeps_each_attribute_values_share(lib):
+    entries = [(0, {"color": color, "score": score}) for color in ("red", "blue") for score in (.1, .9)
+               for _ in range(20)]
+    result = split(split_items(lib, entries), [("train", .5), ("test", .5)], seed=3)
+    counts = Counter((item.annotations[0].attributes["color"], item.subset) for item in result)
+    assert counts == {("red", "train"): 20, ("red", "test"): 20, ("blue", "train"): 20, ("blue", "test"): 20}
+
+
+def test_split_gives_datumaros_subsets_for_a_seed(lib):
+    entries = [(i % 3, {"pose": "left" if i % 5 else "right"}) for i in range(30)] + [(None, {})] * 4
+    result = split(split_items(lib, entries), [("train", .5), ("val", .2), ("test", .3)], seed=42)
+    assert "".join(item.subset[1] for item in result) == "rrarrearreeaeaerrreeerarrerarrrrea"  # tRain vAl tEst
+
+
+def test_split_with_unlabelled_items_before_labelled_ones(lib):
+    entries = [(None, {}) if i % 4 == 1 else (i % 2, {}) for i in range(20)]
+    result = Counter(item.subset for item in split(split_items(lib, entries), [("train", .5), ("test", .5)],
+                                                   seed=1))
+    if is_datumaro(lib):
+        assert result["default"] == 4  # Datumaro looks labelled items up at the wrong places: some get no subset
+    else:
+        assert result == {"train": 10, "test": 10}
+
+
+@pytest.mark.parametrize("splits, error, message", [
+    ([("a", 1.5), ("b", -.5)], AssertionError, r"Ratio is expected to be in the range \[0, 1\], but got 1.5 for a"),
+    ([("a", .5), ("a", .5)], Exception, r"Subset \(a\) is duplicated"),
+    ([("a", .5), ("b", .4)], Exception, r"Sum of ratios is expected to be 1, got \[\('a', 0.5\), \('b', 0.4\)\], "
+                                        r"which is 0.9"),
+])
+def test_split_refuses_bad_ratios_with_datumaros_words(lib, splits, error, message):
+    if not is_datumaro(lib):
+        error = lib.UsageError  # mnistio: a UsageError (a ValueError) where Datumaro asserts, or raises Exception
+    with pytest.raises(error, match=message):  # (Dataset.transform in Datumaro logs the error and goes on)
+        lib.HLOps.transform(split_items(lib, [(0, {})] * 4), "split", task="classification", splits=splits)
+
+
+def test_split_accepts_a_subset_named_again_without_a_share(lib):
+    result = split(split_items(lib, [(0, {})] * 10), [("test", 0.0), ("train", .5), ("test", .5)])
+    assert Counter(item.subset for item in result) == {"train": 5, "test": 5}
+
+
+def test_split_matches_datumaro_item_for_item():
+    """Generated datasets, split by both libraries with the same seed (only where Datumaro is installed)."""
+    datumaro = pytest.importorskip("datumaro")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import mnistio
+
+    attributes = st.dictionaries(st.sampled_from(["x", "y"]), st.one_of(
+        st.integers(0, 2), st.sampled_from(["p", "q", "1.5", "1"]), st.floats(0, 1), st.booleans()), max_size=2)
+    ratios = st.sampled_from([[.5, .5], [.5, .2, .3], [.7, .3], [.33, .67], [1.0], [.6, .4, 0.0], [0.0, .6, .4],
+                              [.25, .25, .25, .25], [.123, .877], [.3, .3, .3, .1], [.333, .333, .334]])
+
+    @settings(max_examples=40, deadline=None)
+    @given(entries=st.lists(st.tuples(st.integers(0, 2), attributes), max_size=120), ratios=ratios,
+           seed=st.integers(0, 2 ** 32 - 1), unlabelled=st.integers(0, 5))
+    def both_agree(entries, ratios, seed, unlabelled):
+        splits = [("s%d" % k, ratio) for k, ratio in enumerate(ratios)]
+        entries = entries + [(None, {})] * unlabelled  # after the labelled items, where Datumaro places them right
+        found = [[item.subset for item in split(split_items(lib, entries), splits, seed)]
+                 for lib in (datumaro, mnistio)]
+        assert found[0] == found[1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        both_agree()

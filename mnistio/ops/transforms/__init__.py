@@ -11,14 +11,15 @@
 
 Each transform returns a new :class:`~mnistio.dataset.Dataset` and reads
 nothing until that dataset is iterated; none holds more than one item at a
-time. The transforms, and the Datumaro transform each mirrors:
+time (``split`` keeps one small number per item: its subset). The
+transforms, and the Datumaro transform each mirrors:
 
 * ``random_split`` (Datumaro ``random_split``): every item to one of the
   given subsets, at random, in exact counts (ratios rounded by largest
   remainder). Like Datumaro, the source's subsets are pooled first.
-* ``split`` (Datumaro ``split -t classification``): the same, stratified:
-  each label (and the items with no label or several, as one more group) is
-  split on its own, so every subset keeps the label distribution.
+* ``split`` (Datumaro ``split -t classification``): at random, stratified
+  by label and by the labels' attribute values, Datumaro's algorithm with
+  Datumaro's draws: a seed gives Datumaro's subsets (:mod:`.split`).
 * ``remap_labels`` (``remap_labels``): rename labels (``src:dst``); two
   names mapped to one merge; ``default="delete"`` drops the labels not
   mentioned. Label annotations of a deleted label are removed, the item stays.
@@ -41,10 +42,12 @@ time. The transforms, and the Datumaro transform each mirrors:
 * ``pad`` (mnistio only): images centred on a larger canvas of a fill value,
   e.g. MNIST's 28 x 28 to LeNet's 32 x 32.
 
-**Unlike Datumaro**: the seed defaults to 0, not to a fresh one each run,
-and a seed gives other subsets than in Datumaro (another generator, and
-counts rounded by largest remainder where Datumaro truncates cumulative
-sums); ``split`` has the classification task only; ``remap_labels``
+**Unlike Datumaro**: the seed defaults to 0, not to a fresh one each run;
+``random_split`` gives other subsets than Datumaro's for a seed (another
+generator, and counts rounded by largest remainder where Datumaro
+truncates cumulative sums); ``split`` has the classification task only,
+and keeps items in their places when unlabelled ones come first (Datumaro
+then mixes up their subsets); ``remap_labels``
 refuses a name the dataset lacks, where Datumaro ignores it; renamed
 parents, merged labels' attributes and label groups are kept where
 Datumaro drops them;
