@@ -54,6 +54,7 @@ _LAZY = {
     "ExportErrorPolicy": "model.policy", "FailingExportErrorPolicy": "model.policy",
     "ProgressReporter": "model.progress", "NullProgressReporter": "model.progress",
     "SimpleProgressReporter": "model.progress", "TQDMProgressReporter": "model.progress",
+    "HLOps": "ops.hlops",  # the one upward import: operations load only when first called for
 }
 
 
@@ -78,7 +79,7 @@ __all__ = [
     "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode", "DatasetBase",
     "SubsetBase",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
-    "UsageError", "FileSystemError", "limits", "__version__",
+    "UsageError", "FileSystemError", "limits", "__version__", "HLOps",
     "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
     "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter",
 ]
