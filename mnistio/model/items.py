@@ -159,28 +159,29 @@ class LabelCategories:
         def __repr__(self) -> str:
             return "LabelGroup(name=%r, labels=%r, group_type=%s)" % (self.name, self.labels, self.group_type)
 
-    def __init__(self, names: Iterable[str] = (), label_groups: Iterable[Any] = (),
+    def __init__(self, items: Iterable[Any] = (), label_groups: Iterable[Any] = (),
                  attributes: Optional[Iterable[str]] = None) -> None:
+        """``items`` are Datumaro's ``Category`` objects, or names, or the tuples of :meth:`from_iterable`."""
         self.items: List[LabelCategories.Category] = []
         self.label_groups: List[LabelCategories.LabelGroup] = list(label_groups)
         #: the attribute names the dataset's labels may carry (Datumaro's ``Categories.attributes``)
         self.attributes = set(attributes or ())
         self._indices: Dict[str, int] = {}
-        for name in names:
-            self.add(name)
+        for category in items:
+            self._add_any(category)
 
     @classmethod
     def from_iterable(cls, categories: Iterable[Any]) -> "LabelCategories":
         """From names, or ``(name,)``, ``(name, parent)``, ``(name, parent, attributes)`` tuples, as Datumaro's."""
-        made = cls()
-        for category in categories:
-            if isinstance(category, str):
-                made.add(category)
-            elif isinstance(category, LabelCategories.Category):
-                made.add(category.name, category.parent, category.attributes)
-            else:
-                made.add(*category)
-        return made
+        return cls(categories)
+
+    def _add_any(self, category: Any) -> None:
+        if isinstance(category, str):
+            self.add(category)
+        elif isinstance(category, LabelCategories.Category):
+            self.add(category.name, category.parent, category.attributes)
+        else:
+            self.add(*category)
 
     def add(self, name: str, parent: Optional[str] = "", attributes: Optional[Iterable[str]] = None) -> int:
         """Append a label; returns its index. A name may appear once."""
