@@ -32,10 +32,11 @@ class AnnotationType(IntEnum):
 class Label:
     """A class label: ``label`` is the index into the dataset's label names."""
 
-    __slots__ = ("label", "id", "group", "attributes")
+    __slots__ = ("label", "id", "group", "attributes", "object_id")
     type = AnnotationType.label
 
-    def __init__(self, label: int, *, id: int = 0, group: int = 0, attributes: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, label: int, *, id: int = 0, group: int = 0, attributes: Optional[Dict[str, Any]] = None,
+                 object_id: int = -1) -> None:
         if isinstance(label, bool):
             raise UsageError("a label is a non-negative integer index, not %r" % (label,))
         if not isinstance(label, int) or label < 0:
@@ -47,6 +48,14 @@ class Label:
         self.id = id
         self.group = group
         self.attributes = dict(attributes) if attributes else {}
+        self.object_id = object_id
+
+    def wrap(self, **changes: Any) -> "Label":
+        """A copy with some fields changed, as Datumaro's ``Annotation.wrap``."""
+        fields: Dict[str, Any] = {"id": self.id, "group": self.group, "attributes": self.attributes,
+                                  "object_id": self.object_id}
+        fields.update(changes)
+        return Label(fields.pop("label", self.label), **fields)
 
     @classmethod
     def _make(cls, label: int) -> "Label":
@@ -56,13 +65,14 @@ class Label:
         made.id = 0
         made.group = 0
         made.attributes = {}
+        made.object_id = -1
         return made
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Label):
             return NotImplemented
-        return (self.label, self.id, self.group, self.attributes) == \
-            (other.label, other.id, other.group, other.attributes)
+        return (self.label, self.id, self.group, self.attributes, self.object_id) == \
+            (other.label, other.id, other.group, other.attributes, other.object_id)
 
     def __hash__(self) -> int:
         return hash((self.label, self.id, self.group))
