@@ -291,3 +291,18 @@ def test_from_iterable_refuses_a_repeated_item(lib):
     assert type(error.value).__name__ == "RepeatedItemError" and error.value.item_id == ("a", "s")
     assert "Item ('a', 's') is repeated in the source sequence." in str(error.value)
     assert len(lib.Dataset.from_iterable([lib.DatasetItem(id="a", subset="s"), lib.DatasetItem(id="a")])) == 2
+
+
+def test_from_extractors_merge_policies(lib):
+    """Datumaro joins two items of one id into one item; mnistio never merges two images into one:
+    "exact" refuses the clash naming both inputs, "union" keeps both (the later renamed)."""
+    a = lib.Dataset.from_iterable([lib.DatasetItem(id="1", annotations=[lib.Label(0)])], categories=["x"])
+    b = lib.Dataset.from_iterable([lib.DatasetItem(id="1", annotations=[lib.Label(0)])], categories=["x"])
+    if is_datumaro(lib):
+        assert len(lib.Dataset.from_extractors(a, b)) == 1
+        return
+    with pytest.raises(lib.UsageError, match="an exact merge refuses clashing ids"):
+        list(lib.Dataset.from_extractors(a, b))
+    assert [item.id for item in lib.Dataset.from_extractors(a, b, merge_policy="union")] == ["1", "1~2"]
+    with pytest.raises(lib.UsageError, match="'exact' or 'union'"):
+        lib.Dataset.from_extractors(a, b, merge_policy="intersect")

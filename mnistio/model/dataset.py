@@ -135,11 +135,17 @@ class Dataset:
 
     @classmethod
     def from_extractors(cls, *sources: Any, env: Any = None, merge_policy: str = "exact") -> "Dataset":
-        """One dataset of several: their union, label names reconciled by name."""
+        """One dataset of several: their union, label names reconciled by name.
+
+        ``merge_policy="exact"`` refuses an (id, subset) found in two sources; ``"union"`` renames
+        the later one ``<id>~<n>`` (Datumaro joins the two items into one).
+        """
+        if merge_policy not in ("exact", "union"):
+            raise UsageError("merge_policy %r: mnistio merges by 'exact' or 'union'" % (merge_policy,))
         datasets = [source if isinstance(source, Dataset) else Dataset(source) for source in sources]
         if len(datasets) == 1:
             return cls(datasets[0].source)
-        return datasets[0].merge(*datasets[1:], exact=True)
+        return datasets[0].merge(*datasets[1:], exact=merge_policy == "exact")
 
     @staticmethod
     def detect(path: Any, *, env: Any = None, depth: int = 2) -> str:
