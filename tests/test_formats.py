@@ -373,7 +373,7 @@ def test_qmnist_labels_give_their_class_column(tmp_path):
     idx.write(tmp_path / "qmnist-train-labels-idx2-int.gz", array("i", sum(rows, [])), (2, 8))
     write_gz(tmp_path / "qmnist-train-images-idx3-ubyte.gz", struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(2 * 784))
     items = list(dm.Dataset.import_from(tmp_path))
-    assert [(i.subset, i.id, i.labels) for i in items] == [("qmnist-train", "0", [3]), ("qmnist-train", "1", [8])]
+    assert [(i.subset, i.id, i.labels) for i in items] == [("train", "0", [3]), ("train", "1", [8])]
 
 
 # -- parallel CSV parsing ------------------------------------------------------------------

@@ -17,10 +17,10 @@ Streaming, one record (the values under the first dim) at a time::
         for image in reader.iter_records():     # memoryview of 784 bytes
             ...
 
-gzip or raw is decided by the file's first bytes, never by its name. The
-header is never trusted: a raw file's size is checked against it before any
-value is read, a gzip file is read in bounded batches and must end exactly
-where the header says. Values come out as plain Python objects: ``bytes`` or
+gzip, xz, bzip2 or raw is decided by the file's first bytes, never by its
+name. The header is never trusted: a raw file's size is checked against it
+before any value is read, a compressed file is read in bounded batches and
+must end exactly where the header says. Values come out as plain Python objects: ``bytes`` or
 ``memoryview`` for uint8, ``array.array`` in native byte order otherwise.
 """
 
@@ -37,7 +37,7 @@ from collections import namedtuple
 from .. import limits
 from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
 from ._raster import check_size
-from .streams import DecompressingReader, GzipWriter, is_gzip, open_input
+from .streams import MAGIC_BYTES, DecompressingReader, GzipWriter, compression_of, is_gzip, open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -170,8 +170,9 @@ class Reader:
     def __init__(self, file: FileArg) -> None:
         self._file, self._owned, self.path = _open_binary(file, "rb")
         try:
-            self._compressed = is_gzip(_peek(self._file, 2))
-            self._stream = DecompressingReader(self._file, self.path, self._compressed)
+            self._kind = compression_of(_peek(self._file, MAGIC_BYTES))
+            self._compressed = self._kind is not None
+            self._stream = DecompressingReader(self._file, self.path, self._kind)
             self.header = _parse_header(self._read_raw, self.path)
         except BaseException:
             self.close()
@@ -305,7 +306,7 @@ class Reader:
                     "%d bytes after the %d bytes of values the header declares (%s)"
                     % (held - self.payload_size, self.payload_size, dims),
                     self.path, "byte %d" % (self.header.size + self.payload_size))
-        elif self.payload_size > file_size * _MAX_DEFLATE_RATIO:
+        elif self._kind == "gzip" and self.payload_size > file_size * _MAX_DEFLATE_RATIO:
             raise TruncatedError(
                 "header declares %s %s values (%d bytes), more than a %d-byte gzip file can hold"
                 % (dims, self.header.dtype_name, self.payload_size, file_size),

@@ -6,8 +6,10 @@ Every reader opens its files here, so that three rules hold everywhere:
   a device can be endless. Files are opened without blocking and refused
   unless ``fstat`` says they are regular.
 * Compression is decided by the first bytes, never the name: ``1f 8b`` is
-  gzip (RFC 1952). A decompressing stream turns the errors of ``gzip`` and
-  ``zlib`` (a bad CRC, corrupt deflate data, a cut stream) into
+  gzip (RFC 1952), ``fd 37 7a 58 5a 00`` xz (QMNIST's ``xnist`` files),
+  ``42 5a 68`` (``BZh``) bzip2. A decompressing stream turns the errors of
+  ``gzip``, ``zlib``, ``lzma`` and ``bz2`` (a bad CRC, corrupt data, a cut
+  stream) into
   :class:`~mnistio.errors.FormatError` / :class:`~mnistio.errors.TruncatedError`
   naming the file.
 * The system's refusals (a denied permission, a name too long) become
@@ -31,13 +33,18 @@ from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, U
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO, Optional, Tuple, Union
+    from typing import Any, BinaryIO, Optional, Tuple, Type, Union
 
-__all__ = ["GZIP_MAGIC", "is_gzip", "open_input", "kind_of_mode", "file_state", "not_a_file_reason",
+__all__ = ["GZIP_MAGIC", "XZ_MAGIC", "BZIP2_MAGIC", "MAGIC_BYTES", "is_gzip", "compression_of",
+           "open_input", "kind_of_mode", "file_state", "not_a_file_reason",
            "DecompressingReader", "open_decompressed", "read_small_file",
            "write_file_atomically", "GzipWriter"]
 
 GZIP_MAGIC = b"\x1f\x8b"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+BZIP2_MAGIC = b"BZh"
+#: bytes to peek at to tell the compression (the longest magic)
+MAGIC_BYTES = len(XZ_MAGIC)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
@@ -45,6 +52,20 @@ _BINARY = getattr(os, "O_BINARY", 0)
 def is_gzip(prefix: bytes) -> bool:
     """Whether bytes read from the start of a file are a gzip stream's."""
     return prefix[:2] == GZIP_MAGIC
+
+
+def compression_of(prefix: bytes) -> Optional[str]:
+    """``"gzip"``, ``"xz"``, ``"bz2"`` or None (not compressed), from the first bytes of a file.
+
+    No ambiguity with the files read here: an IDX file starts with two zero
+    bytes, a meta file with UTF-32 text."""
+    if prefix[:2] == GZIP_MAGIC:
+        return "gzip"
+    if prefix[:6] == XZ_MAGIC:
+        return "xz"
+    if prefix[:3] == BZIP2_MAGIC:
+        return "bz2"
+    return None
 
 
 def kind_of_mode(mode: int) -> str:
@@ -114,16 +135,29 @@ def open_input(path: Union[str, "os.PathLike[str]"]) -> BinaryIO:
 
 
 class DecompressingReader:
-    """``read(size)`` of a gzip stream or a plain file, with errors as mnistio errors."""
+    """``read(size)`` of a gzip, xz or bzip2 stream or a plain file, with errors as mnistio errors.
 
-    def __init__(self, file: BinaryIO, path: Optional[str], compressed: bool) -> None:
+    ``compressed`` is what :func:`compression_of` says (``True`` means gzip, as it used to)."""
+
+    def __init__(self, file: BinaryIO, path: Optional[str], compressed: Union[bool, str, None]) -> None:
         self.path = path
-        self.compressed = compressed
+        self.kind = "gzip" if compressed is True else compressed or None
+        self.compressed = self.kind is not None
         self._file = file
-        if compressed:
+        self._errors: Tuple[Type[BaseException], ...] = (OSError, ValueError, zlib.error)
+        if self.kind == "gzip":
             import gzip
 
             self._stream: BinaryIO = gzip.GzipFile(fileobj=file, mode="rb")  # type: ignore[assignment]
+        elif self.kind == "xz":
+            import lzma
+
+            self._stream = lzma.LZMAFile(file, "rb")  # type: ignore[assignment]
+            self._errors += (lzma.LZMAError,)
+        elif self.kind == "bz2":
+            import bz2
+
+            self._stream = bz2.BZ2File(file, "rb")  # type: ignore[assignment]
         else:
             self._stream = file
 
@@ -131,11 +165,11 @@ class DecompressingReader:
         try:
             return self._stream.read(size)
         except EOFError as error:  # the cause is kept: it says where the stream stopped
-            raise TruncatedError("gzip stream ends early (the file is cut short)", self.path) from error
-        except (OSError, ValueError, zlib.error) as error:  # BadGzipFile, corrupt deflate data, bad CRC
+            raise TruncatedError("%s stream ends early (the file is cut short)" % self.kind, self.path) from error
+        except self._errors as error:  # BadGzipFile, corrupt deflate/xz/bzip2 data, bad CRC
             if isinstance(error, OSError) and not self.compressed:
                 raise FileSystemError.from_os_error(error, self.path, "cannot read the file") from None
-            raise FormatError("bad gzip data (%s)" % error, self.path) from error
+            raise FormatError("bad %s data (%s)" % (self.kind, error), self.path) from error
 
     def fileno(self) -> int:
         return self._file.fileno()
@@ -155,10 +189,10 @@ class DecompressingReader:
 
 
 def open_decompressed(path: Union[str, "os.PathLike[str]"]) -> DecompressingReader:
-    """The content of ``path``, gunzipped when its first bytes say it is gzip."""
+    """The content of ``path``, decompressed when its first bytes say it is gzip, xz or bzip2."""
     file = open_input(path)
     try:
-        compressed = is_gzip(file.peek(2)[:2])  # type: ignore[attr-defined]
+        compressed = compression_of(file.peek(MAGIC_BYTES)[:MAGIC_BYTES])  # type: ignore[attr-defined]
         return DecompressingReader(file, os.fspath(path), compressed)
     except BaseException:
         file.close()

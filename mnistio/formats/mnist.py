@@ -24,9 +24,10 @@ from ..codecs import idx
 from ..codecs.streams import GzipWriter, open_decompressed
 from ..errors import FormatError, UsageError
 from ..model.image import Image
-from ..model.items import DatasetItem, Label
+from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
 from ..model.sources import ItemSource
+from . import _idxfamily as family
 from ._export import SubsetWriter, export_one_channel
 from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
@@ -52,28 +53,75 @@ _MAGIC_MEANING = {LABELS_MAGIC: "uint8 labels", QMNIST_LABELS_MAGIC: "QMNIST int
 NO_LABEL = 255
 META_CELL_CHARS = 32
 _META_CELL_BYTES = 4 * META_CELL_CHARS
-_LABELS_FILE = re.compile(r"^(?P<prefix>.+?)-labels[-.](?P<kind>idx1-ubyte|idx2-int)(?P<gz>\.gz)?$")
-_IMAGES_FILE = re.compile(r"^(?P<prefix>.+?)-images[-.]idx3-ubyte(?:\.gz)?$")
+_COMPRESSED = r"(?:\.gz|\.xz|\.bz2)"
+_LABELS_FILE = re.compile(r"^(?P<prefix>.+?)-labels[-.](?P<kind>idx1-ubyte|idx2-int)(?P<gz>%s)?$" % _COMPRESSED)
+_IMAGES_FILE = re.compile(r"^(?P<prefix>.+?)-images[-.]idx3-ubyte%s?$" % _COMPRESSED)
 _META_BATCH_ROWS = 4096
+
+#: reading: which split of a folder holding several (EMNIST's), which dataset of a torchvision root
+SPLIT = Option("split", str, metavar="NAME", help="the split to read when a folder holds several: an EMNIST "
+                                                 "split (balanced, letters, ...), qmnist or plain")
+DATASET = Option("dataset", str, metavar="NAME", choices=family.TORCHVISION_NAMES,
+                 help="the dataset to read from a torchvision root holding several (MNIST, FashionMNIST, "
+                      "KMNIST, EMNIST, QMNIST)")
+UPRIGHT = Option("upright", str, default="auto", choices=("auto", "yes", "no"),
+                 help="transpose images on reading: auto (EMNIST's emnist-* files, stored transposed), "
+                      "yes (every file), no (as stored)")
+#: writing
+COMPRESS = Option("compress", str, choices=("gzip", "none"),
+                  help="gzip (the default, as Datumaro) or none: raw IDX files, as torchvision reads them")
+TRANSPOSE = Option("transpose", bool, help="store images transposed, as EMNIST's files do")
+EMNIST_SPLIT = Option("emnist_split", str, metavar="SPLIT",
+                      help="name the files as EMNIST's split SPLIT (emnist-SPLIT-train-images-idx3-ubyte.gz ...), "
+                           "images stored transposed, and write emnist-SPLIT-mapping.txt")
+TORCHVISION_LAYOUT = Option("torchvision_layout", str, metavar="NAME", choices=family.TORCHVISION_NAMES,
+                            help="write <output>/NAME/raw/ with the raw files torchvision.datasets.NAME(root, "
+                                 "download=False) loads (EMNIST needs --emnist-split)")
+#: torchvision's subsets for each class (MNIST-like classes read both train and test)
+_TORCHVISION_SUBSETS = {"QMNIST": ("train", "test", "nist")}
+#: torchvision classes whose folder name says what the labels are (when no names file does)
+_NAMES_BY_FOLDER = {
+    "FashionMNIST": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                     "Ankle boot"],
+    "KMNIST": list("\u304a\u304d\u3059\u3064\u306a\u306f\u307e\u3084\u308c\u3092"),  # kmnist_classmap.csv
+}
+_DIGITS = "0123456789"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: the names EMNIST's mapping files give, for a split read without its mapping file (torchvision drops it)
+_EMNIST_NAMES = {
+    "byclass": list(_DIGITS + _UPPER + _UPPER.lower()),
+    "bymerge": list(_DIGITS + _UPPER + "abdefghnqrt"),
+    "balanced": list(_DIGITS + _UPPER + "abdefghnqrt"),
+    "letters": [family.NO_CHARACTER] + [upper + upper.lower() for upper in _UPPER],
+    "digits": list(_DIGITS),
+    "mnist": list(_DIGITS),
+}
 
 
 def subset_of_prefix(prefix):
-    return "test" if prefix == "t10k" else prefix
+    return family.group_and_subset(prefix)[1]
 
 
 def prefix_of_subset(subset):
-    return "t10k" if subset == "test" else subset
+    return family.prefix_for(subset)
+
+
+def _has_labels(folder):
+    try:
+        return any(_LABELS_FILE.match(name) for name in os.listdir(folder))
+    except OSError:
+        return False
 
 
 def detect(path):
     if os.path.isfile(path):
         name = os.path.basename(path)
         return bool(_LABELS_FILE.match(name) or _IMAGES_FILE.match(name))
-    return any(_LABELS_FILE.match(name) for name in os.listdir(path))
+    return bool(family.dataset_folders(path, _has_labels))
 
 
-def read(path):
-    return MnistSource(path)
+def read(path, split=None, dataset=None, upright="auto"):
+    return MnistSource(path, split=split, dataset=dataset, upright=upright)
 
 
 class _SubsetFiles:
@@ -84,15 +132,29 @@ class _SubsetFiles:
 
 
 class MnistSource(ItemSource):
-    """The items of an ``mnist`` folder (or of one subset's file), read lazily."""
+    """The items of an ``mnist`` folder (or of one subset's file), read lazily.
 
-    def __init__(self, path):
-        folder, only_file = dataset_folder(path)
-        categories, self._names_source = read_label_categories(folder)
+    A folder may be a torchvision root (``<root>/<ClassName>/raw``) or hold several EMNIST splits:
+    ``dataset`` and ``split`` choose; ``upright`` says whether images are transposed on reading."""
+
+    def __init__(self, path, split=None, dataset=None, upright="auto"):
+        if os.path.isdir(path):
+            found = family.dataset_folders(path, _has_labels) or [("", path)]
+            torchvision_name, folder = family.choose_folder(path, found, dataset)
+            only_file = None
+        else:
+            torchvision_name = ""
+            folder, only_file = dataset_folder(path)
+        groups = _find_subsets(folder, only_file)
+        group = _choose_group(groups, split, path)
+        categories, self._names_source = _label_categories(folder, group, torchvision_name)
         super().__init__(categories, path, NAME)
-        self._subsets = _find_subsets(folder, only_file)
+        self.folder = folder
+        self.group = group
+        self._subsets = groups.get(group, {})
         if not self._subsets:
             raise FormatError("no MNIST labels file (expected e.g. train-labels-idx1-ubyte.gz)", path)
+        self._transpose = upright == "yes" or (upright == "auto" and family.is_emnist_group(group))
         self._counts = {name: _check_headers(files) for name, files in self._subsets.items()}
 
     def subset_counts(self):
@@ -106,11 +168,37 @@ class MnistSource(ItemSource):
 
     def iter_subset(self, name):
         files = self._subsets.get(name)
-        return _iter_items(name, files, self.categories, self._names_source, self.item_fault) if files else iter(())
+        if not files:
+            return iter(())
+        return _iter_items(name, files, self.categories, self._names_source, self.item_fault, self._transpose)
+
+
+def _choose_group(groups, split, path):
+    """The one group (EMNIST split, ``qmnist``, ``plain``) to read."""
+    if split is not None:
+        if split not in groups:
+            raise UsageError("no split %r here (found: %s)" % (split, ", ".join(sorted(groups)) or "none"), path)
+        return split
+    if len(groups) > 1:
+        raise UsageError("holds the files of several splits (%s); choose one with split=NAME (--split NAME)"
+                         % ", ".join(sorted(groups)), path)
+    return next(iter(groups), family.PLAIN_GROUP)
+
+
+def _label_categories(folder, group, torchvision_name):
+    """Names from dataset_meta.json or labels.txt; else the names file published with the files
+    (EMNIST's mapping, KMNIST's class map); else what the split or torchvision folder says; else digits."""
+    categories, source = read_label_categories(folder)
+    if source is not None:
+        return categories, source
+    names, source = family.family_names(folder, group)
+    if names is None:
+        names = _EMNIST_NAMES.get(group) if family.is_emnist_group(group) else _NAMES_BY_FOLDER.get(torchvision_name)
+    return (LabelCategories(names), source) if names is not None else (categories, None)
 
 
 def _find_subsets(folder, only_file):
-    """``{subset: _SubsetFiles}``, raw files preferred over gzip twins."""
+    """``{group: {subset: _SubsetFiles}}``, raw files preferred over compressed twins."""
     names = sorted(os.listdir(folder))
     if only_file is not None:
         match = _IMAGES_FILE.match(only_file) or _LABELS_FILE.match(only_file)
@@ -118,28 +206,30 @@ def _find_subsets(folder, only_file):
             raise FormatError("not an MNIST labels or images file name (expected e.g. "
                               "train-labels-idx1-ubyte.gz)", os.path.join(folder, only_file))
         wanted = {match.group("prefix")}
-    subsets: Dict[str, _SubsetFiles] = {}
+    groups: Dict[str, Dict[str, _SubsetFiles]] = {}
     for name in names:
         match = _LABELS_FILE.match(name)
         if not match or (only_file is not None and match.group("prefix") not in wanted):
             continue
         prefix = match.group("prefix")
-        subset = subset_of_prefix(prefix)
+        group, subset = family.group_and_subset(prefix)
+        subsets = groups.setdefault(group, {})
         found = subsets.get(subset)
         if found is not None and _labels_prefix(found.labels) != prefix:
             raise FormatError("two labels files for subset %r: %s and %s"
                               % (subset, os.path.basename(found.labels), name), folder)
         if found is None or not match.group("gz"):
             subsets[subset] = _SubsetFiles(os.path.join(folder, name))
-    for subset, files in subsets.items():
-        prefix = _labels_prefix(files.labels)
-        images = [name for name in names if _images_prefix(name) == prefix]
-        if images:
-            raw = [name for name in images if not name.endswith(".gz")]
-            files.images = os.path.join(folder, (raw or images)[0])
-        meta = os.path.join(folder, subset + "-meta.gz")
-        files.meta = meta if file_present(meta) else None
-    return subsets
+    for subsets in groups.values():
+        for subset, files in subsets.items():
+            prefix = _labels_prefix(files.labels)
+            images = [name for name in names if _images_prefix(name) == prefix]
+            if images:
+                raw = [name for name in images if name.endswith("ubyte")]
+                files.images = os.path.join(folder, (raw or images)[0])
+            meta = os.path.join(folder, subset + "-meta.gz")
+            files.meta = meta if file_present(meta) else None
+    return groups
 
 
 def _labels_prefix(path):
@@ -157,17 +247,14 @@ def _labels_magic(path):
     return QMNIST_LABELS_MAGIC if match is not None and match.group("kind") == "idx2-int" else LABELS_MAGIC
 
 
-def _label_values(reader):
-    """The class of each item: the value itself, or QMNIST's column 0."""
-    if reader.header.magic == QMNIST_LABELS_MAGIC:
-        return _qmnist_classes(reader)
-    return reader.iter_records()
-
-
-def _qmnist_classes(reader):
-    """Column 0 of QMNIST's int32 rows, the digit class (a class below 0 is refused by the item loops)."""
-    for row in reader.iter_records():
-        yield row[0]
+def _label_rows(reader):
+    """``(class, attributes or None)`` of each item: the value itself, or QMNIST's row (its class in
+    column 0, the other columns as named attributes)."""
+    if reader.header.magic != QMNIST_LABELS_MAGIC:
+        return ((value, None) for value in reader.iter_records())
+    extra = ["column_%d" % column for column in range(len(family.QMNIST_COLUMNS) + 1, reader.header.dims[1])]
+    names = family.QMNIST_COLUMNS[:reader.header.dims[1] - 1] + tuple(extra)
+    return ((row[0], dict(zip(names, row[1:]))) for row in reader.iter_records())
 
 
 def _label_error(value, names_count, names_source, path, index):
@@ -259,7 +346,7 @@ def _iter_meta_rows(path, count, columns):
                 yield cells[row:row + columns]
 
 
-def _iter_items(subset, files, categories, names_source, fault):
+def _iter_items(subset, files, categories, names_source, fault, transpose=False):
     """The items of one subset; ``fault`` (the source's :meth:`~mnistio.model.sources.ItemSource.item_fault`)
     raises, or returns when the import's error policy lets the item be skipped. A bad label skips its
     item; a file cut short, or a meta row whose size cannot be read, stops the subset."""
@@ -272,21 +359,23 @@ def _iter_items(subset, files, categories, names_source, fault):
             if images is not None:
                 images.payload_size = _images_payload(images.header, count, columns >= 2, files.images)
             meta = _iter_meta_rows(files.meta, count, columns) if columns else None
-            if meta is None and images is not None:
+            plain = meta is None and images is not None and not transpose
+            if plain and labels.header.magic == LABELS_MAGIC:
                 yield from _iter_plain(subset, labels, images, names_count, names_source, fault)
             else:
-                yield from _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault)
+                yield from _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault,
+                                           transpose)
         finally:
             if images is not None:
                 images.close()
 
 
 def _iter_plain(subset, labels, images, names_count, names_source, fault):
-    """The fast path: default ids, every image of the header's size."""
+    """The fast path: default ids, every image of the header's size, one uint8 label each."""
     _, rows, cols = images.header.dims
     pixels = images.iter_records()
     wrap, make = Image._wrap, DatasetItem._make
-    for index, value in enumerate(_label_values(labels)):
+    for index, value in enumerate(labels.iter_records()):
         if value == NO_LABEL:
             annotations = []
         else:
@@ -300,17 +389,20 @@ def _iter_plain(subset, labels, images, names_count, names_source, fault):
         pass
 
 
-def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault):
-    """Items whose ids or sizes come from the meta file, or with no images file."""
+def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault, transpose=False):
+    """Items whose ids or sizes come from the meta file, with no images file, with QMNIST's label
+    rows, or transposed on reading."""
     default_size = images.header.dims[1:] if images is not None else None
-    for index, value in enumerate(_label_values(labels)):
+    for index, (value, attributes) in enumerate(_label_rows(labels)):
         # A meta row's size says where the next image starts: one that cannot be read stops here.
         item_id, size = parse_meta_row(next(meta), files.meta, "item %d" % index) if meta is not None else (None, None)
         image = None
         if images is not None:
             height, width = size if size is not None else default_size  # type: ignore[misc]  # set with images
             if size != (0, 0):
-                image = Image._wrap(images.read(height * width), height, width)
+                data = images.read(height * width)
+                image = Image._wrap(family.transposed(data, height, width), width, height) if transpose \
+                    else Image._wrap(data, height, width)
         if value == NO_LABEL:
             annotations = []
         elif 0 <= value < names_count:
@@ -319,18 +411,87 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
             fault(_label_error(value, names_count, names_source, labels.path, index),
                   item_id if item_id is not None else str(index), subset)
             continue
-        yield DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
+        item = DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
+        if attributes is not None:
+            item.attributes = attributes
+        yield item
     if images is not None:
         images.finish()
 
 
 # -- writing ------------------------------------------------------------------------
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False):
-    """Write every item; labels always, pixels only with ``save_media``."""
-    return export_one_channel(dataset, save_dir, NAME, save_dataset_meta, refuse_color,
-                              lambda subset, names_count, gray: _SubsetWriter(save_dir, subset, save_media,
-                                                                              names_count, gray))
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False,
+          compress=None, transpose=False, emnist_split=None, torchvision_layout=None):
+    """Write every item; labels always, pixels only with ``save_media``.
+
+    ``compress`` ``"none"`` writes raw IDX files; ``transpose`` stores images as EMNIST does;
+    ``emnist_split`` names the files as that EMNIST split's (and transposes); ``torchvision_layout``
+    writes ``<save_dir>/<NAME>/raw/`` as ``torchvision.datasets.NAME`` reads it."""
+    naming = _Naming(compress, transpose, emnist_split, torchvision_layout, save_media)
+    folder = naming.folder(save_dir)
+    report = export_one_channel(dataset, folder, NAME, save_dataset_meta, refuse_color,
+                                lambda subset, names_count, gray: _SubsetWriter(folder, subset, save_media,
+                                                                                names_count, gray, naming))
+    report.path = save_dir
+    naming.finish(folder, dataset.label_names, report)
+    return report
+
+
+class _Naming:
+    """How an export names and stores its files: the export options, checked together."""
+
+    def __init__(self, compress, transpose, emnist_split, torchvision_layout, save_media):
+        if emnist_split is not None and not re.match(r"^[A-Za-z0-9_]+$", emnist_split):
+            raise UsageError("emnist_split is a split name such as balanced or letters, not %r" % (emnist_split,))
+        if torchvision_layout is not None:
+            if compress == "gzip":
+                raise UsageError("torchvision reads raw IDX files: torchvision_layout writes them (compress none)")
+            if not save_media:
+                raise UsageError("torchvision_layout writes the images torchvision loads: add --save-media "
+                                 "(save_media=True)")
+            if (torchvision_layout == "EMNIST") != (emnist_split is not None):
+                raise UsageError("torchvision_layout EMNIST needs emnist_split (and emnist_split with a "
+                                 "torchvision layout needs EMNIST)")
+            compress = "none"
+        self.suffix = "" if compress == "none" else ".gz"
+        self.transpose = bool(transpose or emnist_split)
+        self.emnist_split = emnist_split
+        self.torchvision = torchvision_layout
+        self.qmnist_names = torchvision_layout == "QMNIST"
+
+    def folder(self, save_dir):
+        if self.torchvision is None:
+            return save_dir
+        folder = os.path.join(save_dir, self.torchvision, "raw")
+        os.makedirs(folder)
+        return folder
+
+    def check_subset(self, subset):
+        wanted = _TORCHVISION_SUBSETS.get(self.torchvision or "", ("train", "test"))
+        if (self.torchvision or self.emnist_split) and subset not in wanted:
+            raise UsageError("subset %r cannot be written %s: its subsets are %s"
+                             % (subset, "for torchvision's " + self.torchvision if self.torchvision
+                                else "as an EMNIST split", " and ".join(wanted)))
+
+    def base(self, folder, subset):
+        return os.path.join(folder, family.prefix_for(subset, self.emnist_split, self.qmnist_names))
+
+    def finish(self, folder, names, report):
+        if self.emnist_split:
+            text = family.emnist_mapping_lines(list(names))
+            if text is None:
+                report.notes.append("no emnist-%s-mapping.txt written: a label name is not one or two characters "
+                                    "(labels.txt holds the names)" % self.emnist_split)
+            else:
+                with open(os.path.join(folder, "emnist-%s-mapping.txt" % self.emnist_split), "w",
+                          encoding="utf-8", newline="\n") as file:
+                    file.write(text)
+        if self.torchvision and self.torchvision not in _TORCHVISION_SUBSETS:
+            missing = [subset for subset in ("train", "test") if subset not in report.subsets]
+            if missing:
+                report.notes.append("torchvision's %s wants both train and test files; there is no %s subset"
+                                    % (self.torchvision, " or ".join(missing)))
 
 
 _RESERVED_SUBSETS = {"t10k": "t10k files are read back as 'test'"}
@@ -343,16 +504,19 @@ def check_meta_id(item_id):
 
 
 class _SubsetWriter(SubsetWriter):
-    def __init__(self, folder, subset, save_media, names_count, gray):
+    def __init__(self, folder, subset, save_media, names_count, gray, naming):
         check_subset_name(subset, NAME, _RESERVED_SUBSETS)
+        naming.check_subset(subset)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
         self.names_count = names_count
         self.gray = gray
-        base = os.path.join(folder, prefix_of_subset(subset))
-        self.labels = idx.Writer(base + "-labels-idx1-ubyte.gz")
-        self.images_path = base + "-images-idx3-ubyte.gz"
+        self.naming = naming
+        self.base = naming.base(folder, subset)
+        self.labels = None
+        self.qmnist = False
+        self.images_path = self.base + "-images-idx3-ubyte" + naming.suffix
         self.images = None
         self.first_size = None
         self.meta = MetaSpool(folder)
@@ -365,7 +529,12 @@ class _SubsetWriter(SubsetWriter):
         label = item_label(item, self.names_count, NO_LABEL, "255 means 'no label' in mnist")
         if item.id != str(self.meta.count):
             check_meta_id(item.id)
-        self.labels.write_payload(bytes((NO_LABEL if label is None else label,)), 1)
+        value = NO_LABEL if label is None else label
+        labels = self.labels if self.labels is not None else self._open_labels(item)
+        if self.qmnist:
+            labels.write_record([value] + _qmnist_columns(item))
+        else:
+            labels.write_payload(bytes((value,)), 1)
         size = None
         if item.media is not None and item.media.has_data:
             if not self.save_media:
@@ -374,15 +543,34 @@ class _SubsetWriter(SubsetWriter):
                 size = self._write_image(item)
         self.meta.add(item.id, size)
 
+    def _open_labels(self, first):
+        """uint8 labels, or QMNIST's int32 rows when the first item carries QMNIST's columns (or
+        torchvision's QMNIST is written)."""
+        self.qmnist = self.naming.qmnist_names or all(name in first.attributes for name in family.QMNIST_COLUMNS)
+        if self.qmnist:
+            self.labels = idx.Writer(self.base + "-labels-idx2-int" + self.naming.suffix, "int32",
+                                     (1 + len(family.QMNIST_COLUMNS),), compress=bool(self.naming.suffix))
+        else:
+            self.labels = idx.Writer(self.base + "-labels-idx1-ubyte" + self.naming.suffix,
+                                     compress=bool(self.naming.suffix))
+        return self.labels
+
     def _write_image(self, item):
         image = self.gray.apply(item, NAME)
+        data, size = image.data, image.size
+        if self.naming.transpose:
+            data, size = family.transposed(data, image.height, image.width), (image.width, image.height)
         if self.images is None:
-            self.first_size = image.size
-            self.images = idx.Writer(self.images_path, record_shape=self.first_size)
-        self.images.write_payload(image.data, 1)
-        return image.size
+            self.first_size = size
+            self.images = idx.Writer(self.images_path, record_shape=self.first_size,
+                                     compress=bool(self.naming.suffix))
+        self.images.write_payload(data, 1)
+        return size
 
     def finish(self):
+        if self.labels is None:
+            self.labels = idx.Writer(self.base + "-labels-idx1-ubyte" + self.naming.suffix,
+                                     compress=bool(self.naming.suffix))
         self.labels.close()
         if self.images is not None:
             # The true count and the first image's size; the meta file holds
@@ -400,6 +588,19 @@ class _SubsetWriter(SubsetWriter):
         self.meta.close()
 
 
+def _qmnist_columns(item):
+    """QMNIST's seven columns after the class, from the item's attributes (0 for one it lacks: the
+    torchvision layout writes QMNIST's rows for any dataset)."""
+    values = []
+    for name in family.QMNIST_COLUMNS:
+        value = item.attributes.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 31) <= value < 1 << 31:
+            raise UsageError("item %r (subset %r): attribute %s is %r; QMNIST's label columns hold 32-bit integers"
+                             % (item.id, item.subset, name, value))
+        values.append(value)
+    return values
+
+
 def _write_meta(path, rows):
     with open(path, "wb") as file, GzipWriter(file, 6) as out:
         batch: List[str] = []
@@ -413,12 +614,18 @@ def _write_meta(path, rows):
 
 def subset_files(folder, subset):
     """The files of one subset in ``folder``, as they are named there (for saving in place)."""
-    files = _find_subsets(folder, None).get(subset)
+    groups = _find_subsets(folder, None)
+    if set(groups) - {family.PLAIN_GROUP}:
+        raise UsageError("cannot save in place a folder of EMNIST or QMNIST files (%s): export to a new folder"
+                         % ", ".join(sorted(groups)), folder)
+    files = groups.get(family.PLAIN_GROUP, {}).get(subset)
     paths = [files.labels, files.images, files.meta] if files is not None else []
     return [os.path.relpath(path, folder) for path in paths if path]
 
 
 SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=10, subset_files=subset_files,
-    description="IDX files per subset: <subset>-labels-idx1-ubyte.gz, <subset>-images-idx3-ubyte.gz",
-    export_options=[REFUSE_COLOR])
+    description="IDX files per subset: <subset>-labels-idx1-ubyte.gz, <subset>-images-idx3-ubyte.gz "
+                "(and EMNIST's, QMNIST's, torchvision's folders)",
+    export_options=[REFUSE_COLOR, COMPRESS, TRANSPOSE, EMNIST_SPLIT, TORCHVISION_LAYOUT],
+    import_options=[SPLIT, DATASET, UPRIGHT])
