@@ -8,11 +8,11 @@ import os
 import shutil
 import struct
 
+import family_fixtures as fx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import family_fixtures as fx
 import mnistio as dm
 from mnistio import formats, idx
 from mnistio.errors import FormatError, TruncatedError, UsageError
@@ -407,3 +407,25 @@ def test_torchvision_loads_the_export(tmp_path, name):
         full = datasets.QMNIST(str(tmp_path / "root"), what="nist", compat=False, download=False)
         assert [int(v) for v in full[0][1][1:]] == [want[0].attributes[c] for c in fx.QMNIST_COLUMNS]
     shutil.rmtree(tmp_path / "root")
+
+
+# -- the command line: import options as flags -----------------------------------------------------
+
+def test_cli_split_and_dataset_flags(tmp_path, capsys):
+    from mnistio.cli import main
+
+    fx.emnist(str(tmp_path / "emnist"))
+    assert main(["info", str(tmp_path / "emnist")]) == 1
+    assert "several splits (balanced, letters)" in capsys.readouterr().err
+    assert main(["convert", "-i", str(tmp_path / "emnist"), "--split", "letters", "-f", "mnist", "-o",
+                 str(tmp_path / "tv"), "--", "--save-media", "--torchvision-layout", "EMNIST",
+                 "--emnist-split", "letters"]) == 0
+    raw = tmp_path / "tv" / "EMNIST" / "raw"
+    assert unpacked(raw / "emnist-letters-train-images-idx3-ubyte") == \
+        unpacked(tmp_path / "emnist" / "gzip" / "emnist-letters-train-images-idx3-ubyte.gz")
+    fx.torchvision_root(str(tmp_path / "tv"))
+    assert main(["info", str(tmp_path / "tv"), "--dataset", "EMNIST", "--json"]) == 0
+    assert '"items": 6' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["info", str(tmp_path / "tv"), "--dataset", "CIFAR"])
+    assert "invalid choice: 'CIFAR'" in capsys.readouterr().err

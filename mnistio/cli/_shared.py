@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ..model.options import Option
 
-__all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
+__all__ = ["CommandLineError", "import_options", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
            "move_export_words", "pick_options", "add_input_path", "input_path", "parse_pathspec"]
 
@@ -84,9 +84,44 @@ def move_export_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
 
 
 def add_input_path(parser: argparse.ArgumentParser) -> None:
-    """The input as ``PATH`` or ``-i PATH`` (Datumaro's flag): ``input_path(args)`` reads it."""
+    """The input as ``PATH`` or ``-i PATH`` (Datumaro's flag): ``input_path(args)`` reads it; and the
+    layouts' import options as flags (``--split NAME``): ``import_options(args)`` reads them."""
     parser.add_argument("path", nargs="?", help="the dataset folder (or one of its files)")
     parser.add_argument("-i", "--input-path", help="the same, given as in Datumaro")
+    add_import_flags(parser)
+
+
+_IMPORT_DEST = "import_option_"
+
+
+def add_import_flags(parser: argparse.ArgumentParser) -> None:
+    """Every layout's import options (``FormatSpec.import_options``) as flags; the first layout declaring a
+    name gives its flag, and a flag the command already has is left to the command."""
+    group = parser.add_argument_group("reading options (of the format read)")
+    seen = set()
+    for spec in formats.specs():
+        for option in spec.import_options:
+            if option.name in seen:
+                continue
+            seen.add(option.name)
+            arguments: Dict[str, Any] = {"dest": _IMPORT_DEST + option.name, "default": None,
+                                         "help": "%s (%s)" % (option.help, spec.name)}
+            if option.takes_value:
+                plain = option.type in (int, float, str)
+                arguments.update(type=option.type if plain else option.from_text, metavar=option.metavar,
+                                 choices=option.choices or None)
+            else:
+                arguments.update(action="store_const", const=True)
+            try:
+                group.add_argument(*option.flags, **arguments)
+            except argparse.ArgumentError:
+                pass
+
+
+def import_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """The import options given on the command line, for ``Dataset.import_from``."""
+    return {name[len(_IMPORT_DEST):]: value for name, value in vars(args).items()
+            if name.startswith(_IMPORT_DEST) and value is not None}
 
 
 def input_path(args: argparse.Namespace) -> str:

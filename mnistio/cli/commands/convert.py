@@ -13,6 +13,7 @@ from .._shared import (
     apply_filter,
     default_output_dir,
     export_options,
+    import_options,
     input_path,
     print_written,
 )
@@ -48,7 +49,7 @@ def register(subparsers):
 def run(args):
     path = input_path(args)
     options = export_options(args.output_format, args.export_options)
-    dataset = Dataset.import_from(path, args.input_format)
+    dataset = Dataset.import_from(path, args.input_format, **import_options(args))
     if args.output_dir is None:
         args.output_dir = default_output_dir(path, args.output_format)
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label="convert") as bar:

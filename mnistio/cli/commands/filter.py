@@ -10,7 +10,15 @@ folder to ``<input name>-filter``.
 """
 
 from ...model.dataset import Dataset
-from .._shared import add_input_path, apply_filter, default_output_dir, export_options, input_path, print_written
+from .._shared import (
+    add_input_path,
+    apply_filter,
+    default_output_dir,
+    export_options,
+    import_options,
+    input_path,
+    print_written,
+)
 from .._shared import output_format as resolve_output_format
 
 __all__ = ["register"]
@@ -36,7 +44,7 @@ def register(subparsers):
 
 def run(args):
     path = input_path(args)
-    dataset = Dataset.import_from(path, args.input_format)
+    dataset = Dataset.import_from(path, args.input_format, **import_options(args))
     output_format = resolve_output_format(args.output_format, dataset)
     options = export_options(output_format, args.export_options)
     output_dir = args.output_dir or default_output_dir(path, "filter")

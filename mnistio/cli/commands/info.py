@@ -6,7 +6,7 @@ import json
 
 from ..._words import count, number
 from ...model.dataset import Dataset
-from .._shared import add_input_path, input_path
+from .._shared import add_input_path, import_options, input_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def describe(dataset):
 
 
 def run(args):
-    summary = describe(Dataset.import_from(input_path(args), args.input_format))
+    summary = describe(Dataset.import_from(input_path(args), args.input_format, **import_options(args)))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0

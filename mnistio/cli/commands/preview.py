@@ -2,7 +2,7 @@
 
 from ...model.dataset import Dataset
 from ...ops.preview import drawn_name, write_contact_sheet
-from .._shared import add_input_path, input_path
+from .._shared import add_input_path, import_options, input_path
 
 __all__ = ["register"]
 
@@ -20,7 +20,7 @@ def register(subparsers):
 
 
 def run(args):
-    dataset = Dataset.import_from(input_path(args), args.input_format)
+    dataset = Dataset.import_from(input_path(args), args.input_format, **import_options(args))
     width, height = write_contact_sheet(dataset, args.output, per_label=args.per_label, scale=args.scale)
     print("wrote a %dx%d contact sheet of %s to %s" % (width, height, input_path(args), args.output))
     redrawn = ["%s as %s" % (name, drawn_name(name)) for name in dataset.label_names if drawn_name(name) != name]

@@ -31,7 +31,7 @@ from ..._words import count, number
 from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
-from .._shared import add_input_path, input_path, parse_pathspec
+from .._shared import add_input_path, import_options, input_path, parse_pathspec
 from ..progress import Progress
 
 __all__ = ["register", "render_stats", "render_problems", "EXIT_PROBLEMS"]
@@ -82,7 +82,7 @@ def _stats_of(args, label):
         raise UsageError("validate -t %s: these layouts hold classification data; use -t classification"
                          % args.task)
     path, format = parse_pathspec(input_path(args))
-    dataset = Dataset.import_from(path, args.input_format or format)
+    dataset = Dataset.import_from(path, args.input_format or format, **import_options(args))
     if args.subset is not None:
         if args.subset not in dataset.subsets():
             raise UsageError("%s: no subset %r (it has %s)" % (path, args.subset, ", ".join(dataset.subsets())))
