@@ -429,3 +429,47 @@ def test_cli_split_and_dataset_flags(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["info", str(tmp_path / "tv"), "--dataset", "CIFAR"])
     assert "invalid choice: 'CIFAR'" in capsys.readouterr().err
+
+
+# -- names files and saving in place -------------------------------------------------------------
+
+name_chars = st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc"))
+
+
+@given(names=st.lists(st.text(name_chars, min_size=1, max_size=2), min_size=1, max_size=8, unique=True),
+       gap=st.booleans())
+def test_emnist_mapping_round_trips(tmp_path_factory, names, gap):
+    from mnistio.formats import _idxfamily
+
+    names = (["N/A"] if gap else []) + [name for name in names if name != "N/A"]
+    path = tmp_path_factory.mktemp("m") / "emnist-x-mapping.txt"
+    text = _idxfamily.emnist_mapping_lines(names)
+    path.write_text(text, encoding="utf-8")
+    assert _idxfamily.emnist_names(str(path)) == names
+
+
+def test_emnist_mapping_refuses_surrogates_and_repeats(tmp_path):
+    from mnistio.formats import _idxfamily
+
+    path = tmp_path / "emnist-x-mapping.txt"
+    for text, where in (("0 48\n1 55296\n", "line 2"), ("0 48\n0 49\n", "given twice"), ("0 48\n1 48\n", "same name")):
+        path.write_text(text)
+        with pytest.raises(FormatError, match=where):
+            _idxfamily.emnist_names(str(path))
+
+
+def test_saving_an_emnist_folder_in_place_is_refused(tmp_path):
+    fx.emnist(str(tmp_path), splits=("digits",))
+    dataset = dm.Dataset.import_from(tmp_path / "gzip")
+    dataset.remove("0", "train")
+    with pytest.raises(UsageError, match="export to a new folder"):
+        dataset.save()
+    assert sorted(os.listdir(tmp_path / "gzip"))[0] == "emnist-digits-mapping.txt"  # nothing touched
+
+
+def test_a_file_named_raw_does_not_stop_detection(tmp_path):
+    fx.mnist(str(tmp_path))
+    (tmp_path / "raw").write_bytes(b"not a folder")
+    (tmp_path / "MNIST").symlink_to(tmp_path / "nowhere")
+    assert formats.detect(str(tmp_path))[0] == "mnist"
+    assert len(dm.Dataset.import_from(tmp_path)) == 7

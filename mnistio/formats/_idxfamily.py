@@ -22,7 +22,8 @@ import re
 
 from ..codecs.streams import read_small_file
 from ..errors import FormatError, UsageError
-from ._reading import file_present, folder_present
+from ._paths import LONE_SURROGATES
+from ._reading import file_present
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ def emnist_names(path: str) -> List[str]:
             if len(values) < 2 or min(values) < 0:
                 raise ValueError
             name = "".join(chr(code) for code in values[1:])
+            if LONE_SURROGATES.search(name):
+                raise ValueError
         except (ValueError, OverflowError):
             raise FormatError("bad line %r (expected %s)" % (line[:80], expected), path, "line %d" % number) from None
         if values[0] in by_label or values[0] >= 1 << 16:
@@ -184,17 +187,18 @@ def transposed(data: object, rows: int, cols: int) -> bytes:
 def dataset_folders(path: str, has_files: Callable[[str], bool]) -> List[Tuple[str, str]]:
     """``[(name, folder)]``: the folders under ``path`` holding IDX files, as torchvision and EMNIST's
     archive lay them out (``path``, ``path/raw``, ``path/gzip``, ``path/<ClassName>/raw`` ...), the first
-    found on each branch. ``name`` is the torchvision class name, or ``""``."""
+    found on each branch. ``name`` is the torchvision class name, or ``""``. Detection asks this too,
+    so anything that is not a folder (a file named ``raw``, a link to nothing) is simply not searched."""
     if has_files(path):
         return [("", path)]
     for child in ("raw", "gzip"):
         sub = os.path.join(path, child)
-        if folder_present(sub) and has_files(sub):
+        if os.path.isdir(sub) and has_files(sub):
             return [("", sub)]
     found = []
     for name in TORCHVISION_NAMES:
         sub = os.path.join(path, name)
-        if folder_present(sub):
+        if os.path.isdir(sub):
             inner = _search(sub, has_files, _SEARCH_DEPTH - 1)
             if inner is not None:
                 found.append((name, inner))
@@ -208,7 +212,7 @@ def _search(path: str, has_files: Callable[[str], bool], depth: int) -> Optional
         return None
     for child in ("raw", "gzip"):
         sub = os.path.join(path, child)
-        if folder_present(sub):
+        if os.path.isdir(sub):
             inner = _search(sub, has_files, depth - 1)
             if inner is not None:
                 return inner

@@ -8,11 +8,19 @@
     <s>-meta.gz                 Datumaro's ids / sizes, when not the defaults
     labels.txt, dataset_meta.json
 
-Files may be gzip or raw, with or without ``.gz``, and named the way the
-original downloads are (``train-images.idx3-ubyte``); when both a raw and a
-gzip copy exist (torchvision keeps both) the raw one is read. Label 255 means
-"no label". Images files whose count is Datumaro's pixel total are read too,
-and so are QMNIST's ``<s>-labels-idx2-int`` files (their column 0, the class).
+Files may be gzip, xz, bzip2 or raw, with or without their suffix, and named
+the way the original downloads are (``train-images.idx3-ubyte``); when both a
+raw and a compressed copy exist (torchvision keeps both) the raw one is read.
+Label 255 means "no label". Images files whose count is Datumaro's pixel
+total are read too.
+
+The MNIST family as published (``docs/formats.rst``, "The MNIST family",
+"torchvision's folders"; names in :mod:`._idxfamily`): EMNIST's splits
+(``emnist-<split>-train-*``, one split read at a time, images turned upright,
+names from ``emnist-<split>-mapping.txt``), KMNIST's ``kmnist_classmap.csv``,
+QMNIST's ``qmnist-train-*``, ``xnist-*`` and ``-labels-idx2-int`` rows (the
+class, then seven columns kept as item attributes and written back), and
+torchvision's ``<root>/<ClassName>/raw`` folders, read and written.
 """
 
 from __future__ import annotations
@@ -64,11 +72,11 @@ SPLIT = Option("split", str, metavar="NAME", help="the split to read when a fold
 DATASET = Option("dataset", str, metavar="NAME", choices=family.TORCHVISION_NAMES,
                  help="the dataset to read from a torchvision root holding several (MNIST, FashionMNIST, "
                       "KMNIST, EMNIST, QMNIST)")
-UPRIGHT = Option("upright", str, default="auto", choices=("auto", "yes", "no"),
+UPRIGHT = Option("upright", str, default="auto", choices=("auto", "yes", "no"), metavar="auto|yes|no",
                  help="transpose images on reading: auto (EMNIST's emnist-* files, stored transposed), "
                       "yes (every file), no (as stored)")
 #: writing
-COMPRESS = Option("compress", str, choices=("gzip", "none"),
+COMPRESS = Option("compress", str, choices=("gzip", "none"), metavar="gzip|none",
                   help="gzip (the default, as Datumaro) or none: raw IDX files, as torchvision reads them")
 TRANSPOSE = Option("transpose", bool, help="store images transposed, as EMNIST's files do")
 EMNIST_SPLIT = Option("emnist_split", str, metavar="SPLIT",
