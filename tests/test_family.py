@@ -473,3 +473,12 @@ def test_a_file_named_raw_does_not_stop_detection(tmp_path):
     (tmp_path / "MNIST").symlink_to(tmp_path / "nowhere")
     assert formats.detect(str(tmp_path))[0] == "mnist"
     assert len(dm.Dataset.import_from(tmp_path)) == 7
+
+
+def test_a_compressed_tail_is_counted_only_so_far(tmp_path):
+    import bz2
+
+    path = tmp_path / "bomb-labels-idx1-ubyte.bz2"
+    path.write_bytes(bz2.compress(struct.pack(">II", 0x801, 1) + b"\x03" + bytes(4 << 20), 9))
+    with pytest.raises(FormatError, match=r"more than 1048576 bytes after the 1 bytes of values"):
+        idx.read(path)

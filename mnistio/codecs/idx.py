@@ -211,10 +211,12 @@ class Reader:
             raise UsageError("finish() before reading the whole payload", self.path)
         extra = self._read_raw(1)
         if extra:
-            rest = 1 + len(self._read_raw(-1))
+            # Counted up to a bound: the rest of a compressed stream (a bzip2 bomb) may be gigabytes.
+            rest = 1 + len(self._read_raw(_BATCH_BYTES))
+            counted = "%d" % rest if rest <= _BATCH_BYTES else "more than %d" % _BATCH_BYTES
             raise FormatError(
-                "%d bytes after the %d bytes of values expected (header: %s)"
-                % (rest, self._position, " x ".join(map(str, self.header.dims))),
+                "%s bytes after the %d bytes of values expected (header: %s)"
+                % (counted, self._position, " x ".join(map(str, self.header.dims))),
                 self.path, "byte %d" % (self.header.size + self._position))
 
     def iter_records(self) -> Iterator[Any]:

@@ -260,9 +260,16 @@ def _label_rows(reader):
     column 0, the other columns as named attributes)."""
     if reader.header.magic != QMNIST_LABELS_MAGIC:
         return ((value, None) for value in reader.iter_records())
-    extra = ["column_%d" % column for column in range(len(family.QMNIST_COLUMNS) + 1, reader.header.dims[1])]
-    names = family.QMNIST_COLUMNS[:reader.header.dims[1] - 1] + tuple(extra)
-    return ((row[0], dict(zip(names, row[1:]))) for row in reader.iter_records())
+    return _qmnist_rows(reader)
+
+
+def _qmnist_rows(reader):
+    names = None
+    for row in reader.iter_records():
+        if names is None:  # named once a row is read: the reader has checked its size against the limits
+            extra = tuple("column_%d" % column for column in range(len(family.QMNIST_COLUMNS) + 1, len(row)))
+            names = family.QMNIST_COLUMNS[:len(row) - 1] + extra
+        yield row[0], dict(zip(names, row[1:]))
 
 
 def _label_error(value, names_count, names_source, path, index):
