@@ -482,3 +482,55 @@ def test_a_compressed_tail_is_counted_only_so_far(tmp_path):
     path.write_bytes(bz2.compress(struct.pack(">II", 0x801, 1) + b"\x03" + bytes(4 << 20), 9))
     with pytest.raises(FormatError, match=r"more than 1048576 bytes after the 1 bytes of values"):
         idx.read(path)
+
+
+# -- hostile inputs: only mnistio errors, bounded memory and time (tests/hostile.py) -------------
+
+READ_ALL = """
+def check(folder):
+    dataset = mnistio.Dataset.import_from(folder)
+    for item in dataset:
+        if item.media is not None:
+            bytes(item.media.data)
+    dataset.subset_counts()
+"""
+
+
+def _write_folders(tmp_path, blobs, name, others):
+    folders = []
+    for number, blob in enumerate(blobs):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        for file, data in dict(others, **{name: blob}).items():
+            (folder / file).write_bytes(data)
+        folders.append(str(folder))
+    return folders
+
+
+@pytest.mark.skipif(os.name != "posix", reason="resource limits and SIGALRM are POSIX")
+@pytest.mark.parametrize("packer", ["xz", "bz2"])
+def test_hostile_xz_and_bz2_streams(tmp_path, packer):
+    import bz2
+
+    from hostile import assert_contained, case_count, mutations, run_cases
+
+    labels = fx.idx_bytes(0x0C, (3, 8), bytes(96))
+    images = fx.idx_bytes(8, (3, 4, 3), bytes(range(36)))
+    blob = lzma.compress(images) if packer == "xz" else bz2.compress(images)
+    folders = _write_folders(tmp_path, mutations(blob, seed=21, count=case_count(60), protect=6),
+                             "xnist-images-idx3-ubyte." + packer, {"xnist-labels-idx2-int": labels})
+    assert_contained(run_cases(READ_ALL, folders, tmp_path))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="resource limits and SIGALRM are POSIX")
+@pytest.mark.parametrize("names_file", ["emnist-digits-mapping.txt", "kmnist_classmap.csv"])
+def test_hostile_names_files(tmp_path, names_file):
+    from hostile import assert_contained, case_count, mutations, run_cases
+
+    prefix = "emnist-digits-train" if names_file.startswith("emnist") else "train"
+    text = "".join("%d %d\n" % (d, 48 + d) for d in range(10)) if names_file.startswith("emnist") else \
+        "index,codepoint,char\n" + "".join("%d,U+%04X,%s\n" % (d, 48 + d, chr(48 + d)) for d in range(10))
+    others = {prefix + "-labels-idx1-ubyte": fx.idx_bytes(8, (3,), bytes([1, 9, 4])),
+              prefix + "-images-idx3-ubyte": fx.idx_bytes(8, (3, 2, 2), bytes(12))}
+    folders = _write_folders(tmp_path, mutations(text.encode(), seed=5, count=case_count(60)), names_file, others)
+    assert_contained(run_cases(READ_ALL, folders, tmp_path))
