@@ -226,6 +226,10 @@ def test_torchvision_layout_needs_the_images_and_its_subsets(tmp_path):
     report = dataset.get_subset("train").as_dataset().export(tmp_path / "out", "mnist", save_media=True,
                                                             torchvision_layout="KMNIST")
     assert any("wants both train and test" in note for note in report.notes)
+    dataset = dm.Dataset.import_from(tmp_path / "in")  # transform() changed the dataset in place, as Datumaro's
+    report = dataset.export(tmp_path / "q", "mnist", save_media=True, torchvision_layout="QMNIST")
+    assert "7 items had no QMNIST label columns" in " ".join(report.notes)
+    assert all(item.attributes == dict.fromkeys(fx.QMNIST_COLUMNS, 0) for item in dm.Dataset.import_from(tmp_path / "q"))
 
 
 def test_compress_none_writes_raw_files(tmp_path):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 
+from .._words import count as counted
 from ..codecs import idx
 from ..codecs.streams import GzipWriter, open_decompressed
 from ..errors import FormatError, UsageError
@@ -474,6 +475,8 @@ class _Naming:
         self.emnist_split = emnist_split
         self.torchvision = torchvision_layout
         self.qmnist_names = torchvision_layout == "QMNIST"
+        #: items written with QMNIST's rows but lacking some of its columns (written as 0)
+        self.zero_filled = 0
 
     def folder(self, save_dir):
         if self.torchvision is None:
@@ -487,12 +490,15 @@ class _Naming:
         if (self.torchvision or self.emnist_split) and subset not in wanted:
             raise UsageError("subset %r cannot be written %s: its subsets are %s"
                              % (subset, "for torchvision's " + self.torchvision if self.torchvision
-                                else "as an EMNIST split", " and ".join(wanted)))
+                                else "as an EMNIST split", ", ".join(wanted)))
 
     def base(self, folder, subset):
         return os.path.join(folder, family.prefix_for(subset, self.emnist_split, self.qmnist_names))
 
     def finish(self, folder, names, report):
+        if self.zero_filled:
+            report.notes.append("%s had no QMNIST label columns (%s): written as 0"
+                                % (counted(self.zero_filled, "item"), ", ".join(family.QMNIST_COLUMNS)))
         if self.emnist_split:
             text = family.emnist_mapping_lines(list(names))
             if text is None:
@@ -547,6 +553,8 @@ class _SubsetWriter(SubsetWriter):
         value = NO_LABEL if label is None else label
         labels = self.labels if self.labels is not None else self._open_labels(item)
         if self.qmnist:
+            if not all(name in item.attributes for name in family.QMNIST_COLUMNS):
+                self.naming.zero_filled += 1
             labels.write_record([value] + _qmnist_columns(item))
         else:
             labels.write_payload(bytes((value,)), 1)
