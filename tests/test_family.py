@@ -538,3 +538,15 @@ def test_hostile_names_files(tmp_path, names_file):
               prefix + "-images-idx3-ubyte": fx.idx_bytes(8, (3, 2, 2), bytes(12))}
     folders = _write_folders(tmp_path, mutations(text.encode(), seed=5, count=case_count(60)), names_file, others)
     assert_contained(run_cases(READ_ALL, folders, tmp_path))
+
+
+def test_export_to_a_new_folder_inside_the_dataset_folder_is_refused_not_skipped(tmp_path):
+    # a path that did not exist yet was taken for a file of the dataset's folder: the export was
+    # mistaken for saving in place, and nothing was written without an error
+    fx.mnist(str(tmp_path))
+    dataset = dm.Dataset.import_from(tmp_path)
+    with pytest.raises(UsageError, match="would replace or write into the input"):
+        dataset.export(tmp_path / "out", "mnist", save_media=True)
+    assert not os.path.exists(tmp_path / "out")
+    dataset.export(tmp_path.parent / (tmp_path.name + "-out"), "mnist", save_media=True)
+    assert len(dm.Dataset.import_from(tmp_path.parent / (tmp_path.name + "-out"))) == 7
