@@ -550,3 +550,25 @@ def test_export_to_a_new_folder_inside_the_dataset_folder_is_refused_not_skipped
     assert not os.path.exists(tmp_path / "out")
     dataset.export(tmp_path.parent / (tmp_path.name + "-out"), "mnist", save_media=True)
     assert len(dm.Dataset.import_from(tmp_path.parent / (tmp_path.name + "-out"))) == 7
+
+
+@given(subset=st.one_of(st.sampled_from(["train", "test", "nist", "xnist", "qmnist-train", "emnist-digits-test",
+                                         "emnist-a_b-train", "val"]),
+                        st.text(st.sampled_from("aetx-_"), min_size=1, max_size=12)))
+def test_subset_names_come_back_as_written_or_are_refused(tmp_path_factory, subset):
+    from mnistio.formats import _paths
+
+    try:
+        _paths.check_subset_name(subset, "mnist")
+    except UsageError:
+        return
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="0", subset=subset, annotations=[dm.Label(0)])],
+                                       categories=["a"])
+    out = tmp_path_factory.mktemp("s") / "out"
+    try:
+        dataset.export(out, "mnist")
+    except UsageError as error:
+        assert "read back as" in str(error) or "t10k" in str(error)
+        assert not os.path.exists(out)
+        return
+    assert dm.Dataset.import_from(out).subset_counts() == {subset: 1}

@@ -491,6 +491,12 @@ class _Naming:
             raise UsageError("subset %r cannot be written %s: its subsets are %s"
                              % (subset, "for torchvision's " + self.torchvision if self.torchvision
                                 else "as an EMNIST split", ", ".join(wanted)))
+        prefix = family.prefix_for(subset, self.emnist_split, self.qmnist_names)
+        group = self.emnist_split or (family.QMNIST_GROUP if self.qmnist_names else family.PLAIN_GROUP)
+        if family.group_and_subset(prefix) != (group, subset):
+            # a subset named like EMNIST's or QMNIST's files would come back as another subset
+            raise UsageError("subset %r cannot be stored in mnist: its files (%s-*) are read back as %s's subset %r"
+                             % ((subset, prefix) + family.group_and_subset(prefix)))
 
     def base(self, folder, subset):
         return os.path.join(folder, family.prefix_for(subset, self.emnist_split, self.qmnist_names))
