@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import math
 import os
 import re
@@ -307,9 +308,19 @@ class Reader:
         self._position = 0
 
     def _file_size(self) -> Optional[int]:
+        """The bytes from where the reader started to the end of a real or seekable file, or None."""
         try:
-            return os.fstat(self._file.fileno()).st_size
-        except (AttributeError, OSError, ValueError):  # not a real file: checked as it is read
+            return os.fstat(self._file.fileno()).st_size - self._file.tell() + self.header.size
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            pass
+        try:
+            if not self._file.seekable():
+                return None
+            here = self._file.tell()
+            end = self._file.seek(0, os.SEEK_END)
+            self._file.seek(here)
+            return end - here + self.header.size
+        except (AttributeError, OSError, ValueError):  # not seekable: checked as it is read
             return None
 
     def _check_sizes(self, size: Optional[int]) -> None:
