@@ -396,6 +396,9 @@ def _check_name(name: str, style: str) -> None:
 
 def _check_subset(subset: str, style: str, others: List[str]) -> None:
     check_subset_name(subset, NAME)
+    if style == "medmnist" and _KERAS_KEY.match(subset + "_images"):
+        raise UsageError("subset name %r cannot be stored in style medmnist: its keys (%s_images, ...) would be "
+                         "read back as keras' x_/y_ keys (use style keras)" % (subset, subset))
     if style == "kmnist":
         for other in others:
             if other.lower() == subset.lower():
