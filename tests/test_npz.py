@@ -374,6 +374,8 @@ def keras_arrays(x_shape=(2, 2, 2), y=b"\x01\x02"):
      "ChestMNIST"),
     ([("y_train", "<f8", (1,), bytes(8))], FormatError, "labels of dtype <f8"),
     ([("y_train", "|u1", (1,), b"\x00"), ("ids_train", "<i4", (1,), bytes(4))], FormatError, "ids of dtype"),
+    ([("y_train", "|u1", (1,), b"\x00"), ("ids_train", "<U1", (1,), b"\xff" * 4)], FormatError,
+     "ids_train.npy: value 0 holds .* not a Unicode code point"),
     ([("x_train", "|u1", (0, 5000, 5000), b"")], LimitError, "MAX_IMAGE_PIXELS"),
     ([("x_train", "|u1", (10 ** 12, 28, 28), bytes(784))], TruncatedError, "header declares"),
     ([("x_train.npy", b"\x93NUMPY\x01\x00\x40\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"

@@ -58,8 +58,8 @@ if TYPE_CHECKING:
 
     FileArg = Union[str, bytes, "os.PathLike[str]", BinaryIO]
 
-__all__ = ["MAGIC", "Dtype", "Header", "Reader", "Writer", "parse_descr", "header_bytes", "read_header",
-           "read", "write"]
+__all__ = ["MAGIC", "Dtype", "Header", "Reader", "Writer", "parse_descr", "dtype_of", "encode_values", "header_bytes",
+           "read_header", "read", "write"]
 
 MAGIC = b"\x93NUMPY"
 #: version -> (struct format of the header length, encoding of the header)
@@ -273,13 +273,15 @@ def _to_native(data: Any, dtype: Dtype) -> array:
     return values
 
 
-def _decode_text(data: Any, dtype: Dtype) -> List[str]:
+def _decode_text(data: Any, dtype: Dtype, first: int = 0) -> List[str]:
+    """The strings of ``data``, the first being value number ``first`` of the array."""
     codec = "utf-32-le" if dtype.byteorder == "<" else "utf-32-be"
     try:
         text = bytes(data).decode(codec)
     except UnicodeDecodeError as error:
-        raise FormatError("Unicode value at byte %d is not a code point (%s)" % (error.start, error.reason)) \
-            from None
+        raise FormatError("value %d holds %r, not a Unicode code point (%s)"
+                          % (first + error.start // dtype.itemsize, bytes(data[error.start:error.start + 4]),
+                             error.reason)) from None
     width = dtype.itemsize // 4
     return [text[start:start + width].rstrip("\x00") for start in range(0, len(text), width)]
 
@@ -384,24 +386,26 @@ class Reader:
             batch = min(per_batch, remaining)
             data = self.read(batch * record_size)
             remaining -= batch
-            yield from self._records(data, batch)
+            try:
+                records = self._records(data, batch, header.count - remaining - batch)
+            except FormatError as error:  # text that is no Unicode
+                raise error.at(self.path) from None
+            yield from records
         self.finish()
 
-    def _records(self, data: bytes, batch: int) -> Iterator[Any]:
+    def _records(self, data: bytes, batch: int, first: int) -> List[Any]:
         header = self.header
         dtype, flat = header.dtype, not header.record_shape
         if dtype.kind == "U":
-            values: Any = _decode_text(data, dtype)
+            values: Any = _decode_text(data, dtype, first * max(1, math.prod(header.record_shape)))
         elif dtype.itemsize == 1:
             values = memoryview(data) if dtype.kind != "i" or not flat else _to_native(data, dtype)
         else:
             values = _to_native(data, dtype)
         if flat:
-            yield from (values if dtype.kind != "u" or dtype.itemsize > 1 else data)
-            return
+            return list(values if dtype.kind != "u" or dtype.itemsize > 1 else data)
         step = len(values) // batch
-        for start in range(0, len(values), step):
-            yield values[start:start + step]
+        return [values[start:start + step] for start in range(0, len(values), step)]
 
     def read_all(self) -> Any:
         """Every value: ``bytes`` for 1-byte numbers, a native ``array`` for wider ones, a list of ``str``."""
@@ -409,7 +413,10 @@ class Reader:
         self.finish()
         dtype = self.header.dtype
         if dtype.kind == "U":
-            return _decode_text(data, dtype)
+            try:
+                return _decode_text(data, dtype)
+            except FormatError as error:
+                raise error.at(self.path) from None
         return data if dtype.itemsize == 1 and dtype.kind != "i" else _to_native(data, dtype)
 
     def close(self) -> None:
