@@ -229,9 +229,9 @@ def test_bad_headers_are_refused(data, error, message):
 
 def test_header_and_record_limits(monkeypatch):
     big = raw_header("{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }" + " " * 20000)
-    with pytest.raises(LimitError, match="MAX_NPY_HEADER_BYTES"):
+    with pytest.raises(LimitError, match="MAX_HEADER_BYTES"):
         read_bytes(big)
-    monkeypatch.setattr(limits, "MAX_NPY_HEADER_BYTES", 30000)
+    monkeypatch.setattr(limits, "MAX_HEADER_BYTES", 30000)
     assert read_bytes(big + b"\x07")[0] == b"\x07"
     huge = raw_header("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 300000000), }")
     with pytest.raises(LimitError, match="MAX_RECORD_BYTES"):

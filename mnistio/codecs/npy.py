@@ -10,7 +10,7 @@ Simple File Format for NumPy Arrays", NEP 1)::
 The header of version 1.0 and 2.0 is latin-1 text, 3.0's is UTF-8. The
 header is a Python dict literal: it is read with :func:`ast.literal_eval`
 (never ``eval``), only after its length passed
-``mnistio.limits.MAX_NPY_HEADER_BYTES`` (numpy's own bound, 10000 bytes), and
+``mnistio.limits.MAX_HEADER_BYTES`` (numpy's own bound, 10000 bytes), and
 its three values are type-checked. Supported ``descr``: booleans (``|b1``,
 read as 0 and 1), signed and unsigned integers of 1, 2, 4 and 8 bytes and
 floats of 4 and 8 bytes in either byte order, and fixed-width Unicode
@@ -229,9 +229,9 @@ def read_header(read: Callable[[int], bytes], path: Optional[str] = None) -> Hea
     length_format, encoding = _VERSIONS[version]
     length_size = struct.calcsize(length_format)
     length = struct.unpack(length_format, _exactly(read, length_size, "header length", path))[0]
-    if length > limits.MAX_NPY_HEADER_BYTES:
-        raise LimitError("a .npy header of %d bytes, more than mnistio.limits.MAX_NPY_HEADER_BYTES (%d)"
-                         % (length, limits.MAX_NPY_HEADER_BYTES), path, "byte 8")
+    if length > limits.MAX_HEADER_BYTES:
+        raise LimitError("a .npy header of %d bytes, more than mnistio.limits.MAX_HEADER_BYTES (%d)"
+                         % (length, limits.MAX_HEADER_BYTES), path, "byte 8")
     raw = _exactly(read, length, "header", path)
     try:
         text = raw.decode(encoding)
