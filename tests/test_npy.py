@@ -50,15 +50,23 @@ def arrays(draw):
     return descr, shape, values
 
 
-@given(arrays())
-def test_round_trip_any_dtype_shape_and_byte_order(case):
+def as_version(data, version):
+    """A version 1.0 file rewritten with a 2.0 or 3.0 header (a 4-byte length)."""
+    if version == (1, 0):
+        return data
+    length = struct.unpack("<H", data[8:10])[0]
+    return npy.MAGIC + bytes(version) + struct.pack("<I", length) + data[10:]
+
+
+@given(arrays(), st.sampled_from([(1, 0), (2, 0), (3, 0)]))
+def test_round_trip_any_dtype_shape_byte_order_and_version(case, version):
     descr, shape, values = case
     out = io.BytesIO()
     npy.write(out, values, shape, descr)
-    data = out.getvalue()
+    data = as_version(out.getvalue(), version)
     back, header = read_bytes(data)
     assert header.shape == shape and header.dtype == npy.parse_descr(descr)
-    assert header.size % 64 == 0  # numpy aligns the values on 64 bytes
+    assert header.version == version and header.size % 64 == (0 if version == (1, 0) else 2)  # numpy's alignment
     assert list(back) == list(values)
     # streamed records agree with the whole
     records = list(npy.Reader(io.BytesIO(data)).iter_records())

@@ -474,3 +474,22 @@ def test_a_stored_member_is_streamed_not_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(npz._Member, "read", counting)
     item = next(iter(dm.Dataset.import_from(str(path))))
     assert item.media.shape == (28, 28) and sum(reads) < 3 << 20
+
+
+def test_a_tolerant_import_skips_the_items_with_bad_labels(tmp_path):
+    class Collect(dm.ImportErrorPolicy):
+        def __init__(self):
+            self.errors = []
+
+        def _handle_item_error(self, error):
+            self.errors.append(error)
+
+    pixels = bytes(range(12))
+    write_npz(tmp_path / "mnist.npz", [("x_train", "|u1", (3, 2, 2), pixels),
+                                       ("y_train", "<i4", (3,), struct.pack("<3i", 1, -5, 2))])
+    policy = Collect()
+    dataset = dm.Dataset.import_from(str(tmp_path), "npz", error_policy=policy)
+    for _ in range(2):
+        assert [(i.id, i.labels, bytes(i.media.data)) for i in dataset] == [("0", [1], pixels[:4]),
+                                                                             ("2", [2], pixels[8:])]
+    assert [error.item_id for error in policy.errors] == [("1", "train")]
