@@ -176,7 +176,27 @@ class Header(namedtuple("Header", "dtype shape fortran_order size version")):
         return math.prod(self.shape) * self.dtype.itemsize
 
 
+_QUOTED = re.compile(r"'[^'\\]*'|\"[^\"\\]*\"")
+_MAX_NESTING = 32  # real headers nest 2 levels (structured dtypes a few more)
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest, strings left out: Python 3.8's parser overflows its stack (and says so
+    on stderr) at about 100 levels, so a deeper header is refused before it is parsed."""
+    depth = deepest = 0
+    for character in _QUOTED.sub("''", text):
+        if character in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]}":
+            depth -= 1
+    return deepest
+
+
 def _literal(text: str, version: Tuple[int, int]) -> Any:
+    if _nesting(text) > _MAX_NESTING:
+        raise FormatError("the header nests brackets more than %d deep (expected {'descr': ..., "
+                          "'fortran_order': ..., 'shape': (...)})" % _MAX_NESTING)
     try:
         return ast.literal_eval(text)
     except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
