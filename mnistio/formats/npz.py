@@ -105,8 +105,9 @@ def _choose_set(folder: str, only_file: Optional[str], name: Optional[str], path
         if match is None:
             return only_file[:-len(EXTENSION)] if only_file.endswith(EXTENSION) else only_file, [only_file]
         # one KMNIST file: its subset (images, labels and ids), as the mnist layout reads one file
-        return match.group("set"), [file for file in sets.get(match.group("set"), [])
-                                    if _KMNIST_FILE.match(file).group("subset") == match.group("subset")]  # type: ignore[union-attr]
+        same_subset = ["%s-%s-%s.npz" % (match.group("set"), match.group("subset"), kind)
+                       for kind in ("imgs", "labels", "ids")]
+        return match.group("set"), [file for file in sets.get(match.group("set"), []) if file in same_subset]
     if name is not None:
         if name not in sets:
             raise UsageError("no npz dataset %r here (found: %s)" % (name, ", ".join(sets) or "none"), path)
@@ -136,7 +137,8 @@ def _archive_subsets(path: str, subsets: Dict[str, _Subset]) -> None:
         matches = [pattern.match(key) for key in keys]
         if all(matches):
             for key, match in zip(keys, matches):
-                _put(subsets, match.group("subset"), _KIND[match.group("kind")], (path, key), path)  # type: ignore
+                _put(subsets, match.group("subset"), _KIND[match.group("kind")], (path, key),  # type: ignore[union-attr]
+                     path)
             return
     raise FormatError("arrays %s are none of keras' (x_train, y_train, ...), MedMNIST's (train_images, "
                       "train_labels, ...) or KMNIST's (arr_0 in <set>-<subset>-imgs.npz)"
