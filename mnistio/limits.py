@@ -16,7 +16,7 @@ that no input makes a decoder run out of memory or run for minutes.
 """
 
 __all__ = ["MAX_IMAGE_PIXELS", "MAX_RECORD_BYTES", "MAX_TEXT_FILE_BYTES", "MAX_LINE_BYTES", "MAX_NESTING",
-           "MAX_XPATH_STEPS"]
+           "MAX_XPATH_STEPS", "MAX_HEADER_BYTES", "MAX_ARCHIVE_MEMBERS"]
 
 #: Pixels of one image (height x width), in any file: PNG, PGM/PPM, BMP, an
 #: IDX images header, a meta file's sizes, a CIFAR batch. 4096 x 4096: an image
@@ -50,3 +50,12 @@ MAX_NESTING = 100
 #: second. (A node-set tested for emptiness stops at its first node, so the
 #: same nesting that finds one takes about a hundred.)
 MAX_XPATH_STEPS = 1000000
+
+
+#: Bytes of the header of a ``.npy`` array (the dict literal after the magic):
+#: numpy's own bound (``max_header_size=10000``). Real headers take 118 bytes.
+MAX_HEADER_BYTES = 10000
+
+#: Members of a zip archive (an ``.npz`` file): its central directory is read
+#: whole, about 1 KB of memory a member. Real files hold a few arrays.
+MAX_ARCHIVE_MEMBERS = 10000

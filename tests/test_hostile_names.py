@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import mnistio as dm
 from mnistio.errors import UsageError
 
-LAYOUTS = ["mnist", "mnist_csv", "cifar", "imagenet", "imagenet_with_subset_dirs", "imagenet_txt", "image_dir"]
+LAYOUTS = ["mnist", "mnist_csv", "cifar", "imagenet", "imagenet_with_subset_dirs", "imagenet_txt", "image_dir", "npz"]
 HOSTILE = (string.ascii_letters[:6] + string.digits[:3] + " ./\\%:\"'*?<>|~-_\n\r\t\x00\x7f"
            + "\u00e9\u732b\u2028\ufeff\U0001f600\ud800\udcff")
 SAFE = string.ascii_letters[:8] + string.digits[:4] + " .-_~%:\u00e9\u732b"

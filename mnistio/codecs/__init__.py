@@ -6,6 +6,8 @@
   which picks among them (and Pillow, for other types);
 * :mod:`.pickles`: Python pickles read without running them, written
   without numpy (CIFAR batches).
+* :mod:`.npy`, :mod:`.npz`: NumPy arrays and ``.npz`` archives, read and
+  written without numpy, streamed.
 
 ``docs/architecture.rst`` says where a new codec goes.
 """
