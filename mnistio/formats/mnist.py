@@ -27,6 +27,7 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label
 from ..model.options import Option
 from ..model.sources import ItemSource
+from ._catalogue import default_label_names
 from ._export import SubsetWriter, export_one_channel
 from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
@@ -88,7 +89,7 @@ class MnistSource(ItemSource):
 
     def __init__(self, path):
         folder, only_file = dataset_folder(path)
-        categories, self._names_source = read_label_categories(folder)
+        categories, self._names_source = read_label_categories(folder, default=default_label_names(folder))
         super().__init__(categories, path, NAME)
         self._subsets = _find_subsets(folder, only_file)
         if not self._subsets:
