@@ -297,6 +297,10 @@ def identify(path: str, catalogue: Optional[Iterable[FileSet]] = None) -> List[M
     return matches
 
 
+def _subset_order(subset: str) -> Tuple[int, str]:
+    return ({"train": 0, "test": 1, "nist": 2}.get(subset, 3), subset)
+
+
 def describe_matches(matches: Iterable[Match]) -> List[str]:
     """One phrase per file set matched: ``"Fashion-MNIST train, test, original files"``
     (``"...: 3 of 4 original files"`` when some are missing)."""
@@ -307,10 +311,7 @@ def describe_matches(matches: Iterable[Match]) -> List[str]:
             entry[1].append(match.file)
     phrases = []
     for fileset, files in by_set.values():
-        subsets: List[str] = []
-        for known in fileset.files:
-            if known in files and known.subset is not None and known.subset not in subsets:
-                subsets.append(known.subset)
+        subsets = sorted({known.subset for known in files if known.subset is not None}, key=_subset_order)
         what = ("original files" if len(files) == len(fileset.files)
                 else "%d of %d original files" % (len(files), len(fileset.files)))
         phrases.append("%s %s" % (fileset.title, ", ".join(subsets + [what])))
