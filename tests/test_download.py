@@ -365,5 +365,45 @@ def test_download_is_loaded_on_first_use():
 
     code = ("import sys, mnistio; assert not [m for m in sys.modules if m.startswith('mnistio.ops')]; "
             "print(mnistio.download.__module__)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert done.stdout.strip() == "mnistio.ops.download"
+
+
+def test_an_interrupted_download_leaves_only_a_part_and_the_next_run_continues(server, fixture_files, tmp_path):
+    catalogue = [_fileset(fixture_files, [server.url + "/good/"])]
+    name = "train-images-idx3-ubyte.gz"
+
+    def interrupt(file, done, total):
+        if file == name and done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        dl.download("tiny", str(tmp_path), catalogue=catalogue, progress=interrupt)
+    folder = os.path.join(str(tmp_path), "Tiny", "raw")
+    assert name + ".part" in os.listdir(folder) and name not in os.listdir(folder)
+    _assert_complete_or_part(str(tmp_path), fixture_files)
+    server.requests.clear()
+    dl.download("tiny", str(tmp_path), catalogue=catalogue)
+    assert _left(folder) == sorted(fixture_files)
+    assert [header for _, file, header in server.requests if file == name][0].startswith("bytes=")
+
+
+def test_the_progress_bar_counts_bytes():
+    from mnistio.cli.progress import Progress
+
+    bar = Progress(total=2048, enabled=False, label="x.gz", unit="bytes")
+    bar.update(1024)
+    assert "1,024/2,048 bytes" in bar._line(1.0)
+
+
+def test_torchvision_takes_the_downloaded_files_as_its_own(server, fixture_files, tmp_path, monkeypatch):
+    """torchvision, pointed at a root mnistio downloaded into, finds its files verified, fetches
+    nothing, gunzips them and loads them."""
+    datasets = pytest.importorskip("torchvision.datasets")
+    fileset = _fileset(fixture_files, [server.url + "/good/"])
+    dl.download("tiny", str(tmp_path), catalogue=[fileset._replace(folder="MNIST")])
+    monkeypatch.setattr(datasets.MNIST, "resources", [(known.name, known.md5) for known in fileset.files])
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/never/"])
+    train = datasets.MNIST(str(tmp_path), train=True, download=True)
+    assert len(train) == 6 and train.targets.tolist() == [0, 1, 2, 3, 4, 5]
