@@ -314,6 +314,13 @@ def test_unknown_names_and_bad_mirrors_are_usage_errors(tmp_path):
         mnistio.download("mnits", str(tmp_path))
     with pytest.raises(UsageError, match="mirrors must be"):
         mnistio.download("mnist", str(tmp_path), mirrors=[])
+    assert os.listdir(str(tmp_path)) == []  # refused before anything is made
+
+
+def test_one_mirror_may_be_given_as_a_string(server, fixture_files, tmp_path):
+    catalogue = [_fileset(fixture_files, ["http://127.0.0.1:9/never/"])]
+    folder = dl.download("tiny", str(tmp_path), server.url + "/good", catalogue=catalogue)
+    assert _left(folder) == sorted(fixture_files)
 
 
 def test_an_archive_is_verified_and_its_members_extracted(server, fixture_files, tmp_path):

@@ -52,7 +52,7 @@ from ..formats._catalogue import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, List, Optional, Sequence
+    from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
     Progress = Callable[[str, int, Optional[int]], None]
 
@@ -95,18 +95,19 @@ def download(name: str, root: str = ".", mirrors: Optional[Sequence[str]] = None
     fileset = get(name, catalogue)
     if fileset is None:
         raise UsageError("unknown dataset %r (known: %s)" % (name, ", ".join(each.name for each in _sets(catalogue))))
+    archive_set, archive = _archive_of(fileset, catalogue) if fileset.archive is not None else (fileset, None)
+    chosen = _mirrors(archive_set, mirrors)
     folder = os.path.join(os.fspath(root), fileset.folder, "raw")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
         raise FileSystemError.from_os_error(error, folder, "cannot make the download folder") from None
-    if fileset.archive is not None:  # one EMNIST split: the archive, then its members
-        archive_set, archive = _archive_of(fileset, catalogue)
-        path = download_file(archive, folder, _mirrors(archive_set, mirrors), progress, timeout=timeout)
+    if archive is not None:  # one EMNIST split: the archive, then its members
+        path = download_file(archive, folder, chosen, progress, timeout=timeout)
         _extract(path, [known for known in fileset.files if known.member], folder)
         return folder
     for known in fileset.files:
-        path = download_file(known, folder, _mirrors(fileset, mirrors), progress, timeout=timeout)
+        path = download_file(known, folder, chosen, progress, timeout=timeout)
         if known.role == "archive":
             members = [each for other in _sets(catalogue)
                        if other.archive == known.name for each in other.files if each.member]
@@ -120,13 +121,15 @@ def _sets(catalogue: Optional[Iterable[FileSet]]) -> Iterable[FileSet]:
 
 
 def _mirrors(fileset: FileSet, mirrors: Optional[Sequence[str]]) -> List[str]:
+    if isinstance(mirrors, str):  # one URL given as it is, not a list of its characters
+        mirrors = [mirrors]
     chosen = list(fileset.mirrors if mirrors is None else mirrors)
     if not chosen or not all(isinstance(mirror, str) and mirror for mirror in chosen):
         raise UsageError("mirrors must be a non-empty list of base URLs, not %r" % (mirrors,))
     return chosen
 
 
-def _archive_of(fileset: FileSet, catalogue: Optional[Iterable[FileSet]]) -> tuple:
+def _archive_of(fileset: FileSet, catalogue: Optional[Iterable[FileSet]]) -> Tuple[FileSet, KnownFile]:
     for other in _sets(catalogue):
         for known in other.files:
             if known.name == fileset.archive and known.role == "archive":
