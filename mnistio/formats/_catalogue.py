@@ -29,17 +29,15 @@ matches. :func:`known_label_names` is its cheap form for reading a folder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-import string
-from typing import NamedTuple, Optional, Tuple
+from collections import namedtuple
 
 from ._labels import DEFAULT_LABEL_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, List, Sequence
+    from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["KnownFile", "FileSet", "Match", "CATALOGUE", "NAMES", "get", "identify", "describe_matches",
            "known_label_names", "default_label_names", "category_names", "file_md5", "file_digest"]
@@ -47,49 +45,58 @@ __all__ = ["KnownFile", "FileSet", "Match", "CATALOGUE", "NAMES", "get", "identi
 _CHUNK = 1 << 20  # bytes hashed at a time: memory stays bounded whatever the file's size
 
 
-class KnownFile(NamedTuple):
-    """One published file: its name, size in bytes and checksums (None where none is published)."""
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
-    name: str
-    size: Optional[int]
-    md5: Optional[str]
-    sha256: Optional[str] = None
-    #: ``images``, ``labels``, ``archive`` (EMNIST's zip) or ``mapping`` (EMNIST's label map)
-    role: str = "images"
-    #: the subset it holds (``train``, ``test``, ``nist``), None for an archive
-    subset: Optional[str] = None
-    #: for a file inside an archive: its path there (then :attr:`FileSet.archive` names the archive)
-    member: Optional[str] = None
+    class KnownFile(NamedTuple):
+        name: str
+        size: Optional[int]
+        md5: Optional[str]
+        sha256: Optional[str] = None
+        role: str = "images"
+        subset: Optional[str] = None
+        member: Optional[str] = None
+
+    class FileSet(NamedTuple):
+        name: str
+        title: str
+        files: Tuple[KnownFile, ...]
+        mirrors: Tuple[str, ...]
+        folder: str
+        label_names: Tuple[str, ...]
+        first_label: int = 0
+        transposed: bool = False
+        archive: Optional[str] = None
+        source: str = "torchvision"
+
+    class Match(NamedTuple):
+        fileset: FileSet
+        file: KnownFile
+        path: str
+else:
+    # collections' namedtuple, not typing's NamedTuple: importing typing would cost every import of the
+    # mnist layout 2 ms; the classes above are the same, for type checkers.
+    KnownFile = namedtuple("KnownFile", "name size md5 sha256 role subset member",
+                           defaults=(None, "images", None, None))
+    FileSet = namedtuple("FileSet", "name title files mirrors folder label_names first_label transposed archive "
+                                    "source", defaults=(0, False, None, "torchvision"))
+    Match = namedtuple("Match", "fileset file path")
+
+KnownFile.__doc__ = """One published file: ``name``, ``size`` in bytes, ``md5``, ``sha256`` (None where none is
+published); ``role``: ``images``, ``labels``, ``archive`` (EMNIST's zip) or ``mapping`` (EMNIST's label map);
+``subset``: ``train``, ``test``, ``nist`` (None for an archive); ``member``: for a file inside an archive, its
+path there (the set's ``archive`` names the archive)."""
+FileSet.__doc__ = """A published set of files, downloaded and recognised as one: ``name`` (what ``mnistio
+download`` takes), ``title`` (as its publisher writes it), ``files``, ``mirrors`` (base URLs, tried in order; a
+file's URL is the base plus its name), ``folder`` (torchvision's: ``<root>/<folder>/raw/``), ``label_names``,
+``first_label`` (EMNIST letters count from 1), ``transposed`` (EMNIST: each image is stored as its transpose),
+``archive`` (the file of another set whose archive holds these files, or None), ``source`` (where the
+figures come from)."""
+Match.__doc__ = """A file on disk (``path``) recognised as a published ``file`` of ``fileset``."""
 
 
-class FileSet(NamedTuple):
-    """A published set of files, downloaded and recognised as one."""
-
-    name: str                  # the name ``mnistio download`` takes
-    title: str                 # as its publisher writes it
-    files: Tuple[KnownFile, ...]
-    mirrors: Tuple[str, ...]   # base URLs, tried in order; a file's URL is the base plus its name
-    folder: str                # torchvision's folder for it: <root>/<folder>/raw/
-    label_names: Tuple[str, ...]
-    #: the first label value (EMNIST letters count from 1; labels below have no name)
-    first_label: int = 0
-    #: images stored transposed (EMNIST: each image is its column-major transpose)
-    transposed: bool = False
-    #: the file of another set (:data:`CATALOGUE`) whose archive holds these files, or None
-    archive: Optional[str] = None
-    #: where the checksums come from
-    source: str = "torchvision"
-
-
-class Match(NamedTuple):
-    """A file on disk recognised as a published one."""
-
-    fileset: FileSet
-    file: KnownFile
-    path: str
-
-
-_DIGITS = tuple(string.digits)
+_DIGITS = tuple("0123456789")
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
             "Ankle boot")
 # kmnist_classmap.csv: index,codepoint,char (U+304A ... U+3092)
@@ -101,9 +108,9 @@ _K49 = tuple("\u3042\u3044\u3046\u3048\u304a\u304b\u304d\u304f\u3051\u3053\u3055
              "\u3091\u3092\u3093\u309d")
 # emnist-<split>-mapping.txt: "label code [code...]"; bymerge and balanced merge the 15 letters whose
 # cases look alike (c i j k l m o p s u v w x y z) into their upper case
-_EMNIST_BYCLASS = tuple(string.digits + string.ascii_uppercase + string.ascii_lowercase)
-_EMNIST_MERGED = tuple(string.digits + string.ascii_uppercase + "abdefghnqrt")
-_EMNIST_LETTERS = tuple(string.ascii_uppercase)  # mapping "1 65 97" ... "26 90 122": labels 1..26
+_EMNIST_BYCLASS = _DIGITS + tuple(_UPPER + _UPPER.lower())
+_EMNIST_MERGED = _DIGITS + tuple(_UPPER + "abdefghnqrt")
+_EMNIST_LETTERS = tuple(_UPPER)  # mapping "1 65 97" ... "26 90 122": labels 1..26
 
 _MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                 "t10k-labels-idx1-ubyte.gz")
@@ -134,7 +141,7 @@ _EMNIST_MIRRORS = ("https://biometrics.nist.gov/cs_links/EMNIST/",
 _QMNIST_MIRRORS = ("https://raw.githubusercontent.com/facebookresearch/qmnist/master/",)
 
 
-CATALOGUE: Tuple[FileSet, ...] = (
+CATALOGUE: Tuple[FileSet, ...] = (  # the published sets, in the order ``mnistio download --help`` lists them
     FileSet("mnist", "MNIST", _idx_files([
         (9912422, "f68b3c2dcbeaaa9fbdd348bbdeb94873",
          "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
@@ -224,6 +231,8 @@ def _catalogue(catalogue: Optional[Iterable[FileSet]]) -> Tuple[FileSet, ...]:
 
 def file_digest(path: str, algorithm: str = "md5") -> str:
     """The hex digest of a file, read in chunks (memory does not grow with its size)."""
+    import hashlib  # here: OpenSSL's library costs milliseconds and megabytes, and most imports hash nothing
+
     digest = hashlib.new(algorithm)
     with open(path, "rb") as file:
         for chunk in iter(lambda: file.read(_CHUNK), b""):
