@@ -9,6 +9,7 @@ catalogue's figures are checked for form, and against torchvision's when it is i
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import string
@@ -215,3 +216,6 @@ def test_info_names_the_known_files(tiny, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "known files: Tiny-MNIST train, test, original files (checksums match)" in out.splitlines()
     assert "labels: 10 (A, B, C, D, E, F, G, H, I, J)" in out
+    assert main(["info", folder, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["known_files"] == ["Tiny-MNIST train, test, original files"]

@@ -343,6 +343,9 @@ def test_an_archive_is_verified_and_its_members_extracted(server, fixture_files,
     server.requests.clear()
     dl.download("tiny-zip-x", str(tmp_path), catalogue=[whole, split])  # all there: nothing fetched
     assert server.requests == []
+    # The whole archive's name extracts the members of every set inside it.
+    folder = dl.download("tiny-zip", str(tmp_path / "whole"), catalogue=[whole, split])
+    assert _left(folder) == sorted(["gzip.zip"] + [member.name for member in members])
 
 
 def test_command_line(server, fixture_files, tmp_path, monkeypatch, capsys):
