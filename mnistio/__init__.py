@@ -54,7 +54,8 @@ _LAZY = {
     "ExportErrorPolicy": "model.policy", "FailingExportErrorPolicy": "model.policy",
     "ProgressReporter": "model.progress", "NullProgressReporter": "model.progress",
     "SimpleProgressReporter": "model.progress", "TQDMProgressReporter": "model.progress",
-    "HLOps": "ops.hlops",  # the one upward import: operations load only when first called for
+    "HLOps": "ops.hlops",  # the upward imports: operations load only when first called for
+    "download": "ops.download",
 }
 
 
@@ -79,7 +80,7 @@ __all__ = [
     "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode", "DatasetBase",
     "SubsetBase",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
-    "UsageError", "FileSystemError", "limits", "__version__", "HLOps",
+    "UsageError", "FileSystemError", "limits", "__version__", "HLOps", "download",
     "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
     "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter",
 ]

@@ -12,7 +12,8 @@ One small tree, rooted at :class:`MnistioError`:
   an output folder that is not empty, ...
 * :class:`FileSystemError` -- the operating system refused to read or write
   a file (also an ``OSError``, with its ``errno``): a full disk, a denied
-  permission, a name too long.
+  permission, a name too long; :class:`DownloadError` under it when no mirror
+  served a published file with its checksum (``mnistio download``).
 * :class:`ItemImportError` (and :class:`AnnotationImportError` under it) --
   Datumaro's wrapper of one bad item's error, handed to an import error
   policy (``mnistio.ImportErrorPolicy``): ``item_id`` is ``(id, subset)``,
@@ -36,6 +37,7 @@ __all__ = [
     "ImageTooLargeError",
     "UsageError",
     "FileSystemError",
+    "DownloadError",
     "ItemImportError",
     "AnnotationImportError",
     "ItemExportError",
@@ -118,6 +120,11 @@ class FileSystemError(MnistioError, OSError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.path, self.where, self.errno))
+
+
+class DownloadError(FileSystemError):
+    """A published file could not be downloaded and verified from any mirror (``mnistio download``);
+    the message names each URL tried and what went wrong."""
 
 
 class _ItemError(MnistioError):

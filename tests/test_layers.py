@@ -4,8 +4,8 @@ Layers, bottom to top (``docs/architecture.rst``): errors -> codecs -> model ->
 formats -> ops -> project -> cli. A module may import its own layer and the
 layers below. The only upward imports are the facade's: ``Dataset.import_from``,
 ``export``, ``filter``, ``transform`` and ``merge`` look the registry and the
-operations up when called, inside the method, and ``mnistio.HLOps`` loads
-``mnistio.ops.hlops`` when first asked for (the package's ``__getattr__``). Every import is read from the
+operations up when called, inside the method, and ``mnistio.HLOps`` and
+``mnistio.download`` load ``mnistio.ops.hlops`` and ``mnistio.ops.download`` when first asked for (the package's ``__getattr__``). Every import is read from the
 source with ``ast``, at module level and inside functions alike.
 """
 
@@ -25,7 +25,7 @@ COMPATIBILITY = {"mnistio.idx": "codecs", "mnistio.png": "codecs", "mnistio.xpat
 #: (importing module, imported module): the facade's call-time lookups
 FACADE = {("mnistio.model.dataset", "mnistio.formats"), ("mnistio.model.dataset", "mnistio.ops.filter"),
           ("mnistio.model.dataset", "mnistio.ops.transforms"), ("mnistio.model.dataset", "mnistio.ops.merge"),
-          ("mnistio", "mnistio.ops.hlops")}
+          ("mnistio", "mnistio.ops.hlops"), ("mnistio", "mnistio.ops.download")}
 
 
 def module_names():

@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "mnistio.formats",
     "mnistio.ops.filter", "mnistio.ops.merge", "mnistio.ops.stats", "mnistio.ops.preview",
     "mnistio.ops.transforms", "mnistio.ops.xpath", "mnistio.ops.resample", "mnistio.ops.hlops",
+    "mnistio.ops.download",
     "mnistio.project", "mnistio.cli",
     # compatibility names of earlier versions
     "mnistio.idx", "mnistio.png", "mnistio.xpath", "mnistio.dataset", "mnistio.image",
@@ -74,7 +75,7 @@ def test_every_public_name_exists():
 
 
 def test_top_level_surface():
-    assert sorted(set(mnistio.__all__) - {"HLOps"}) == sorted([  # HLOps: the test below
+    assert sorted(set(mnistio.__all__) - {"HLOps", "download"}) == sorted([  # loaded on first use: tests below
         "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "DEFAULT_SUBSET_NAME",
         "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError", "UsageError",
         "FileSystemError", "limits", "__version__",  # limits since issue 8; Datumaro's names below since issue 9

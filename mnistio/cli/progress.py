@@ -56,16 +56,18 @@ class Progress:
     """Counts updates, and shows the count as a bar on a terminal.
 
     ``stream`` defaults to ``sys.stderr``; nothing is drawn when it is not a
-    terminal or when ``enabled`` is False. ``count`` and ``total`` may be
+    terminal or when ``enabled`` is False. ``unit`` is the word after the
+    count (``"items"``; ``"bytes"`` for a download). ``count`` and ``total`` may be
     read and ``total`` set at any time.
     """
 
-    __slots__ = ("total", "label", "count", "stream", "enabled", "_countdown", "_skip",
+    __slots__ = ("total", "label", "unit", "count", "stream", "enabled", "_countdown", "_skip",
                  "_start", "_last_check", "_next_draw", "_drawn", "_frame")
 
-    def __init__(self, total=None, stream=None, enabled=None, label=""):
+    def __init__(self, total=None, stream=None, enabled=None, label="", unit="items"):
         self.total = total
         self.label = label
+        self.unit = unit  # the word after the count ("items", "bytes")
         self.count = 0
         self.stream = sys.stderr if stream is None else stream
         self.enabled = enabled is not False and _isatty(self.stream)
@@ -128,11 +130,11 @@ class Progress:
         if self.total is not None and self.total > 0:
             done = min(self.count, self.total) * _BAR_WIDTH // self.total
             parts.append("[%s%s]" % ("#" * done, "." * (_BAR_WIDTH - done)))
-            parts.append("{:,}/{:,} items".format(self.count, self.total))
+            parts.append("{:,}/{:,} {}".format(self.count, self.total, self.unit))
         else:
             parts.append(_SPINNER[self._frame % len(_SPINNER)])
             self._frame += 1
-            parts.append("{:,} items".format(self.count))
+            parts.append("{:,} {}".format(self.count, self.unit))
         parts.append(_duration(seconds))
         return " ".join(parts)
 

@@ -37,6 +37,7 @@ from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
 from ..model.sources import ItemSource
 from . import _idxfamily as family
+from ._catalogue import known_label_names
 from ._export import SubsetWriter, export_one_channel
 from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
@@ -203,6 +204,8 @@ def _label_categories(folder, group, torchvision_name):
     names, source = family.family_names(folder, group)
     if names is None:
         names = _EMNIST_NAMES.get(group) if family.is_emnist_group(group) else _NAMES_BY_FOLDER.get(torchvision_name)
+    if names is None:
+        names = known_label_names(folder)  # files whose checksums are a published set's (Fashion-MNIST, ...)
     return (LabelCategories(names), source) if names is not None else (categories, None)
 
 

@@ -6,6 +6,7 @@ import json
 
 from ..._words import count, number
 from ...model.dataset import Dataset
+from ...ops.download import describe_matches, identify
 from .._shared import add_input_path, import_options, input_path
 
 TYPE_CHECKING = False
@@ -43,7 +44,8 @@ def describe(dataset):
             size = "%dx%d" % item.media.size + ("x%d" % item.media.channels if item.media.channels > 1 else "")
             subset["image_sizes"][size] = subset["image_sizes"].get(size, 0) + 1
     return {"path": dataset.path, "format": dataset.format, "label_names": names,
-            "items": sum(s["items"] for s in subsets.values()), "subsets": subsets}
+            "items": sum(s["items"] for s in subsets.values()), "subsets": subsets,
+            "known_files": describe_matches(identify(dataset.path)) if dataset.path else []}
 
 
 def run(args):
@@ -54,6 +56,8 @@ def run(args):
     names = summary["label_names"]
     print("path: %s" % summary["path"])
     print("format: %s" % summary["format"])
+    for known in summary["known_files"]:
+        print("known files: %s (checksums match)" % known)
     print("labels: %s" % ("%d (%s)" % (len(names), ", ".join(names)) if names else "none"))
     print("items: %s" % number(summary["items"]))
     for name, subset in summary["subsets"].items():
