@@ -22,7 +22,7 @@ from .. import __version__
 from .._plugins import plugin_names
 from ..errors import MnistioError
 from . import commands
-from ._shared import CommandLineError, HelpFormatter, move_export_words
+from ._shared import CommandLineError, HelpFormatter, move_export_words, move_import_words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,11 +94,18 @@ def _parse(words: List[str]) -> argparse.Namespace:
         cut = words.index("--")
         words, after_dashes = words[:cut], words[cut + 1:]
     parser = _parser(_command_word(words))
-    if _command_parser(parser, words).get_default("takes_export_options"):
+    command = _command_parser(parser, words)
+    import_words: List[str] = []
+    if command.get_default("takes_import_options"):  # --label-column: before '--' or after it
+        words, import_words = move_import_words(words)
+        after_dashes, more = move_import_words(after_dashes)
+        import_words += more
+    if command.get_default("takes_export_options"):
         words, moved = move_export_words(words)
         after_dashes += moved  # after a transform's own words: split_words picks them out there
     args = parser.parse_args(words)
     args.export_options = after_dashes
+    args.import_options = import_words
     return args
 
 

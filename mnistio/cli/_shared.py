@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
-           "move_export_words", "pick_options", "add_input_path", "input_path", "parse_pathspec"]
+           "move_export_words", "move_import_words", "import_dataset", "pick_options", "add_input_path", "input_path",
+           "parse_pathspec"]
 
 
 class CommandLineError(UsageError):
@@ -81,6 +82,31 @@ def move_export_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
         for declared in spec.all_export_options:
             by_flag.update((flag, declared) for flag in declared.flags)
     return pick_options(words, by_flag.get)
+
+
+def move_import_words(words: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """``(words, import words)``: the flags of the formats' import options (``--label-column last``),
+    with their values, picked out of ``words`` wherever they are: among the command's flags or after
+    ``--``. A flag that is also an export option's (``--workers``) stays an export option."""
+    export_flags = {flag for spec in formats.specs() for declared in spec.all_export_options for flag in declared.flags}
+    by_flag: Dict[str, Option] = {}
+    for spec in formats.specs():
+        for declared in spec.import_options:
+            by_flag.update((flag, declared) for flag in declared.flags if flag not in export_flags)
+    return pick_options(words, by_flag.get)
+
+
+def import_dataset(args: argparse.Namespace, path: str, format: Optional[str]) -> Dataset:
+    """``Dataset.import_from(path, format)`` with the import options of the command line
+    (``args.import_options``, the words :func:`move_import_words` picked), read as the options of the
+    format given or detected: one that does not take them is a command-line error."""
+    words = getattr(args, "import_options", None) or []
+    if not words:
+        return Dataset.import_from(path, format)
+    name = format or next(iter(formats.detect(path)), None)
+    if name is None:  # the import says why it cannot tell the format
+        return Dataset.import_from(path, format)
+    return Dataset.import_from(path, name, **parse_words(formats.get(name).import_options, words))
 
 
 def add_input_path(parser: argparse.ArgumentParser) -> None:

@@ -6,13 +6,13 @@
                     [-- EXPORT OPTIONS]
 """
 
-from ...model.dataset import Dataset
 from .._shared import (
     add_filter_flags,
     add_input_path,
     apply_filter,
     default_output_dir,
     export_options,
+    import_dataset,
     input_path,
     print_written,
 )
@@ -42,13 +42,13 @@ def register(subparsers):
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when "
                                                                    "stderr is not a terminal)")
-    parser.set_defaults(run=run, takes_export_options=True)
+    parser.set_defaults(run=run, takes_export_options=True, takes_import_options=True)
 
 
 def run(args):
     path = input_path(args)
     options = export_options(args.output_format, args.export_options)
-    dataset = Dataset.import_from(path, args.input_format)
+    dataset = import_dataset(args, path, args.input_format)
     if args.output_dir is None:
         args.output_dir = default_output_dir(path, args.output_format)
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label="convert") as bar:

@@ -9,8 +9,15 @@ As ``datum filter``: the output format defaults to the input's, the output
 folder to ``<input name>-filter``.
 """
 
-from ...model.dataset import Dataset
-from .._shared import add_input_path, apply_filter, default_output_dir, export_options, input_path, print_written
+from .._shared import (
+    add_input_path,
+    apply_filter,
+    default_output_dir,
+    export_options,
+    import_dataset,
+    input_path,
+    print_written,
+)
 from .._shared import output_format as resolve_output_format
 
 __all__ = ["register"]
@@ -31,12 +38,12 @@ def register(subparsers):
     parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
     parser.add_argument("-o", "--output-dir", help="the folder to write (default: <input name>-filter)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
-    parser.set_defaults(run=run, takes_export_options=True)
+    parser.set_defaults(run=run, takes_export_options=True, takes_import_options=True)
 
 
 def run(args):
     path = input_path(args)
-    dataset = Dataset.import_from(path, args.input_format)
+    dataset = import_dataset(args, path, args.input_format)
     output_format = resolve_output_format(args.output_format, dataset)
     options = export_options(output_format, args.export_options)
     output_dir = args.output_dir or default_output_dir(path, "filter")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from ..._words import count, number
-from ...model.dataset import Dataset
-from .._shared import add_input_path, input_path
+from .._shared import add_input_path, import_dataset, input_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ def register(subparsers):
     add_input_path(parser)
     parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, takes_import_options=True)
 
 
 def describe(dataset):
@@ -47,7 +46,7 @@ def describe(dataset):
 
 
 def run(args):
-    summary = describe(Dataset.import_from(input_path(args), args.input_format))
+    summary = describe(import_dataset(args, input_path(args), args.input_format))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0

@@ -29,9 +29,8 @@ import sys
 
 from ..._words import count, number
 from ...errors import UsageError
-from ...model.dataset import Dataset
 from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
-from .._shared import add_input_path, input_path, parse_pathspec
+from .._shared import add_input_path, import_dataset, input_path, parse_pathspec
 from ..progress import Progress
 
 __all__ = ["register", "render_stats", "render_problems", "EXIT_PROBLEMS"]
@@ -50,7 +49,7 @@ def register(subparsers):
                     "deviation over [0, 1], image sizes, duplicate and blank images, unlabeled and "
                     "multi-labeled items, and labels without items.")
     _add_common(stats)
-    stats.set_defaults(run=_run_stats)
+    stats.set_defaults(run=_run_stats, takes_import_options=True)
 
     check = subparsers.add_parser(
         "validate", help="report a dataset's problems",
@@ -66,7 +65,7 @@ def register(subparsers):
     check.add_argument("--imbalance-ratio", type=float, default=IMBALANCE_RATIO,
                        help="most / fewest items of a label above which labels are imbalanced (default %g)"
                             % IMBALANCE_RATIO)
-    check.set_defaults(run=_run_validate)
+    check.set_defaults(run=_run_validate, takes_import_options=True)
 
 
 def _add_common(parser):
@@ -82,7 +81,7 @@ def _stats_of(args, label):
         raise UsageError("validate -t %s: these layouts hold classification data; use -t classification"
                          % args.task)
     path, format = parse_pathspec(input_path(args))
-    dataset = Dataset.import_from(path, args.input_format or format)
+    dataset = import_dataset(args, path, args.input_format or format)
     if args.subset is not None:
         if args.subset not in dataset.subsets():
             raise UsageError("%s: no subset %r (it has %s)" % (path, args.subset, ", ".join(dataset.subsets())))

@@ -16,9 +16,8 @@ the output folder to ``<input name>-<transform>``, as ``datum transform``.
 import argparse
 
 from ... import formats
-from ...model.dataset import Dataset
 from ...ops import transforms
-from .._shared import default_output_dir, export_help, export_options, pick_options, print_written
+from .._shared import default_output_dir, export_help, export_options, import_dataset, pick_options, print_written
 from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
@@ -56,7 +55,7 @@ def register(subparsers):
     parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(run=_run, takes_export_options=True)
+    parser.set_defaults(run=_run, takes_export_options=True, takes_import_options=True)
 
 
 def split_words(words, export_options_spec):
@@ -82,7 +81,7 @@ def _run(args):
         print()
         print(export_help())
         return 0
-    dataset = Dataset.import_from(args.input_path, args.input_format)
+    dataset = import_dataset(args, args.input_path, args.input_format)
     output_format = resolve_output_format(args.output_format, dataset)
     transform_words, export_words = split_words(list(args.export_options),
                                                 formats.get(output_format).all_export_options)
