@@ -75,6 +75,8 @@ def subset_of(name, given=False):
     if not match or name.startswith("meta_"):
         return None
     stem = match.group("stem")
+    if stem.endswith(("classmap", "mapping")):  # KMNIST's kmnist_classmap.csv: label names, not data
+        return None
     for pattern in (_DATUMARO_STEM, _SUBSET_WORD):
         found = pattern.match(stem)
         if found:
