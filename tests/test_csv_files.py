@@ -434,3 +434,45 @@ def test_pandas_reads_the_export(tmp_path):
         assert frame.shape == (len(rows), 785)
         assert [(None if row[0] == -1 else int(row[0]), bytes(int(value) for value in row[1:]))
                 for row in frame.values] == rows
+
+
+# -- every layout, any pixels: a round trip through the option -----------------------------------------
+
+@st.composite
+def layouts(draw):
+    """Items of any pixels and labels (or none), and how to lay their lines out."""
+    count = draw(st.integers(1, 6))
+    labelled = draw(st.booleans())
+    rows = [(draw(st.integers(0, 9)) if labelled else None, draw(st.binary(min_size=784, max_size=784)))
+            for _ in range(count)]
+    option = draw(st.sampled_from(["first", "last", 5]) if labelled else st.just("none"))
+    return rows, option, draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
+
+
+@settings(max_examples=40)
+@given(case=layouts())
+def test_any_layout_round_trips_through_the_option(tmp_path_factory, case):
+    """A dataset exported, its lines rewritten in another layout (label last, label in column 5, no
+    label; with a header, pandas' index, gzip), read back with label_column: the same items."""
+    rows, option, header, index, compress = case
+    folder = tmp_path_factory.mktemp("layout")
+    lines = []
+    for number, (label, pixels) in enumerate(rows):
+        values = list(pixels)
+        if option != "none":
+            values.insert({"first": 0, "last": 784}.get(option, option), label)
+        lines.append(line(([number] if index else []) + values))
+    if header:
+        names = ["pixel%d" % n for n in range(784)]
+        if option != "none":
+            names.insert({"first": 0, "last": 784}.get(option, option), "label")
+        lines.insert(0, ("," if index else "") + line(names))
+    elif index:
+        return  # without a header, the option counts the index column as a column: covered above
+    write(str(folder / ("train.csv.gz" if compress else "train.csv")), lines, compress)
+    column = option + 1 if isinstance(option, int) and index else option
+    dataset = dm.Dataset.import_from(str(folder), label_column=column)
+    assert contents(dataset) == {"train": rows}
+    out = str(tmp_path_factory.mktemp("out"))  # not under the dataset's folder: that would be saving in place
+    dataset.export(out, "mnist_csv", save_media=True, overwrite=True)
+    assert contents(dm.Dataset.import_from(out)) == {"train": rows}

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     Layout = Tuple[int, Optional[int]]
     ColumnOption = Union[str, int, None]
 
-__all__ = ["SAMPLE_LINES", "LABEL_NAMES", "check_option", "parse_option_text", "header_names", "layout_from_header",
-           "layout_from_option", "guess_layout", "ask_for_option"]
+__all__ = ["SAMPLE_LINES", "LABEL_NAMES", "LABEL_RANGE", "check_option", "parse_option_text", "header_names",
+           "layout_from_header", "layout_from_option", "sample_rows", "guess_layout", "ask_for_option",
+           "datumaro_layout_refuted"]
 
 #: how many data lines (from the first) the guess of rule 4 reads
 SAMPLE_LINES = 1000
@@ -188,10 +189,12 @@ def guess_layout(rows: Sequence[_Row], names_count: int) -> Tuple[Optional[Layou
 
     Lines of 784 fields are unlabelled; of 785, label first, label last, or
     pandas' index and no label; of 786, pandas' index then the label first or
-    last (the index must count the lines from 0). When label first and label
-    last both fit, the end column holding several values is the label and
-    the one holding a single value a border pixel (MNIST's corners are 0);
-    otherwise the read is refused.
+    last (the index must count the lines from 0). A layout fits when all but
+    one line in a hundred read as it (:func:`_misfits`). When label first and
+    label last both fit, :func:`_label_end` picks the end column that is the
+    label (the other is a corner pixel, blank in MNIST); failing that, labels
+    within the names decide; otherwise the read is refused. When no layout
+    fits, the one most lines fit may be used (:func:`_fewest_misfits`).
     """
     wide = [row for row in rows if row.fields > 1]
     if not wide:
