@@ -366,21 +366,36 @@ def test_synthetic_digits_are_read_right(tmp_path_factory, labels, where, index,
 
 # -- reading it all: parallel blocks, in-place saving, the command line -------------------------------
 
-def test_parallel_reading_of_a_label_last_file_equals_serial(tmp_path, monkeypatch):
+@pytest.mark.parametrize("compress", [False, True])
+def test_parallel_reading_of_a_label_last_file_equals_serial(tmp_path, monkeypatch, compress):
+    """Plain files are cut into blocks the workers read; gzip files are inflated here and the blocks sent."""
+    import threading
     monkeypatch.setattr(mnist_csv, "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(mnist_csv, "_PARALLEL_BLOCK", 5000)
     rows = digits(120, 0)
-    lines = [line(list(pixels) + [label]) for label, pixels in rows]
-    lines[50] = line(list(rows[50][1][:-1]) + [300, rows[50][0]])  # a bad pixel: that block read line by line
-    write(str(tmp_path / "train.csv"), lines)
+    name = "train.csv.gz" if compress else "train.csv"
+    top = ["", "  ", line("pixel%d" % n for n in range(784)) + ",label"]  # blank lines, then a header: line 3
+    lines = top + [line(list(pixels) + [label]) for label, pixels in rows]
+    lines[53] = line(list(rows[50][1][:-1]) + [300, rows[50][0]])  # a bad pixel: that block read line by line
+    write(str(tmp_path / name), lines, compress)
     serial = dm.Dataset.import_from(str(tmp_path), workers=1)
     parallel = dm.Dataset.import_from(str(tmp_path), workers=2)
     for dataset in (serial, parallel):
-        with pytest.raises(FormatError, match="train.csv, line 51: pixel 784 is 300"):
+        with pytest.raises(FormatError, match=name.replace(".", "\\.") + ", line 54: pixel 784 is 300"):
             list(dataset)
-    lines[50] = line(list(rows[50][1]) + [rows[50][0]])
-    write(str(tmp_path / "train.csv"), lines)
+    lines[53] = line(list(rows[50][1]) + [rows[50][0]])
+    write(str(tmp_path / name), lines, compress)
     assert contents(serial) == contents(parallel) == {"train": rows}
+    items = iter(parallel)
+    next(items)
+    items.close()  # stopping early stops the workers
+    assert threading.active_count() == 1
+    lines[80] = line([0] * 6000)  # a line over the limit, in the middle of a block
+    write(str(tmp_path / name), lines, compress)
+    monkeypatch.setattr(dm.limits, "MAX_LINE_BYTES", 10000)
+    for dataset in (serial, parallel):
+        with pytest.raises(dm.errors.LimitError, match="line 81: a line longer than"):
+            list(dataset)
 
 
 def test_saving_a_kaggle_folder_in_place_rewrites_it_whole(tmp_path):

@@ -25,6 +25,7 @@ import io
 import itertools
 import os
 import re
+from collections import deque
 
 from .. import limits
 from ..codecs import csvrows
@@ -46,7 +47,7 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Optional, Tuple
+    from typing import Any, Deque, Dict, Optional, Tuple
 
     Layout = Tuple[int, Optional[int]]
 
@@ -261,18 +262,86 @@ def _parallel_rows(path, workers, layout=csvrows.LABEL_FIRST):
                 yield from _parse_lines(path, lines, number, layout)
                 number += len(lines)
                 continue
-            labels, lengths, pixels = result  # no blank line: one line an item
-            view = memoryview(pixels)
-            offset = 0
-            for label, length in zip(labels, lengths):
-                if length == csvrows.NO_PIXELS:
-                    yield number, label, None
-                else:
-                    yield number, label, view[offset:offset + length]
-                    offset += length
-                number += 1
+            yield from _decoded_rows(result, number)
+            number += len(result[0])  # no blank line: one line an item
     finally:
         parsed.close()  # stops the workers when the reader stops early
+
+
+def _decoded_rows(result, number):
+    """The rows of a block :func:`csvrows.decode_block` parsed, its first line numbered ``number``."""
+    labels, lengths, pixels = result
+    view = memoryview(pixels)
+    offset = 0
+    for label, length in zip(labels, lengths):
+        if length == csvrows.NO_PIXELS:
+            yield number, label, None
+        else:
+            yield number, label, view[offset:offset + length]
+            offset += length
+        number += 1
+
+
+def _gzip_rows(path, workers, layout):
+    """:func:`_parallel_rows` of a gzip file: inflated here, as a stream, into blocks of whole lines
+    that the workers parse (a block is sent to them, as a gzip stream cannot be entered midway)."""
+    max_line = limits.MAX_LINE_BYTES
+    pending: Deque[Tuple[int, bytes]] = deque()  # the blocks sent and not yet back, in order
+
+    def tasks():
+        for number, block in _inflated_blocks(path, max_line):
+            pending.append((number, block))
+            yield block, max_line, layout
+    parsed = ordered_map(csvrows.decode_block, tasks(), workers)
+    try:
+        for result in parsed:
+            number, block = pending.popleft()
+            if result is None:
+                yield from _parse_lines(path, block.splitlines(), number, layout)
+            else:
+                yield from _decoded_rows(result, number)
+    finally:
+        parsed.close()
+
+
+def _inflated_blocks(path, max_line):
+    """``(number of its first line, bytes)`` of blocks of whole lines of a gzip file, about
+    _PARALLEL_BLOCK long, after a byte-order mark, blank lines and a header, as :func:`_data_start`."""
+    with open_decompressed(path) as file:
+        data = file.read(_PARALLEL_BLOCK)
+        data = data[len(csvrows.BOM):] if data.startswith(csvrows.BOM) else data
+        number = 1
+        while True:  # the lines before the data
+            end = data.find(b"\n")
+            while end < 0 and len(data) <= max_line:
+                more = file.read(_PARALLEL_BLOCK)
+                if not more:
+                    break
+                data += more
+                end = data.find(b"\n")
+            line = data[:end + 1] if end >= 0 else data
+            if len(line.rstrip(b"\r\n")) > max_line:
+                raise csvrows.line_too_long(path, number)
+            if line and line.isspace():
+                data, number = data[len(line):], number + 1
+                continue
+            if line and csvrows.is_header(line):
+                data, number = data[len(line):], number + 1
+            break
+        while True:
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                block, data = data[:cut], data[cut:]
+                yield number, block
+                number += len(block.splitlines())
+            if len(data) > max_line:
+                raise csvrows.line_too_long(path, number)
+            more = file.read(_PARALLEL_BLOCK)
+            if not more:
+                break
+            data += more
+        if data:
+            yield number, data
 
 
 def _parse_lines(path, lines, first_number, layout):
@@ -314,12 +383,14 @@ def _line(file, path, number):
 
 
 def _blocks(file, start, size, path):
-    """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long."""
+    """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long. A line over the limit
+    where a block ends is cut after MAX_LINE_BYTES + 1 bytes: the block is then read line by line,
+    and that line refused with its number."""
     while start < size:
         end = min(size, start + _PARALLEL_BLOCK)
         if end < size:
             file.seek(end)
-            end += len(_line(file, path, None))
+            end += len(file.readline(limits.MAX_LINE_BYTES + 1))
         yield start, end
         start = end
 
@@ -353,9 +424,14 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers, fau
     item_id = None
     if workers is None:
         workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES else 1
-    if shape.compressed:  # a gzip stream cannot be cut into blocks without inflating it all first
-        workers = 1
-    rows = _parallel_rows(path, workers, shape.layout) if workers > 1 else _serial_rows(path, shape.layout)
+        if shape.compressed:  # its size is of the gzip stream: some 8 times less text
+            workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES // 8 else 1
+    if workers <= 1:
+        rows = _serial_rows(path, shape.layout)
+    elif shape.compressed:
+        rows = _gzip_rows(path, workers, shape.layout)
+    else:
+        rows = _parallel_rows(path, workers, shape.layout)
     try:
         for index, (number, label, pixels) in enumerate(rows):
             if meta is not None:
