@@ -29,7 +29,7 @@ from collections import deque
 
 from .. import limits
 from ..codecs import csvrows
-from ..codecs.streams import is_gzip, open_decompressed, open_input
+from ..codecs.streams import open_decompressed, open_input
 from ..errors import FormatError, MnistioError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, describe_item
@@ -118,46 +118,46 @@ class MnistCsvSource(FilePerSubsetSource):
 
 
 class _Shape:
-    """What is decided once about a data file: gzip or not, a header line or not, the row layout."""
+    """What is decided once about a data file: gzip or not, and the row layout (``csvrows.LABEL_FIRST``...)."""
 
-    __slots__ = ("compressed", "header", "layout")
+    __slots__ = ("compressed", "layout")
 
-    def __init__(self, compressed: bool, header: bool, layout: Layout) -> None:
+    def __init__(self, compressed: bool, layout: Layout) -> None:
         self.compressed = compressed
-        self.header = header
         self.layout = layout
 
 
 def _file_shape(path, label_column, names_count, names_file, has_meta):
     """The :class:`_Shape` of a data file (the rules of :mod:`._csv_columns`)."""
-    with open_input(path) as raw:
-        compressed = is_gzip(raw.peek(2)[:2])  # type: ignore[attr-defined]
     with open_decompressed(path) as file:
-        lines = (line for _, line in csvrows.iter_lines(file, path))
-        try:
-            first = next(lines, None)
-        except MnistioError:  # bad gzip data, an overlong line: the read stops there, naming it
-            first = None
-        if first is None:
-            return _Shape(compressed, False, csvrows.LABEL_FIRST)
-        header = csvrows.is_header(first)
-        names = columns.header_names(first) if header else None
-        if label_column is not None:
-            return _Shape(compressed, header, columns.layout_from_option(label_column, names, path))
-        if names is not None:
-            return _Shape(compressed, header, columns.layout_from_header(names, path))
-        if has_meta:  # Datumaro's meta file: its lines are label first, of any size
-            return _Shape(compressed, header, csvrows.LABEL_FIRST)
-        rows = columns.sample_rows(itertools.chain((first,), lines))
+        return _Shape(file.compressed, _layout(file, path, label_column, names_count, names_file, has_meta))
+
+
+def _layout(file, path, label_column, names_count, names_file, has_meta):
+    lines = (line for _, line in csvrows.iter_lines(file, path))
+    try:
+        first = next(lines, None)
+    except MnistioError:  # bad gzip data, an overlong line: the read stops there, naming it
+        first = None
+    if first is None:
+        return csvrows.LABEL_FIRST
+    names = columns.header_names(first) if csvrows.is_header(first) else None
+    if label_column is not None:
+        return columns.layout_from_option(label_column, names, path)
+    if names is not None:
+        return columns.layout_from_header(names, path)
+    if has_meta:  # Datumaro's meta file: its lines are label first, of any size
+        return csvrows.LABEL_FIRST
+    rows = columns.sample_rows(itertools.chain((first,), lines))
     if names_file:  # written by Datumaro or mnistio: label first, unless the data plainly says otherwise
         if columns.datumaro_layout_refuted(rows, names_count):
             raise columns.ask_for_option(path, "its first column holds one value and its last column labels, "
                                                "as if the label were last, beside a labels file")
-        return _Shape(compressed, header, csvrows.LABEL_FIRST)
+        return csvrows.LABEL_FIRST
     layout, why = columns.guess_layout(rows, names_count)
     if layout is None:
         raise columns.ask_for_option(path, why)
-    return _Shape(compressed, header, layout)
+    return layout
 
 
 def _family_names(paths):
