@@ -156,6 +156,10 @@ def csv_case(faults, folder, width=784):
             spoiled.append((str(index), "train"))
     with open(os.path.join(folder, "mnist_train.csv"), "w") as file:
         file.write("\n".join(lines) + "\n")
+    # As Datumaro writes the folder: read label first. Without it, labels counting 0, 1, ... could be
+    # pandas' index column, and a short file is refused (tests/test_csv_files.py).
+    with open(os.path.join(folder, "labels.txt"), "w") as file:
+        file.write("\n".join(map(str, range(10))) + "\n")
     return expected, spoiled
 
 

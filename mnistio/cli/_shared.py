@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CommandLineError", "import_options", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
-           "move_export_words", "pick_options", "add_input_path", "input_path", "parse_pathspec"]
+           "move_export_words", "pick_options", "add_input_path", "add_import_flags", "input_path", "parse_pathspec"]
 
 
 class CommandLineError(UsageError):

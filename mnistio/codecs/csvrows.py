@@ -22,8 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
-__all__ = ["BOM", "iter_lines", "is_header", "decode_pixels", "decode_block", "encode_pixels", "parse_label",
-           "line_too_long"]
+__all__ = ["BOM", "LABEL_FIRST", "NO_LABEL", "iter_lines", "is_header", "cut_line", "decode_pixels", "decode_block",
+           "encode_pixels", "parse_label", "line_too_long"]
 
 _ZERO_RUN = b",0" * 8
 _ZERO_RUN_MARKER = b"z"
@@ -34,10 +34,19 @@ _LABEL_VALUES = {str(value).encode(): value for value in range(-1, 256)}
 _CHUNK = 1 << 20
 #: UTF-8's byte-order mark, which some tools write before the first line
 BOM = b"\xef\xbb\xbf"
+#: A row layout is ``(skip, label)``: ``skip`` leading columns dropped (pandas' index column), then
+#: the label at ``label`` among the columns left (``-1``: the last one), or ``None``: no label column.
+#: Datumaro's ``label,p0,p1,...`` is LABEL_FIRST, the one layout of the fast paths.
+LABEL_FIRST = (0, 0)
+#: the label value of "no label", and of every line of a file without a label column
+NO_LABEL = -1
+# A first line whose leading fields count 0, 1, 2, ... (or 1, 2, 3, ...) this far holds a value no pixel
+# can be: it is a header of column numbers, as pandas writes a numpy array's columns.
+_COUNTING_HEADER = 257
 
 
-def iter_lines(file: BinaryIO, path: Optional[str] = None) -> Iterator[Tuple[int, bytes]]:
-    """Yield ``(line number, line)`` for every non-blank line of a binary file.
+def iter_lines(file: Any, path: Optional[str] = None) -> Iterator[Tuple[int, bytes]]:
+    """Yield ``(line number, line)`` for every non-blank line of a binary file (anything with ``read(size)``).
 
     A UTF-8 byte-order mark before the first line is dropped (spreadsheets
     write one); a line longer than ``mnistio.limits.MAX_LINE_BYTES`` is refused.
@@ -86,13 +95,46 @@ def count_lines(file: BinaryIO) -> int:
 
 
 def is_header(line: bytes) -> bool:
-    """A first line whose first field is not an integer is a header (Kaggle's ``label,1x1,...``)."""
+    """Whether a first line is a header: its first field is not an integer (Kaggle's ``label,1x1,...``,
+    pandas' ``,label,...``), or its first 257 fields count from 0 or 1 (pandas' ``0,1,...,783,label``
+    for a numpy array's columns; 256 is no pixel value, so no data line starts so)."""
     first = line.partition(b",")[0].strip()
     try:
-        int(first)
+        start = int(first)
     except ValueError:
         return True
-    return False
+    if start not in (0, 1) or line.count(b",") < _COUNTING_HEADER:
+        return False
+    fields = line.split(b",", _COUNTING_HEADER)[:_COUNTING_HEADER]
+    return [field.strip() for field in fields] == [b"%d" % value for value in range(start, start + _COUNTING_HEADER)]
+
+
+def cut_line(line: bytes, layout: Tuple[int, Optional[int]]) -> Tuple[Optional[bytes], Optional[bytes]]:
+    """``(label field, pixel fields)`` of a line in ``layout`` (see :data:`LABEL_FIRST`).
+
+    The label field is None in a layout without a label column, and ``b""``
+    when the line has no such column (:func:`parse_label` then says so);
+    the pixel fields are None for a line holding only its label.
+    """
+    skip, label = layout
+    if skip:
+        parts = line.split(b",", skip)
+        if len(parts) <= skip:
+            return (None if label is None else b""), None
+        line = parts[skip]
+    if label is None:
+        return None, line
+    if label == 0:
+        text, comma, pixels = line.partition(b",")
+        return text, pixels if comma else None
+    if label == -1:
+        pixels, comma, text = line.rpartition(b",")
+        return text, pixels if comma else None
+    fields = line.split(b",")
+    if label >= len(fields):
+        return b"", None
+    text = fields.pop(label)
+    return text, b",".join(fields) if fields else None
 
 
 def parse_label(text: bytes, path: Optional[str] = None, line: Optional[int] = None) -> int:
@@ -123,7 +165,8 @@ def _decode_fast(text):
         return None
 
 
-def decode_block(block: bytes, max_line: int) -> Optional[Tuple[array, array, bytes]]:
+def decode_block(block: bytes, max_line: int,
+                 layout: Tuple[int, Optional[int]] = LABEL_FIRST) -> Optional[Tuple[array, array, bytes]]:
     """Every line of a block of whole lines, when all are well-formed.
 
     Returns ``(labels, lengths, pixels)``: an ``array("i")`` of the labels,
@@ -131,8 +174,10 @@ def decode_block(block: bytes, max_line: int) -> Optional[Tuple[array, array, by
     label), and all the pixels joined. Returns None when any line is blank or
     needs :func:`parse_label` and :func:`decode_pixels`, or is longer than
     ``max_line`` bytes: callers parse such a block line by line, naming what
-    is wrong.
+    is wrong. Lines are read in ``layout`` (:data:`LABEL_FIRST` by default).
     """
+    if layout != LABEL_FIRST:
+        return _decode_block_cut(block, max_line, layout)
     labels = array("i")
     lengths = array("I")
     parts = []
@@ -152,6 +197,25 @@ def decode_block(block: bytes, max_line: int) -> Optional[Tuple[array, array, by
 
 #: the length recorded for a line holding only its label (an item without an image)
 NO_PIXELS = 0xFFFFFFFF
+
+
+def _decode_block_cut(block, max_line, layout):
+    """:func:`decode_block` for a layout other than :data:`LABEL_FIRST`."""
+    labels = array("i")
+    lengths = array("I")
+    parts = []
+    for line in block.splitlines():
+        if len(line) > max_line:
+            return None
+        label_text, pixel_text = cut_line(line, layout)
+        label = NO_LABEL if label_text is None else _LABEL_VALUES.get(label_text)
+        pixels = b"" if pixel_text is None else _decode_fast(pixel_text)
+        if label is None or pixels is None or (label_text is None and not pixel_text):
+            return None
+        labels.append(label)
+        lengths.append(NO_PIXELS if pixel_text is None else len(pixels))
+        parts.append(pixels)
+    return labels, lengths, b"".join(parts)
 
 
 def _decode_slowly(text, path, line):

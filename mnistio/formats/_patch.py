@@ -73,10 +73,13 @@ def write_patch(spec: FormatSpec, dataset: Dataset, patch: DatasetPatch, tempora
     kept = [name for name in counts if name not in changed] if files_of is not None else []
     if not kept or files_of is None:
         return spec.write(dataset, temporary, **write_options)
+    kept_files = {name: files_of(old_folder, name) for name in kept}
+    if any(files is None for files in kept_files.values()):  # files the layout cannot keep as they are
+        return spec.write(dataset, temporary, **write_options)
     rewritten = Dataset(_SubsetsSource(dataset.source, [name for name in counts if name in changed]))
     report = spec.write(rewritten, temporary, **write_options)
     for name in kept:
-        for relative in files_of(old_folder, name):
+        for relative in kept_files[name] or ():
             _link_or_copy(os.path.join(old_folder, relative), os.path.join(temporary, relative))
         report.count(name, counts[name])
     report.notes.append("%s unchanged, kept as %s: %s"

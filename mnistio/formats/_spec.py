@@ -52,7 +52,9 @@ class FormatSpec:
     * ``subset_files(folder, subset) -> [relative paths]``: for layouts that
       keep each subset in files of its own, those files, so that saving a
       changed dataset in place re-uses the unchanged subsets' (``_patch``);
-      None for layouts that mix subsets in shared files.
+      None for layouts that mix subsets in shared files. It may return
+      None for a subset whose files cannot be kept as they are: then
+      everything is written again;
     """
 
     __slots__ = ("name", "detect", "read", "write", "export_options", "import_options", "save_media_default",
@@ -61,7 +63,7 @@ class FormatSpec:
     def __init__(self, name: str, *, detect: Detect, read: Read, write: Write, description: str,
                  export_options: Iterable[Option] = (), import_options: Iterable[Option] = (),
                  save_media_default: bool = False, detect_rank: int = 50,
-                 subset_files: Optional[Callable[[str, str], List[str]]] = None) -> None:
+                 subset_files: Optional[Callable[[str, str], Optional[List[str]]]] = None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise UsageError("format name %r is not an identifier" % (name,))
         for what, function in (("detect", detect), ("read", read), ("write", write)):

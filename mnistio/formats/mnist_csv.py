@@ -3,6 +3,7 @@
 ::
 
     mnist_train.csv  mnist_test.csv  mnist_<s>.csv    subset = text after "mnist_"
+    train.csv  test.csv  <anything>_train.csv         subset = the word (Kaggle's names)
     meta_<s>.csv                                     Datumaro's ids / sizes, when needed
     labels.txt, dataset_meta.json
 
@@ -10,6 +11,9 @@ Each line is ``label,p0,p1,...`` (28 x 28 unless the meta file gives sizes);
 a line with only the label is an item without an image; label -1 means "no
 label". A first line whose first field is not a number (Kaggle's
 ``label,1x1,...``) is a header and skipped; ids count data lines from 0.
+The label may also be last, elsewhere, or absent: :mod:`._csv_columns`
+decides which, from the ``label_column`` option, the header or the data,
+or refuses. A file may be gzip-compressed (``.csv.gz``; the first bytes decide).
 Meta ids are quoted per RFC 4180 when they need it; unquoted ones (as
 Datumaro writes them) are read too.
 """
@@ -21,16 +25,18 @@ import io
 import itertools
 import os
 import re
+from collections import deque
 
 from .. import limits
 from ..codecs import csvrows
-from ..codecs.streams import open_input
-from ..errors import FormatError, UsageError
+from ..codecs.streams import open_decompressed, open_input
+from ..errors import FormatError, MnistioError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, describe_item
 from ..model.options import Option
+from . import _csv_columns as columns
 from ._export import SubsetWriter, export_one_channel
-from ._labels import item_label, label_error, read_label_categories
+from ._labels import DATASET_META_FILE, DEFAULT_LABEL_NAMES, LABELS_FILE, item_label, label_error, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import default_workers, ordered_map
 from ._patch import subset_files_by_pattern
@@ -41,44 +47,128 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Optional, Tuple
+    from typing import Any, Deque, Dict, Optional, Tuple
+
+    Layout = Tuple[int, Optional[int]]
 
 __all__ = ["SPEC", "MnistCsvSource"]
 
 NAME = "mnist_csv"
-NO_LABEL = -1
+NO_LABEL = csvrows.NO_LABEL
 # Files this large are parsed by worker processes, in blocks of this size.
 _PARALLEL_MIN_BYTES = 8 << 20
 _PARALLEL_BLOCK = 2 << 20
-_DATA_FILE = re.compile(r"^.*?mnist_(?P<subset>.+)\.csv$")
+_CSV_NAME = re.compile(r"^(?P<stem>.+)\.csv(?:\.gz)?$")
+_DATUMARO_STEM = re.compile(r"^.*?mnist_(?P<subset>.+)$")  # Datumaro's mnist_<subset>.csv, and Kaggle's
+# Subset words a file name may end with: train.csv, emnist-balanced-test.csv, digits_val.csv.
+_SUBSET_WORD = re.compile(r"^(?:.*[-_])?(?P<subset>train|test|val|valid|validation)$")
+#: label names of the files named as Kaggle's Fashion-MNIST and Sign Language MNIST, when no names file
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                 "Ankle boot")
+SIGN_NAMES = tuple(chr(ord("A") + letter) for letter in range(26))  # 9 (J) and 25 (Z) need motion: unused
+
+
+def subset_of(name, given=False):
+    """The subset of a data file named ``name`` (None: not a data file). ``mnist_<s>.csv`` is ``s``
+    (``fashion-mnist_train.csv``: ``train``); a name ending with ``train``, ``test``, ``val``, ``valid`` or
+    ``validation`` is that word; any other ``.csv`` or ``.csv.gz`` file is its stem when ``given`` as a path."""
+    match = _CSV_NAME.match(name)
+    if not match or name.startswith("meta_"):
+        return None
+    stem = match.group("stem")
+    if stem.endswith(("classmap", "mapping")):  # KMNIST's kmnist_classmap.csv: label names, not data
+        return None
+    for pattern in (_DATUMARO_STEM, _SUBSET_WORD):
+        found = pattern.match(stem)
+        if found:
+            return found.group("subset")
+    return stem if given else None
 
 
 def detect(path):
     if os.path.isfile(path):
-        return bool(_DATA_FILE.match(os.path.basename(path)))
-    return any(_DATA_FILE.match(name) for name in os.listdir(path))
+        return subset_of(os.path.basename(path), given=True) is not None
+    return any(subset_of(name) is not None for name in os.listdir(path))
 
 
 class MnistCsvSource(FilePerSubsetSource):
     """The items of an ``mnist_csv`` folder (or of one CSV file), read lazily."""
 
-    def __init__(self, path, workers=None):
+    def __init__(self, path, workers=None, label_column=None):
+        label_column = columns.check_option(label_column)
         folder, only_file = dataset_folder(path)
-        categories, self._names_source = read_label_categories(folder)
         files = _find_files(folder, only_file)
         if not files:
-            raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv)", path)
+            raise FormatError("no MNIST CSV file (expected e.g. mnist_train.csv or train.csv)", path)
+        categories, self._names_source = read_label_categories(folder, default=_family_names(files.values()))
         super().__init__(files, categories, path, NAME)
         self.workers = workers
         # Looked for now: a meta file that is there but no regular file is refused on opening.
         self._metas = {subset: _meta_file(folder, subset) for subset in files}
+        # Decided now, once: a file whose label column cannot be told stops the import at once.
+        self._shapes = {file: _file_shape(file, label_column, len(categories), self._names_source is not None,
+                                          self._metas[subset] is not None) for subset, file in files.items()}
 
     def _count_items(self, path):
         return _count_items(path)
 
     def _iter_file(self, subset, path):
-        return _iter_items(subset, path, self._metas[subset],
-                           len(self.categories), self._names_source, self.workers, self.item_fault)
+        return _iter_items(subset, path, self._metas[subset], len(self.categories), self._names_source,
+                           self.workers, self.item_fault, self._shapes[path])
+
+
+class _Shape:
+    """What is decided once about a data file: gzip or not, and the row layout (``csvrows.LABEL_FIRST``...)."""
+
+    __slots__ = ("compressed", "layout")
+
+    def __init__(self, compressed: bool, layout: Layout) -> None:
+        self.compressed = compressed
+        self.layout = layout
+
+
+def _file_shape(path, label_column, names_count, names_file, has_meta):
+    """The :class:`_Shape` of a data file (the rules of :mod:`._csv_columns`)."""
+    with open_decompressed(path) as file:
+        return _Shape(file.compressed, _layout(file, path, label_column, names_count, names_file, has_meta))
+
+
+def _layout(file, path, label_column, names_count, names_file, has_meta):
+    lines = (line for _, line in csvrows.iter_lines(file, path))
+    try:
+        first = next(lines, None)
+    except MnistioError:  # bad gzip data, an overlong line: the read stops there, naming it
+        first = None
+    if first is None:
+        return csvrows.LABEL_FIRST
+    names = columns.header_names(first) if csvrows.is_header(first) else None
+    if label_column is not None:
+        return columns.layout_from_option(label_column, names, path)
+    if names is not None:
+        return columns.layout_from_header(names, path)
+    if has_meta:  # Datumaro's meta file: its lines are label first, of any size
+        return csvrows.LABEL_FIRST
+    rows = columns.sample_rows(itertools.chain((first,), lines))
+    if names_file:  # written by Datumaro or mnistio: label first, unless the data plainly says otherwise
+        if columns.datumaro_layout_refuted(rows, names_count):
+            raise columns.ask_for_option(path, "its first column holds one value and its last column labels, "
+                                               "as if the label were last, beside a labels file")
+        return csvrows.LABEL_FIRST
+    layout, why = columns.guess_layout(rows, names_count)
+    if layout is None:
+        raise columns.ask_for_option(path, why)
+    return layout
+
+
+def _family_names(paths):
+    """Default label names from the data files' names: Kaggle's Fashion-MNIST and Sign Language MNIST
+    files say what they hold; anything else (or a mix) has the digits' names."""
+    stems = [os.path.basename(path).lower() for path in paths]
+    if stems and all("fashion" in stem for stem in stems):
+        return FASHION_NAMES
+    if stems and all("sign_mnist" in stem for stem in stems):
+        return SIGN_NAMES
+    return DEFAULT_LABEL_NAMES
 
 
 def _meta_file(folder, subset):
@@ -91,10 +181,9 @@ def _find_files(folder, only_file):
     """``{subset: path}`` of the CSV files in ``folder`` (or of ``only_file``)."""
     files: Dict[str, str] = {}
     for name in sorted(os.listdir(folder) if only_file is None else [only_file]):
-        match = _DATA_FILE.match(name)
-        if not match:
+        subset = subset_of(name, given=only_file is not None)
+        if subset is None:
             continue
-        subset = match.group("subset")
         if subset in files:
             raise FormatError("two CSV files for subset %r: %s and %s"
                               % (subset, os.path.basename(files[subset]), name), folder)
@@ -103,7 +192,7 @@ def _find_files(folder, only_file):
 
 
 def _count_items(path):
-    with open_input(path) as file:
+    with open_decompressed(path) as file:
         lines = csvrows.iter_lines(file, path)
         first = next(lines, None)
         if first is None:
@@ -111,19 +200,22 @@ def _count_items(path):
         return sum(1 for _ in lines) + (0 if csvrows.is_header(first[1]) else 1)
 
 
-def _serial_rows(path):
+def _serial_rows(path, layout=csvrows.LABEL_FIRST):
     """``(line number, label, pixels or None)`` of every data line, parsed here (see :func:`_rows`)."""
-    with open_input(path) as file:
+    with open_decompressed(path) as file:
         lines = csvrows.iter_lines(file, path)
         first = next(lines, None)
         if first is not None and not csvrows.is_header(first[1]):
             lines = itertools.chain((first,), lines)
-        yield from _rows(lines, path)
+        yield from _rows(lines, path, layout)
 
 
-def _rows(numbered_lines, path):
+def _rows(numbered_lines, path, layout=csvrows.LABEL_FIRST):
     """``(line number, label, pixels or None)`` of each ``(number, line)``; a line whose fields are
     not numbers is ``(line number, None, its FormatError)``, so that the reader can go on after it."""
+    if layout != csvrows.LABEL_FIRST:
+        yield from _cut_rows(numbered_lines, path, layout)
+        return
     parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
     for number, line in numbered_lines:
         label_text, comma, pixel_text = line.partition(b",")
@@ -135,7 +227,21 @@ def _rows(numbered_lines, path):
         yield row
 
 
-def _parallel_rows(path, workers):
+def _cut_rows(numbered_lines, path, layout):
+    """:func:`_rows` in a layout other than label first."""
+    parse_label, decode, cut = csvrows.parse_label, csvrows.decode_pixels, csvrows.cut_line
+    for number, line in numbered_lines:
+        label_text, pixel_text = cut(line, layout)
+        try:
+            label = NO_LABEL if label_text is None else parse_label(label_text, path, number)
+            row: Tuple[int, Optional[int], Any] = (number, label, None if pixel_text is None
+                                                   else decode(pixel_text, path, number))
+        except FormatError as error:
+            row = number, None, error
+        yield row
+
+
+def _parallel_rows(path, workers, layout=csvrows.LABEL_FIRST):
     """The same rows as :func:`_serial_rows`, parsed by worker processes.
 
     The file is cut at line ends into blocks that workers parse in order,
@@ -146,32 +252,100 @@ def _parallel_rows(path, workers):
         start, number = _data_start(file, path)
         blocks = list(_blocks(file, start, os.fstat(file.fileno()).st_size, path))
     max_line = limits.MAX_LINE_BYTES  # read here, when called: a worker may have started before a change
-    parsed = ordered_map(_parse_block, ((path, begin, end, max_line) for begin, end in blocks), workers)
+    parsed = ordered_map(_parse_block, ((path, begin, end, max_line, layout) for begin, end in blocks), workers)
     try:
         for (begin, end), result in zip(blocks, parsed):
             if result is None:
                 with open_input(path) as file:
                     file.seek(begin)
                     lines = file.read(end - begin).splitlines()
-                yield from _parse_lines(path, lines, number)
+                yield from _parse_lines(path, lines, number, layout)
                 number += len(lines)
                 continue
-            labels, lengths, pixels = result  # no blank line: one line an item
-            view = memoryview(pixels)
-            offset = 0
-            for label, length in zip(labels, lengths):
-                if length == csvrows.NO_PIXELS:
-                    yield number, label, None
-                else:
-                    yield number, label, view[offset:offset + length]
-                    offset += length
-                number += 1
+            yield from _decoded_rows(result, number)
+            number += len(result[0])  # no blank line: one line an item
     finally:
         parsed.close()  # stops the workers when the reader stops early
 
 
-def _parse_lines(path, lines, first_number):
-    return _rows(_block_lines(path, lines, first_number), path)
+def _decoded_rows(result, number):
+    """The rows of a block :func:`csvrows.decode_block` parsed, its first line numbered ``number``."""
+    labels, lengths, pixels = result
+    view = memoryview(pixels)
+    offset = 0
+    for label, length in zip(labels, lengths):
+        if length == csvrows.NO_PIXELS:
+            yield number, label, None
+        else:
+            yield number, label, view[offset:offset + length]
+            offset += length
+        number += 1
+
+
+def _gzip_rows(path, workers, layout):
+    """:func:`_parallel_rows` of a gzip file: inflated here, as a stream, into blocks of whole lines
+    that the workers parse (a block is sent to them, as a gzip stream cannot be entered midway)."""
+    max_line = limits.MAX_LINE_BYTES
+    pending: Deque[Tuple[int, bytes]] = deque()  # the blocks sent and not yet back, in order
+
+    def tasks():
+        for number, block in _inflated_blocks(path, max_line):
+            pending.append((number, block))
+            yield block, max_line, layout
+    parsed = ordered_map(csvrows.decode_block, tasks(), workers)
+    try:
+        for result in parsed:
+            number, block = pending.popleft()
+            if result is None:
+                yield from _parse_lines(path, block.splitlines(), number, layout)
+            else:
+                yield from _decoded_rows(result, number)
+    finally:
+        parsed.close()
+
+
+def _inflated_blocks(path, max_line):
+    """``(number of its first line, bytes)`` of blocks of whole lines of a gzip file, about
+    _PARALLEL_BLOCK long, after a byte-order mark, blank lines and a header, as :func:`_data_start`."""
+    with open_decompressed(path) as file:
+        data = file.read(_PARALLEL_BLOCK)
+        data = data[len(csvrows.BOM):] if data.startswith(csvrows.BOM) else data
+        number = 1
+        while True:  # the lines before the data
+            end = data.find(b"\n")
+            while end < 0 and len(data) <= max_line:
+                more = file.read(_PARALLEL_BLOCK)
+                if not more:
+                    break
+                data += more
+                end = data.find(b"\n")
+            line = data[:end + 1] if end >= 0 else data
+            if len(line.rstrip(b"\r\n")) > max_line:
+                raise csvrows.line_too_long(path, number)
+            if line and line.isspace():
+                data, number = data[len(line):], number + 1
+                continue
+            if line and csvrows.is_header(line):
+                data, number = data[len(line):], number + 1
+            break
+        while True:
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                block, data = data[:cut], data[cut:]
+                yield number, block
+                number += len(block.splitlines())
+            if len(data) > max_line:
+                raise csvrows.line_too_long(path, number)
+            more = file.read(_PARALLEL_BLOCK)
+            if not more:
+                break
+            data += more
+        if data:
+            yield number, data
+
+
+def _parse_lines(path, lines, first_number, layout):
+    return _rows(_block_lines(path, lines, first_number), path, layout)
 
 
 def _block_lines(path, lines, first_number):
@@ -209,21 +383,23 @@ def _line(file, path, number):
 
 
 def _blocks(file, start, size, path):
-    """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long."""
+    """``(begin, end)`` byte ranges of whole lines, about _PARALLEL_BLOCK long. A line over the limit
+    where a block ends is cut after MAX_LINE_BYTES + 1 bytes: the block is then read line by line,
+    and that line refused with its number."""
     while start < size:
         end = min(size, start + _PARALLEL_BLOCK)
         if end < size:
             file.seek(end)
-            end += len(_line(file, path, None))
+            end += len(file.readline(limits.MAX_LINE_BYTES + 1))
         yield start, end
         start = end
 
 
-def _parse_block(path, begin, end, max_line):
+def _parse_block(path, begin, end, max_line, layout):
     """Run in a worker: one block's rows, or None when it needs the careful path."""
     with open_input(path) as file:
         file.seek(begin)
-        return csvrows.decode_block(file.read(end - begin), max_line)
+        return csvrows.decode_block(file.read(end - begin), max_line, layout)
 
 
 def _iter_meta(path):
@@ -236,7 +412,7 @@ def _iter_meta(path):
             raise FormatError("unreadable meta file (%s)" % error, path) from None
 
 
-def _iter_items(subset, path, meta_path, names_count, names_source, workers, fault):
+def _iter_items(subset, path, meta_path, names_count, names_source, workers, fault, shape):
     """The items of one CSV file. A line that cannot be an item (fields that are not numbers, a bad
     label, the wrong number of pixels, a bad meta row) goes to ``fault`` (the source's
     :meth:`~mnistio.model.sources.ItemSource.item_fault`), which raises, or returns when the import's
@@ -248,7 +424,14 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers, fau
     item_id = None
     if workers is None:
         workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES else 1
-    rows = _parallel_rows(path, workers) if workers > 1 else _serial_rows(path)
+        if shape.compressed:  # its size is of the gzip stream: some 8 times less text
+            workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES // 8 else 1
+    if workers <= 1:
+        rows = _serial_rows(path, shape.layout)
+    elif shape.compressed:
+        rows = _gzip_rows(path, workers, shape.layout)
+    else:
+        rows = _parallel_rows(path, workers, shape.layout)
     try:
         for index, (number, label, pixels) in enumerate(rows):
             if meta is not None:
@@ -372,14 +555,35 @@ class _SubsetWriter(SubsetWriter):
         self.meta.close()
 
 
-def read(path, workers=None):
-    """``workers``: processes parsing a large file (default: every core, on Linux)."""
-    return MnistCsvSource(path, workers)
+def _subset_files(folder, subset):
+    """The files of ``subset`` kept when a dataset read from ``folder`` is saved back in place: only a
+    folder as Datumaro writes it (``mnist_<subset>.csv`` beside a names file); None otherwise (a Kaggle
+    ``train.csv``, a label-last file), so everything is written again in Datumaro's layout, which the
+    new ``labels.txt`` would make read label first."""
+    if not any(os.path.lexists(os.path.join(folder, name)) for name in (LABELS_FILE, DATASET_META_FILE)):
+        return None
+    if not os.path.lexists(os.path.join(folder, "mnist_%s.csv" % subset)):
+        return None
+    return _datumaro_files(folder, subset)
+
+
+_datumaro_files = subset_files_by_pattern(["mnist_%s.csv", "meta_%s.csv"])
+
+
+def read(path, workers=None, label_column=None):
+    """``workers``: processes parsing a large file (default: every core, on Linux); ``label_column``:
+    ``"first"``, ``"last"``, ``"none"``, a column number from 0 or a header name (default: decided from
+    the header or the data, see :mod:`._csv_columns`)."""
+    return MnistCsvSource(path, workers, label_column)
 
 
 SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=20,
-    subset_files=subset_files_by_pattern(["mnist_%s.csv", "meta_%s.csv"]),
-    description="\"MNIST in CSV\": mnist_<subset>.csv lines of label,p0,...,p783",
+    subset_files=_subset_files,
+    description="\"MNIST in CSV\": mnist_<subset>.csv (train.csv, .csv.gz, ...) lines of label,p0,...,p783 "
+                "(or the label last, or none)",
     export_options=[REFUSE_COLOR],
-    import_options=[Option("workers", int, help="processes parsing a large file (default: every core, on Linux)")])
+    import_options=[Option("workers", int, help="processes parsing a large file (default: every core, on Linux)"),
+                    Option("label_column", columns.parse_option_text, metavar="first|last|none|NAME|N",
+                           help="the column holding the label, N counted from 0 (default: from the header "
+                                "or the data)")])

@@ -526,7 +526,11 @@ class Dataset:
         """Export to the folder the dataset is bound to (or ``save_dir``) in its format."""
         if not self._format or not (save_dir or self._path):
             raise UsageError("the dataset is bound to no folder and format: use export(save_dir, format)")
-        merged = dict(self._options)
+        from .. import formats  # the facade: the registry sits above, looked up at call time
+
+        # The options the dataset was imported with (label_column, workers) are the reading's, not the export's.
+        exporting = formats.get(self._format).all_export_options
+        merged = {name: value for name, value in self._options.items() if name in exporting}
         merged.update(options)
         return self.export(save_dir or self._path, self._format, **merged)
 

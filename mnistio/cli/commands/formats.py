@@ -21,9 +21,16 @@ def run(args):
         return 0
     print("export options of every format (after '--'):")
     print("\n".join(formats.COMMON_EXPORT_OPTIONS.help_lines()))
+    export_flags = {flag for spec in formats.specs() for option in spec.all_export_options for flag in option.flags}
     for spec in formats.specs():
         print()
         print("%s: %s" % (spec.name, spec.description))
         if len(spec.export_options):
             print("\n".join(spec.export_options.help_lines()))
+        # An import option whose flag is an export option's (--workers) is for Python callers only.
+        reading = formats.Options([option for option in spec.import_options
+                                   if not set(option.flags) & export_flags])
+        if len(reading):
+            print("  reading (among the flags of convert, info, filter, transform, stats, preview):")
+            print("\n".join("  " + line for line in reading.help_lines()))
     return 0

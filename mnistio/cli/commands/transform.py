@@ -18,7 +18,15 @@ import argparse
 from ... import formats
 from ...model.dataset import Dataset
 from ...ops import transforms
-from .._shared import default_output_dir, export_help, export_options, pick_options, print_written
+from .._shared import (
+    add_import_flags,
+    default_output_dir,
+    export_help,
+    export_options,
+    import_options,
+    pick_options,
+    print_written,
+)
 from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
@@ -56,6 +64,7 @@ def register(subparsers):
     parser.add_argument("-f", "--output-format", help="the format to write (default: the input's)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output folder if it is not empty")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_import_flags(parser)
     parser.set_defaults(run=_run, takes_export_options=True)
 
 
@@ -82,7 +91,7 @@ def _run(args):
         print()
         print(export_help())
         return 0
-    dataset = Dataset.import_from(args.input_path, args.input_format)
+    dataset = Dataset.import_from(args.input_path, args.input_format, **import_options(args))
     output_format = resolve_output_format(args.output_format, dataset)
     transform_words, export_words = split_words(list(args.export_options),
                                                 formats.get(output_format).all_export_options)
