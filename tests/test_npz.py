@@ -102,12 +102,12 @@ def test_a_folder_of_several_sets_asks_which(tmp_path):
     folder = tmp_path / "both"
     make_npz_fixtures.write(str(folder), "kmnist")
     make_npz_fixtures.write(str(folder), "k49")
-    with pytest.raises(UsageError, match=r"holds 2 npz datasets \(k49, kmnist\).*name"):
+    with pytest.raises(UsageError, match=r"holds 2 npz datasets \(k49, kmnist\).*dataset="):
         dm.Dataset.import_from(str(folder), "npz")
-    chosen = formats.read(str(folder), "npz", name="k49")
+    chosen = formats.read(str(folder), "npz", dataset="k49")
     assert len(chosen.categories) == 49 and chosen.subset_counts() == {"test": 3, "train": 6}
     with pytest.raises(UsageError, match="no npz dataset 'emnist'"):
-        formats.read(str(folder), "npz", name="emnist")
+        formats.read(str(folder), "npz", dataset="emnist")
 
 
 def test_labels_file_names_the_labels_and_a_label_without_name_is_an_error(tmp_path):

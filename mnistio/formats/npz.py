@@ -116,7 +116,7 @@ def _choose_set(folder: str, only_file: Optional[str], name: Optional[str], path
         raise FormatError("no .npz file (expected e.g. mnist.npz or kmnist-train-imgs.npz)", path)
     if len(sets) > 1:
         raise UsageError("the folder holds %d npz datasets (%s): choose one with the import option name "
-                         "(name=%r), or give the path of one file" % (len(sets), ", ".join(sets), next(iter(sets))),
+                         "(dataset=%r, --dataset on the command line), or give the path of one file" % (len(sets), ", ".join(sets), next(iter(sets))),
                          path)
     return next(iter(sets.items()))
 
@@ -223,8 +223,10 @@ def detect(path: str) -> bool:
     return any(_is_npz_file(os.path.join(path, name)) for name in os.listdir(path) if name.endswith(EXTENSION))
 
 
-def read(path: str, name: Optional[str] = None) -> NpzSource:
-    return NpzSource(path, name)
+def read(path: str, dataset: Optional[str] = None) -> NpzSource:
+    """``dataset`` names the set to read from a folder holding several (``k49``), as the ``mnist``
+    layout's ``dataset`` names a torchvision folder: one word for one question."""
+    return NpzSource(path, dataset)
 
 
 class NpzSource(ItemSource):
@@ -521,7 +523,7 @@ SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=25, save_media_default=True,
     description="NumPy .npz archives as keras (mnist.npz: x_train, y_train, ...), KMNIST "
                 "(kmnist-train-imgs.npz) and MedMNIST (train_images, ...) ship them",
-    import_options=[Option("name", str, metavar="NAME",
+    import_options=[Option("dataset", str, metavar="NAME",
                            help="which dataset of a folder holding several .npz sets (kmnist, k49, mnist, ...)")],
     export_options=[
         Option("style", str, default="keras", choices=STYLES,
