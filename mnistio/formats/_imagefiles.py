@@ -19,14 +19,12 @@ import os
 import stat
 from collections import deque
 from concurrent.futures import Future
-from functools import partial
 
-from .. import limits
 from .._words import count
-from ..codecs.images import IMAGE_EXTENSIONS, check_extension, decode_image, encode_image
+from ..codecs.images import IMAGE_EXTENSIONS, check_extension, encode_image
 from ..codecs.netpbm import CHANNELS_BY_EXTENSION
 from ..codecs.png import encode_png
-from ..codecs.streams import kind_of_mode, read_small_file
+from ..codecs.streams import kind_of_mode
 from ..errors import FileSystemError, UsageError
 from ..model.image import Image
 from ._parallel import default_workers, fork_pool, shutdown
@@ -53,15 +51,8 @@ def normalize_ext(image_ext):
 
 
 def lazy_image(path):
-    """An Image that reads and decodes ``path`` when its pixels are first needed."""
-    return Image.from_loader(partial(_load, path), path=path)
-
-
-def _load(path):
-    # No image of the allowed pixels needs more bytes than this (16-bit RGBA, stored, with slack).
-    most = limits.MAX_IMAGE_PIXELS * 9 + (1 << 20)
-    blob = read_small_file(path, "an image file", most)
-    return decode_image(blob, path=path, ext=os.path.splitext(path)[1])
+    """An Image that reads and decodes ``path`` when its pixels are first needed (``Image.from_file``)."""
+    return Image.from_file(path)
 
 
 def walk_tree(root: str, strict: bool = True) -> Iterator[Tuple[str, List[str], List[str], List[str]]]:
