@@ -398,3 +398,117 @@ def test_walk_tree_order_is_sorted_depth_first(tmp_path):
     assert [(folder, subfolders, files) for folder, subfolders, files, _ in walk_tree(str(tmp_path))] == [
         ("", ["a", "b", "c"], ["1.png", "2.png"]), ("a", [], []), ("b", ["a", "z"], ["x.png"]), ("b/a", [], []),
         ("b/z", [], []), ("c", ["d"], []), ("c/d", ["e"], []), ("c/d/e", [], ["y.png"])]
+
+
+# -- each image's own extension; unchanged image files linked, not encoded again -------------------
+
+EXTENSIONS = [None, ".png", ".bmp", ".PNG", ".pnm"]
+
+
+@st.composite
+def images_with_extensions(draw):
+    """Items with gray or colour images, each with its own extension (or none), some labelled."""
+    items = []
+    for number in range(draw(st.integers(1, 6))):
+        channels = draw(st.sampled_from([1, 3]))
+        height, width = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        data = draw(st.binary(min_size=height * width * channels, max_size=height * width * channels))
+        ext = draw(st.sampled_from(EXTENSIONS))
+        ext = {".pnm": ".pgm" if channels == 1 else ".ppm"}.get(ext, ext)
+        items.append(dm.DatasetItem(id="i%d" % number, subset=draw(st.sampled_from(["train", "test"])),
+                                    image=dm.Image(data, shape=(height, width, channels), ext=ext),
+                                    annotations=[dm.Label(draw(st.integers(0, 1)))]))
+    return dm.Dataset.from_iterable(items, categories=["a", "b"])
+
+
+def by_id_suffix(dataset):
+    """{id (after its label, for imagenet): (extension, shape, pixels)}."""
+    return {item.id.split(":", 1)[-1]: (item.media.ext, item.media.shape, bytes(item.media.data)) for item in dataset}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@given(dataset=images_with_extensions())
+def test_each_image_keeps_its_extension_through_a_round_trip(tmp_path_factory, layout, dataset):
+    out = tmp_path_factory.mktemp(layout) / "out"
+    dataset.export(out, layout, save_media=True, workers=1)
+    back = by_id_suffix(dm.Dataset.import_from(out, layout))
+    want = {item.id: (item.media.ext or ".png", item.media.shape, bytes(item.media.data)) for item in dataset}
+    assert back == want
+    # Written again, unchanged: the same files, linked (the same inode), whatever the layout.
+    again = tmp_path_factory.mktemp(layout) / "again"
+    dm.Dataset.import_from(out, layout).export(again, layout, save_media=True, workers=1)
+    written = [name for name in sorted(os.listdir(str(again))) if not name.endswith(".txt")]
+    first = [name for name in sorted(os.listdir(str(out))) if not name.endswith(".txt")]
+    assert written == first
+    for folder, _, files in os.walk(str(out)):
+        for name in files:
+            if not name.endswith(".txt"):
+                copy = os.path.join(str(again), os.path.relpath(os.path.join(folder, name), str(out)))
+                assert os.path.samefile(os.path.join(folder, name), copy)
+
+
+def test_unchanged_image_files_are_linked_and_changed_ones_encoded(tmp_path, sample_dir):
+    dm.Dataset.import_from(sample_dir).export(tmp_path / "a", "imagenet", save_media=True)
+    dataset = dm.Dataset.import_from(tmp_path / "a")
+    first = next(iter(dataset))
+    changed = first.wrap(media=dm.Image(bytes(784), shape=(28, 28)))
+    dataset.put(changed)
+    report = dataset.export(tmp_path / "b", "imagenet", save_media=True)
+    assert report.items == 600
+    label = dataset.label_names[first.labels[0]]
+    stem = first.id.split(":", 1)[1]
+    assert not os.path.samefile(tmp_path / "a" / label / (stem + ".png"), tmp_path / "b" / label / (stem + ".png"))
+    assert bytes(dm.Image.from_file(tmp_path / "b" / label / (stem + ".png")).data) == bytes(784)
+    linked = sum(os.path.samefile(os.path.join(folder, name), os.path.join(str(tmp_path / "b"), os.path.relpath(
+        folder, str(tmp_path / "a")), name)) for folder, _, names in os.walk(str(tmp_path / "a")) for name in names)
+    assert linked == 599
+
+
+def test_a_file_that_cannot_be_linked_is_copied(tmp_path, monkeypatch):
+    import errno
+
+    write = dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3, 4]]), annotations=[dm.Label(0)])],
+                                     categories=["c"])
+    write.export(tmp_path / "a", "imagenet")
+
+    def refuse(source, target, **options):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", refuse)
+    dm.Dataset.import_from(tmp_path / "a").export(tmp_path / "b", "imagenet", workers=1)
+    original, copy = tmp_path / "a" / "c" / "x.png", tmp_path / "b" / "c" / "x.png"
+    assert copy.read_bytes() == original.read_bytes() and not os.path.samefile(original, copy)
+
+
+def test_an_image_file_gone_before_it_is_linked_is_named(tmp_path):
+    dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3]]), annotations=[dm.Label(0)])],
+                             categories=["c"]).export(tmp_path / "a", "imagenet")
+    dataset = dm.Dataset.import_from(tmp_path / "a")
+    items = list(dataset)
+    os.remove(tmp_path / "a" / "c" / "x.png")
+    with pytest.raises(dm.errors.FileSystemError, match="x.png"):
+        dm.Dataset.from_iterable(items, categories=["c"]).export(tmp_path / "b", "imagenet", workers=1)
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_images_own_extension_that_cannot_be_written_is_refused_naming_the_item(tmp_path, monkeypatch):
+    from mnistio.codecs import images
+
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3]], ext=".xyz"))])
+    with pytest.raises(UsageError, match=r"item 'x' \(subset 'default'\).*'.xyz'.*--image-ext"):
+        dataset.export(tmp_path / "a", "image_dir")
+    monkeypatch.setattr(images, "_pillow", lambda: None)
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="y", image=dm.Image([[3]], ext=".jpg"))])
+    with pytest.raises(UsageError, match=r"item 'y' \(subset 'default'\): cannot write .jpg images without Pillow"):
+        dataset.export(tmp_path / "b", "image_dir")
+    assert dataset.export(tmp_path / "c", "image_dir", image_ext=".png").items == 1
+
+
+def test_a_name_is_taken_whatever_its_extension(tmp_path):
+    dataset = dm.Dataset.from_iterable([
+        dm.DatasetItem(id="x", subset="train", image=dm.Image([[1]], ext=".png"), annotations=[dm.Label(0)]),
+        dm.DatasetItem(id="x", subset="test", image=dm.Image([[2]], ext=".bmp"), annotations=[dm.Label(0)])],
+        categories=["c"])
+    report = dataset.export(tmp_path / "o", "imagenet")
+    assert sorted(os.listdir(tmp_path / "o" / "c")) == ["x.png", "x~test.bmp"]  # x.bmp would read back as c:x too
+    assert report.notes == ["1 file renamed with ~<subset> so that no item overwrites another"]

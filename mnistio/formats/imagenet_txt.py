@@ -24,7 +24,7 @@ from ..errors import FormatError, LimitError, UsageError
 from ..model.items import DatasetItem, Label
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
+from ._imagefiles import ImageFileWriter, image_file_ext, lazy_image, normalize_ext, require_media
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
 from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
 from ._paths import check_subset_name, is_relative_inside, item_relative_path, relative_path_to_id
@@ -144,14 +144,14 @@ def _numbered_lines(lines, path):
 def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None):
     report = ExportReport(NAME, save_dir)
     names = dataset.label_names
-    ext = normalize_ext(image_ext)
+    forced_ext = normalize_ext(image_ext) if image_ext else None
     lists: Dict[str, TextIO] = {}
     skipped = 0
     # The list files close after the encoders have stopped, whatever happened: a worker must not
     # outlive its folder, and a list file failing to close (a full disk) must not keep them going.
     with contextlib.ExitStack() as stack:
         stack.callback(_close_all, lists)  # last, as exits run in reverse
-        writer = stack.enter_context(ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), ext, workers)) \
+        writer = stack.enter_context(ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), forced_ext, workers)) \
             if save_media else None
         for item in dataset:
             out = lists.get(item.subset)
@@ -159,7 +159,8 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
                 check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
             label = item_label(item, len(names))
-            stem = item_relative_path(item, ext)
+            ext = image_file_ext(item, forced_ext)
+            stem = item_relative_path(item, forced_ext)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item)[:-len(ext)]
             else:
