@@ -2,7 +2,8 @@
 
 ::
 
-    out/<subset>.txt      lines "<file name> <label index>..." ("<id with spaces>"<ext> quoted)
+    out/<subset>.txt      lines "<file name> <label index>..." ("<id with spaces>"<ext> quoted); an item
+                          with several labels has them all on its line, each once, in increasing order
     out/images/<file>     the images, all subsets together
     out/synsets.txt       label names, one a line (dataset_meta.json wins when present)
 
@@ -26,7 +27,7 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, image_file_ext, lazy_image, normalize_ext, require_media
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
-from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
+from ._labels import check_label, item_labels, read_label_categories, write_dataset_meta, write_names_file
 from ._paths import check_subset_name, is_relative_inside, item_relative_path, relative_path_to_id
 from ._reading import file_present, folder_present
 from ._spec import FormatSpec
@@ -158,14 +159,14 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
             if out is None:
                 check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
-            label = item_label(item, len(names))
+            labels = item_labels(item, len(names))
             ext = image_file_ext(item, forced_ext)
             stem = item_relative_path(item, forced_ext)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item)[:-len(ext)]
             else:
                 skipped += 1
-            out.write("%s %s\n" % (_quoted(stem) + ext, "" if label is None else label))
+            out.write("%s %s\n" % (_quoted(stem) + ext, " ".join(map(str, labels))))
             report.count(item.subset)
     write_names_file(os.path.join(save_dir, LABELS_FILE), names, save_dataset_meta)
     if save_dataset_meta:

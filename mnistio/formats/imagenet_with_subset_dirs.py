@@ -38,10 +38,12 @@ class SubsetDirsSource(ItemSource):
     def __init__(self, path):
         # The subset folders (links to folders too); a link to nothing there is refused, not skipped.
         _, folders, _, _ = next(walk_tree(path))
-        names = sorted({name for folder in folders for name in imagenet.label_names(os.path.join(path, folder))})
+        trees = {folder: imagenet.Tree(os.path.join(path, folder)) for folder in folders}
+        names = sorted({name for tree in trees.values() for name in tree.label_names()})
         super().__init__(LabelCategories(names), path, NAME)
         self._subsets = {relative_path_to_id(folder): imagenet.ImagenetSource(
-            os.path.join(path, folder), relative_path_to_id(folder), self.categories) for folder in folders}
+            os.path.join(path, folder), relative_path_to_id(folder), self.categories, tree)
+            for folder, tree in trees.items()}
 
     def __iter__(self):
         for source in self._subsets.values():
