@@ -27,28 +27,59 @@ from .errors import (
                      UsageError,
 )
 from .model import (
-    DEFAULT_SUBSET_NAME,
-    AnnotationType,
-    Dataset,
-    DatasetItem,
-    DatasetPatch,
-    DatasetSubset,
-    GroupType,
-    Image,
-    ItemStatus,
-    ItemTransform,
-    Label,
-    LabelCategories,
-    StreamDataset,
-    Transform,
-    eager_mode,
+                     DEFAULT_SUBSET_NAME,
+                     AnnotationType,
+                     Dataset,
+                     DatasetBase,
+                     DatasetItem,
+                     DatasetPatch,
+                     DatasetSubset,
+                     GroupType,
+                     Image,
+                     ItemStatus,
+                     ItemTransform,
+                     Label,
+                     LabelCategories,
+                     StreamDataset,
+                     SubsetBase,
+                     Transform,
+                     eager_mode,
 )
 
 __version__ = "0.1.0"
 
+#: Datumaro's names that ``import mnistio`` does not load: each is imported when first used
+_LAZY = {
+    "ImportErrorPolicy": "model.policy", "FailingImportErrorPolicy": "model.policy",
+    "ExportErrorPolicy": "model.policy", "FailingExportErrorPolicy": "model.policy",
+    "ProgressReporter": "model.progress", "NullProgressReporter": "model.progress",
+    "SimpleProgressReporter": "model.progress", "TQDMProgressReporter": "model.progress",
+    "HLOps": "ops.hlops",  # the one upward import: operations load only when first called for
+}
+
+
+def __getattr__(name: str) -> object:
+    """The names of :data:`_LAZY`, from their module (imported now, once)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    import importlib
+
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "Dataset", "DatasetItem", "Image", "Label", "LabelCategories", "AnnotationType", "GroupType", "DatasetSubset",
-    "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode",
+    "StreamDataset", "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "eager_mode", "DatasetBase",
+    "SubsetBase",
     "DEFAULT_SUBSET_NAME", "MnistioError", "FormatError", "TruncatedError", "LimitError", "ImageTooLargeError",
-    "UsageError", "FileSystemError", "limits", "__version__",
+    "UsageError", "FileSystemError", "limits", "__version__", "HLOps",
+    "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
+    "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter",
 ]

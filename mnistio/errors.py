@@ -13,6 +13,12 @@ One small tree, rooted at :class:`MnistioError`:
 * :class:`FileSystemError` -- the operating system refused to read or write
   a file (also an ``OSError``, with its ``errno``): a full disk, a denied
   permission, a name too long.
+* :class:`ItemImportError` (and :class:`AnnotationImportError` under it) --
+  Datumaro's wrapper of one bad item's error, handed to an import error
+  policy (``mnistio.ImportErrorPolicy``): ``item_id`` is ``(id, subset)``,
+  ``__cause__`` the reader's error naming the file and the line or item.
+  :class:`ItemExportError` and :class:`AnnotationExportError` are their
+  export twins, for Datumaro's ``ExportErrorPolicy``.
 
 Every error says where (the file, and the byte offset, record, item or line
 when known) and what was expected, so the command line can print it as one
@@ -30,6 +36,10 @@ __all__ = [
     "ImageTooLargeError",
     "UsageError",
     "FileSystemError",
+    "ItemImportError",
+    "AnnotationImportError",
+    "ItemExportError",
+    "AnnotationExportError",
 ]
 
 
@@ -96,3 +106,51 @@ class FileSystemError(MnistioError, OSError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.path, self.where, self.errno))
+
+
+class _ItemError(MnistioError):
+    """An error about one item, whose own error is ``__cause__``; ``item_id`` is ``(id, subset)``."""
+
+    _doing = "process"
+
+    def __init__(self, item_id):
+        if not isinstance(item_id, tuple) or len(item_id) != 2:
+            raise TypeError("item_id is an (id, subset) pair, not %r" % (item_id,))
+        self.item_id = item_id
+        super().__init__("cannot %s item %r (subset %r)" % ((self._doing,) + item_id))
+
+    def __str__(self):
+        return "Failed to %s item %s: %s" % (self._doing, self.item_id, self.__cause__)
+
+    def __reduce__(self):
+        return (type(self), (self.item_id,))
+
+
+class ItemImportError(_ItemError):
+    """One item could not be read, as Datumaro's: ``item_id`` is ``(id, subset)`` (either None
+    when the reader could not tell), and ``__cause__`` is the reader's error, which names the file
+    and the line or item. An :class:`~mnistio.model.policy.ImportErrorPolicy` receives these."""
+
+    _doing = "import"
+
+
+class AnnotationImportError(ItemImportError):
+    """One annotation of an item could not be read (Datumaro's name; mnistio's readers report
+    whole items)."""
+
+    def __str__(self):
+        return "Failed to import item %s annotation: %s" % (self.item_id, self.__cause__)
+
+
+class ItemExportError(_ItemError):
+    """One item could not be written (Datumaro's; what an ``ExportErrorPolicy`` receives). As
+    Datumaro's, its text names the item only: the error is ``__cause__``."""
+
+    _doing = "export"
+
+    def __str__(self):
+        return "Failed to export item %s" % (self.item_id,)
+
+
+class AnnotationExportError(ItemExportError):
+    """One annotation of an item could not be written (Datumaro's name)."""

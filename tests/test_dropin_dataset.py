@@ -220,3 +220,63 @@ def test_stream_datasets(lib):
     assert not sample(lib).is_stream
     stream = lib.StreamDataset.import_from(SAMPLE, "mnist")
     assert stream.is_stream and len(stream) == 600
+
+
+def test_the_describing_methods(lib):
+    dataset = sample(lib)
+    assert list(dataset.get_subset_info()) == [
+        "test: # of items=100, # of annotated items=100, # of annotations=100\n",
+        "train: # of items=500, # of annotated items=500, # of annotations=500\n"]
+    assert list(dataset.get_categories_info()) == ["%s: %r\n" % (str(lib.AnnotationType.label).split(".")[-1],
+                                                   [str(d) for d in range(10)])]
+    assert dataset.get_label_cat_names() == [str(d) for d in range(10)]
+    # Datumaro counts only what it holds in memory: 0 for a dataset it has not read yet.
+    assert is_datumaro(lib) or (dataset.get_annotated_items(), dataset.get_annotations()) == (600, 600)
+    item = dataset.get("0", "test")
+    assert item.media_as(lib.Image) is item.media
+
+
+def test_categories_attributes(lib):
+    categories = lib.LabelCategories.from_iterable(["a"])
+    assert categories.attributes == set()
+    categories.attributes.add("occluded")
+    assert categories.attributes == {"occluded"}
+
+
+@pytest.mark.parametrize("fmt", ["mnist", "mnist_csv", "cifar"])
+def test_saving_in_place_keeps_the_unchanged_subsets_files(tmp_path, fmt):
+    """mnistio only: the files of an unchanged subset are the same files after saving in place."""
+    import mnistio as dm
+
+    folder = str(tmp_path / fmt)
+    dm.Dataset.import_from(SAMPLE, "mnist").export(folder, fmt, save_media=True)
+    dataset = dm.Dataset.import_from(folder, fmt)
+    files = {name: os.stat(os.path.join(folder, name)).st_ino for name in os.listdir(folder) if "train" in name}
+    assert files
+    dataset.remove("0", "test")
+    report = dataset.export(folder, fmt, save_media=True)
+    assert report.subsets == {"test": 99, "train": 500} and "1 subset unchanged, kept as it was: train" in report.notes
+    assert {name: os.stat(os.path.join(folder, name)).st_ino for name in files} == files
+    back = dm.Dataset.import_from(folder, fmt)
+    assert len(back) == 599 and back.get("0", "test") is None and not dataset.is_modified
+    assert dataset.export(folder, fmt, save_media=True).notes == [
+        "nothing changed since the dataset was read: nothing was written"]
+
+
+def test_user_defined_extractors(lib):
+    class Digits(lib.SubsetBase):
+        def __init__(self):
+            super().__init__(subset="train")
+            self._categories = {lib.AnnotationType.label: lib.LabelCategories.from_iterable(["zero", "one"])}
+            self._items = [lib.DatasetItem(id=str(n), subset="train", annotations=[lib.Label(n % 2)])
+                           for n in range(5)]
+
+    dataset = lib.Dataset.from_extractors(Digits())
+    assert len(dataset) == 5 and [c.name for c in dataset.categories()[lib.AnnotationType.label]] == ["zero", "one"]
+    assert dataset.get("3", "train").annotations[0].label == 1
+
+    class Stream(lib.DatasetBase):
+        def __iter__(self):
+            yield lib.DatasetItem(id="a", subset="s")
+
+    assert [item.id for item in lib.Dataset.from_extractors(Stream())] == ["a"]

@@ -79,6 +79,37 @@ def test_a_label_without_a_name_is_refused():
         list(merge(a, b))
 
 
+def with_hierarchy(labels, groups=()):
+    categories = dm.LabelCategories.from_iterable(labels)
+    for name, members, kind in groups:
+        categories.add_label_group(name, members, group_type=kind)
+    return dm.Dataset.from_iterable([], categories=categories)
+
+
+def test_the_hierarchy_is_united():
+    a = with_hierarchy([("animal",), ("cat", "", {"x"})], [("pets", ["cat"], dm.GroupType.EXCLUSIVE)])
+    b = with_hierarchy([("cat", "animal", {"y"}), ("dog", "animal")],
+                       [("pets", ["dog", "cat"], dm.GroupType.EXCLUSIVE), ("all", ["dog"], dm.GroupType.INCLUSIVE)])
+    merged = merge(a, b).label_categories
+    assert [(c.name, c.parent, c.attributes) for c in merged] == [
+        ("animal", "", set()), ("cat", "animal", {"x", "y"}), ("dog", "animal", set())]
+    assert [(g.name, g.labels, g.group_type) for g in merged.label_groups] == [
+        ("pets", ["cat", "dog"], dm.GroupType.EXCLUSIVE), ("all", ["dog"], dm.GroupType.INCLUSIVE)]
+    assert a.label_categories[1].attributes == {"x"} and a.label_categories[1].parent == ""  # inputs unchanged
+    assert a.label_categories.label_groups[0].labels == ["cat"]
+
+
+def test_a_hierarchy_conflict_is_refused_naming_both_inputs():
+    a = with_hierarchy([("cat", "animal")])
+    with pytest.raises(UsageError, match=r"label 'cat' has parent 'animal' in input 1 \(in memory\) but 'pet' "
+                                         r"in input 3 \(in memory\); merging needs one hierarchy"):
+        merge(a, with_hierarchy(["cat"]), with_hierarchy([("cat", "pet")]))
+    grouped = with_hierarchy(["cat"], [("g", ["cat"], dm.GroupType.EXCLUSIVE)])
+    with pytest.raises(UsageError, match=r"label group 'g' is exclusive in input 1 \(in memory\) but "
+                                         r"restricted in input 2"):
+        merge(grouped, with_hierarchy(["cat"], [("g", ["cat"], dm.GroupType.RESTRICTED)]))
+
+
 def test_bad_calls():
     with pytest.raises(UsageError, match="at least one dataset"):
         merge()

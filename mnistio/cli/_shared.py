@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CommandLineError", "export_options", "export_help", "default_output_dir", "apply_filter",
            "print_written", "add_filter_flags", "output_format", "counts_text", "HelpFormatter",
-           "move_export_words", "pick_options", "add_input_path", "input_path"]
+           "move_export_words", "pick_options", "add_input_path", "input_path", "parse_pathspec"]
 
 
 class CommandLineError(UsageError):
@@ -93,6 +93,18 @@ def input_path(args: argparse.Namespace) -> str:
     if (args.path is None) == (args.input_path is None):
         raise CommandLineError("give the input once, as PATH or as -i PATH")
     return str(args.path or args.input_path)
+
+
+def parse_pathspec(text: str) -> Tuple[str, Optional[str]]:
+    """``(path, format or None)`` from Datumaro's ``PATH[:FORMAT]``."""
+    if os.path.exists(text) or ":" not in text:
+        return text, None
+    path, _, name = text.rpartition(":")
+    if name in formats.names():
+        return path, name
+    if path and os.path.exists(path):
+        formats.get(name)  # raises: unknown format, with the list of known ones
+    return text, None
 
 
 def export_options(format: str, words: Sequence[str]) -> Dict[str, Any]:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
-           "write_dataset_meta", "check_label", "single_label", "item_label", "item_labels", "check_item_id",
-           "check_label_names"]
+           "write_dataset_meta", "check_label", "label_error", "single_label", "item_label", "item_labels",
+           "check_item_id", "check_label_names"]
 
 LABELS_FILE = "labels.txt"
 DATASET_META_FILE = "dataset_meta.json"
@@ -107,10 +107,15 @@ def read_names_file(path: str) -> List[str]:
 def check_label(value: int, names_count: int, names_source: Optional[str], path: str, where: str) -> None:
     """Refuse a label value read from ``path`` that has no name."""
     if value >= names_count:
-        named = "no label" if not names_count else "%s, 0..%d" % (count(names_count, "label"), names_count - 1)
-        raise FormatError("label %d has no name (%s names %s)"
-                          % (value, os.path.basename(names_source) if names_source else "the default list",
-                             named), path, where)
+        raise label_error(value, names_count, names_source, path, where)
+
+
+def label_error(value: int, names_count: int, names_source: Optional[str], path: str, where: str) -> FormatError:
+    """The error for a label value ``value`` (at least ``names_count``) that has no name."""
+    named = "no label" if not names_count else "%s, 0..%d" % (count(names_count, "label"), names_count - 1)
+    return FormatError("label %d has no name (%s names %s)"
+                       % (value, os.path.basename(names_source) if names_source else "the default list", named),
+                       path, where)
 
 
 # -- writing ----------------------------------------------------------------------

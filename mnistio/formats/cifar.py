@@ -67,6 +67,7 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DATASET_META_FILE, check_label, item_label, read_label_categories, write_dataset_meta
+from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name, is_plain_name, safe_join
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
 from ._spec import FormatSpec
@@ -293,10 +294,27 @@ def _parse_batch(path):
         raise _unexpected(error, path) from None
 
 
-def _iter_batch(path, subset, names_count, names_source):
+def _iter_batch(path, subset, names_count, names_source, fault):
+    """The items of one batch file. An item whose label, file name or pixels are wrong goes to
+    ``fault`` (the source's :meth:`~mnistio.model.sources.ItemSource.item_fault`), which raises, or
+    returns when the import's error policy lets it be skipped; a batch that cannot be loaded, or
+    whose columns do not agree, stops the file."""
     batch = _parse_batch(path)
     for index in range(batch.count):
-        yield _make_item(batch, index, subset, names_count, names_source, path)
+        try:
+            item = _make_item(batch, index, subset, names_count, names_source, path)
+        except FormatError as error:
+            fault(error, _id_or_none(batch, index), subset)
+            continue
+        yield item
+
+
+def _id_or_none(batch, index):
+    """Item ``index``'s id, or None when its file name cannot be read."""
+    try:
+        return _item_id(_element(batch.filenames, index))
+    except Exception:  # any value a pickle holds: the item's own error says what is wrong
+        return None
 
 
 def _make_item(batch, index, subset, names_count, names_source, path):
@@ -433,7 +451,7 @@ class CifarSource(FilePerSubsetSource):
         return _count_items(path)
 
     def _iter_file(self, subset, path):
-        return _iter_batch(path, subset, len(self.categories), self._names_source)
+        return _iter_batch(path, subset, len(self.categories), self._names_source, self.item_fault)
 
 
 
@@ -593,5 +611,5 @@ class _SubsetWriter(SubsetWriter):
 
 
 SPEC = FormatSpec(
-    NAME, detect=detect, read=read, write=write, detect_rank=30,
+    NAME, detect=detect, read=read, write=write, detect_rank=30, subset_files=subset_files_by_pattern(["%s"]),
     description="CIFAR-10/100 python pickles: batches.meta and one batch file per subset")

@@ -101,19 +101,30 @@ class ImagenetTxtSource(ItemSource):
         return self._iter_list(name, list_path) if list_path else iter(())
 
     def _iter_list(self, subset, list_path):
+        """The items of one list file. A line that cannot be an item (it cannot be parsed, a label has
+        no name, its image path leaves the images folder or is not a file) goes to
+        :meth:`~mnistio.model.sources.ItemSource.item_fault`, which raises, or returns when the import's
+        error policy lets the line be skipped; a line over the length limit or text that is not UTF-8
+        stops the file."""
         images = os.path.join(self.root, IMAGE_DIR)
         with io.TextIOWrapper(open_input(list_path), encoding="utf-8") as lines:
             for number, line in _numbered_lines(lines, list_path):
                 if not line.strip():
                     continue
-                item_id, image, labels = parse_line(line.rstrip("\r\n"), list_path, number)
-                for label in labels:
-                    check_label(label, len(self.categories), self._names_source, list_path, "line %d" % number)
-                if not is_relative_inside(image):
-                    raise FormatError("image path %r would leave the images folder" % image, list_path,
-                                      "line %d" % number)
-                file = os.path.join(images, *image.split("/"))
-                media = lazy_image(file) if self._has_images and _image_present(file, list_path, number) else None
+                item_id = None
+                try:
+                    item_id, image, labels = parse_line(line.rstrip("\r\n"), list_path, number)
+                    for label in labels:
+                        check_label(label, len(self.categories), self._names_source, list_path, "line %d" % number)
+                    if not is_relative_inside(image):
+                        raise FormatError("image path %r would leave the images folder" % image, list_path,
+                                          "line %d" % number)
+                    file = os.path.join(images, *image.split("/"))
+                    media = lazy_image(file) if self._has_images and _image_present(file, list_path, number) \
+                        else None
+                except (FormatError, UsageError) as error:
+                    self.item_fault(error, item_id, subset)
+                    continue
                 yield DatasetItem._make(item_id, subset, media, [Label(label) for label in labels])
 
 

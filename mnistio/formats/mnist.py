@@ -28,7 +28,7 @@ from ..model.items import DatasetItem, Label
 from ..model.options import Option
 from ..model.sources import ItemSource
 from ._export import SubsetWriter, export_one_channel
-from ._labels import check_label, item_label, read_label_categories
+from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
 from ._reading import dataset_folder, file_present
@@ -106,7 +106,7 @@ class MnistSource(ItemSource):
 
     def iter_subset(self, name):
         files = self._subsets.get(name)
-        return _iter_items(name, files, self.categories, self._names_source) if files else iter(())
+        return _iter_items(name, files, self.categories, self._names_source, self.item_fault) if files else iter(())
 
 
 def _find_subsets(folder, only_file):
@@ -165,12 +165,16 @@ def _label_values(reader):
 
 
 def _qmnist_classes(reader):
-    """Column 0 of QMNIST's int32 rows, the digit class; a class below 0 is not a label."""
-    for index, row in enumerate(reader.iter_records()):
-        if row[0] < 0:
-            raise FormatError("label %d is negative (QMNIST classes are 0..9)" % row[0], reader.path,
-                              "item %d" % index)
+    """Column 0 of QMNIST's int32 rows, the digit class (a class below 0 is refused by the item loops)."""
+    for row in reader.iter_records():
         yield row[0]
+
+
+def _label_error(value, names_count, names_source, path, index):
+    """The error for a label value the item loops refuse: below 0 (QMNIST), or with no name."""
+    if value < 0:
+        return FormatError("label %d is negative (QMNIST classes are 0..9)" % value, path, "item %d" % index)
+    return label_error(value, names_count, names_source, path, "item %d" % index)
 
 
 def _open_checked(path, magic):
@@ -255,7 +259,10 @@ def _iter_meta_rows(path, count, columns):
                 yield cells[row:row + columns]
 
 
-def _iter_items(subset, files, categories, names_source):
+def _iter_items(subset, files, categories, names_source, fault):
+    """The items of one subset; ``fault`` (the source's :meth:`~mnistio.model.sources.ItemSource.item_fault`)
+    raises, or returns when the import's error policy lets the item be skipped. A bad label skips its
+    item; a file cut short, or a meta row whose size cannot be read, stops the subset."""
     names_count = len(categories)
     with _open_checked(files.labels, _labels_magic(files.labels)) as labels:
         count = labels.header.count
@@ -266,15 +273,15 @@ def _iter_items(subset, files, categories, names_source):
                 images.payload_size = _images_payload(images.header, count, columns >= 2, files.images)
             meta = _iter_meta_rows(files.meta, count, columns) if columns else None
             if meta is None and images is not None:
-                yield from _iter_plain(subset, labels, images, names_count, names_source)
+                yield from _iter_plain(subset, labels, images, names_count, names_source, fault)
             else:
-                yield from _iter_with_meta(subset, labels, images, meta, names_count, names_source, files)
+                yield from _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault)
         finally:
             if images is not None:
                 images.close()
 
 
-def _iter_plain(subset, labels, images, names_count, names_source):
+def _iter_plain(subset, labels, images, names_count, names_source, fault):
     """The fast path: default ids, every image of the header's size."""
     _, rows, cols = images.header.dims
     pixels = images.iter_records()
@@ -283,30 +290,35 @@ def _iter_plain(subset, labels, images, names_count, names_source):
         if value == NO_LABEL:
             annotations = []
         else:
-            if value >= names_count:
-                check_label(value, names_count, names_source, labels.path, "item %d" % index)
+            if not 0 <= value < names_count:
+                next(pixels)  # read even if skipped: the next item's pixels follow
+                fault(_label_error(value, names_count, names_source, labels.path, index), str(index), subset)
+                continue
             annotations = [Label._make(value)]
         yield make(str(index), subset, wrap(next(pixels), rows, cols), annotations)
     for _ in pixels:  # runs the end-of-file check
         pass
 
 
-def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files):
+def _iter_with_meta(subset, labels, images, meta, names_count, names_source, files, fault):
     """Items whose ids or sizes come from the meta file, or with no images file."""
     default_size = images.header.dims[1:] if images is not None else None
     for index, value in enumerate(_label_values(labels)):
-        where = "item %d" % index
-        item_id, size = parse_meta_row(next(meta), files.meta, where) if meta is not None else (None, None)
-        if value == NO_LABEL:
-            annotations = []
-        else:
-            check_label(value, names_count, names_source, labels.path, where)
-            annotations = [Label._make(value)]
+        # A meta row's size says where the next image starts: one that cannot be read stops here.
+        item_id, size = parse_meta_row(next(meta), files.meta, "item %d" % index) if meta is not None else (None, None)
         image = None
         if images is not None:
             height, width = size if size is not None else default_size  # type: ignore[misc]  # set with images
             if size != (0, 0):
                 image = Image._wrap(images.read(height * width), height, width)
+        if value == NO_LABEL:
+            annotations = []
+        elif 0 <= value < names_count:
+            annotations = [Label._make(value)]
+        else:
+            fault(_label_error(value, names_count, names_source, labels.path, index),
+                  item_id if item_id is not None else str(index), subset)
+            continue
         yield DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
     if images is not None:
         images.finish()

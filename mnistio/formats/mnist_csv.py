@@ -30,7 +30,7 @@ from ..model.image import Image
 from ..model.items import DatasetItem, Label, describe_item
 from ..model.options import Option
 from ._export import SubsetWriter, export_one_channel
-from ._labels import check_label, item_label, read_label_categories
+from ._labels import item_label, label_error, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import default_workers, ordered_map
 from ._patch import subset_files_by_pattern
@@ -41,7 +41,7 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict
+    from typing import Any, Dict, Optional, Tuple
 
 __all__ = ["SPEC", "MnistCsvSource"]
 
@@ -78,7 +78,7 @@ class MnistCsvSource(FilePerSubsetSource):
 
     def _iter_file(self, subset, path):
         return _iter_items(subset, path, self._metas[subset],
-                           len(self.categories), self._names_source, self.workers)
+                           len(self.categories), self._names_source, self.workers, self.item_fault)
 
 
 def _meta_file(folder, subset):
@@ -112,16 +112,27 @@ def _count_items(path):
 
 
 def _serial_rows(path):
-    """``(line number, label, pixels or None)`` of every data line, parsed here."""
-    parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
+    """``(line number, label, pixels or None)`` of every data line, parsed here (see :func:`_rows`)."""
     with open_input(path) as file:
         lines = csvrows.iter_lines(file, path)
         first = next(lines, None)
         if first is not None and not csvrows.is_header(first[1]):
             lines = itertools.chain((first,), lines)
-        for number, line in lines:
-            label_text, comma, pixel_text = line.partition(b",")
-            yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
+        yield from _rows(lines, path)
+
+
+def _rows(numbered_lines, path):
+    """``(line number, label, pixels or None)`` of each ``(number, line)``; a line whose fields are
+    not numbers is ``(line number, None, its FormatError)``, so that the reader can go on after it."""
+    parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
+    for number, line in numbered_lines:
+        label_text, comma, pixel_text = line.partition(b",")
+        try:
+            row: Tuple[int, Optional[int], Any] = (number, parse_label(label_text, path, number),
+                                                   decode(pixel_text, path, number) if comma else None)
+        except FormatError as error:
+            row = number, None, error
+        yield row
 
 
 def _parallel_rows(path, workers):
@@ -160,13 +171,16 @@ def _parallel_rows(path, workers):
 
 
 def _parse_lines(path, lines, first_number):
-    parse_label, decode = csvrows.parse_label, csvrows.decode_pixels
+    return _rows(_block_lines(path, lines, first_number), path)
+
+
+def _block_lines(path, lines, first_number):
+    """``(number, line)`` of a block's lines that are not blank, each within the length limit."""
     for number, line in enumerate(lines, first_number):
         if len(line) > limits.MAX_LINE_BYTES:
             raise csvrows.line_too_long(path, number)
         if line and not line.isspace():
-            label_text, comma, pixel_text = line.partition(b",")
-            yield number, parse_label(label_text, path, number), decode(pixel_text, path, number) if comma else None
+            yield number, line
 
 
 def _data_start(file, path):
@@ -222,7 +236,12 @@ def _iter_meta(path):
             raise FormatError("unreadable meta file (%s)" % error, path) from None
 
 
-def _iter_items(subset, path, meta_path, names_count, names_source, workers):
+def _iter_items(subset, path, meta_path, names_count, names_source, workers, fault):
+    """The items of one CSV file. A line that cannot be an item (fields that are not numbers, a bad
+    label, the wrong number of pixels, a bad meta row) goes to ``fault`` (the source's
+    :meth:`~mnistio.model.sources.ItemSource.item_fault`), which raises, or returns when the import's
+    error policy lets the line be skipped: every line is an item of its own. A line over the length
+    limit, text that cannot be read, or a meta file with fewer or more rows than lines stops the file."""
     meta = _iter_meta(meta_path) if meta_path else None
     wrap, make = Image._wrap, DatasetItem._make
     height, width = MNIST_SIZE
@@ -230,27 +249,42 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers):
     if workers is None:
         workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES else 1
     rows = _parallel_rows(path, workers) if workers > 1 else _serial_rows(path)
-    for index, (number, label, pixels) in enumerate(rows):
-        if label == NO_LABEL:
-            annotations = []
-        else:
-            if not 0 <= label < names_count:
-                if label < 0:
-                    raise FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
-                check_label(label, names_count, names_source, path, "line %d" % number)
-            annotations = [Label._make(label)]
+    try:
+        for index, (number, label, pixels) in enumerate(rows):
+            if meta is not None:
+                meta_number, meta_row = _next_meta(meta, meta_path, index)
+                try:
+                    item_id, size = parse_meta_row(meta_row, meta_path, "line %d" % meta_number)
+                except FormatError as error:
+                    fault(error, meta_row[0] if len(meta_row) == 3 else str(index), subset)
+                    continue
+                height, width = size or MNIST_SIZE
+            if label is None:  # fields that are not numbers: ``pixels`` is the error
+                fault(pixels, item_id if item_id is not None else str(index), subset)
+                continue
+            if label == NO_LABEL:
+                annotations = []
+            elif 0 <= label < names_count:
+                annotations = [Label._make(label)]
+            else:
+                fault(FormatError("label %d is negative (-1 means no label)" % label, path, "line %d" % number)
+                      if label < 0 else label_error(label, names_count, names_source, path, "line %d" % number),
+                      item_id if item_id is not None else str(index), subset)
+                continue
+            image = None
+            if pixels is not None:
+                if len(pixels) != height * width:
+                    fault(_pixel_count_error(len(pixels), height, width, meta is not None, index, label, subset,
+                                             path, number), item_id if item_id is not None else str(index), subset)
+                    continue
+                image = wrap(pixels, height, width)
+            yield make(item_id if item_id is not None else str(index), subset, image, annotations)
+        if meta is not None and next(meta, None) is not None:
+            raise FormatError("more meta rows than data lines in %s" % os.path.basename(path), meta_path)
+    finally:  # now, not when the error's traceback is freed: the workers stop, the files close
+        rows.close()
         if meta is not None:
-            item_id, size = _next_meta(meta, meta_path, index)
-            height, width = size or MNIST_SIZE
-        image = None
-        if pixels is not None:
-            if len(pixels) != height * width:
-                raise _pixel_count_error(len(pixels), height, width, meta is not None, index, label, subset,
-                                         path, number)
-            image = wrap(pixels, height, width)
-        yield make(item_id if item_id is not None else str(index), subset, image, annotations)
-    if meta is not None and next(meta, None) is not None:
-        raise FormatError("more meta rows than data lines in %s" % os.path.basename(path), meta_path)
+            meta.close()
 
 
 def _pixel_count_error(count, height, width, has_meta, index, label, subset, path, number):
@@ -267,11 +301,11 @@ def _pixel_count_error(count, height, width, has_meta, index, label, subset, pat
 
 
 def _next_meta(meta, meta_path, index):
+    """``(line number, cells)`` of the meta row of item ``index``."""
     try:
-        number, row = next(meta)
+        return next(meta)
     except StopIteration:
         raise FormatError("meta file ends before item %d" % index, meta_path) from None
-    return parse_meta_row(row, meta_path, "line %d" % number)
 
 
 def _csv_field(text):

@@ -20,10 +20,10 @@ from .items import (
                     as_label_categories,
 )
 from .patch import DatasetPatch, ItemStatus
-from .sources import DerivedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
-from .transform import ItemTransform, Transform
+from .sources import CheckedSource, DerivedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
+from .transform import DatasetBase, ItemTransform, SubsetBase, Transform
 
 __all__ = ["Dataset", "DatasetSubset", "StreamDataset", "eager_mode", "Image", "DatasetItem", "Label",
            "LabelCategories", "GroupType", "AnnotationType", "DEFAULT_SUBSET_NAME", "as_label_categories",
-           "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "ItemSource", "ListSource", "DerivedSource",
-           "MappedSource", "SubsetSource", "EditedSource"]
+           "DatasetPatch", "ItemStatus", "Transform", "ItemTransform", "DatasetBase", "SubsetBase", "ItemSource",
+           "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource", "CheckedSource"]

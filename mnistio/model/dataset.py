@@ -29,8 +29,8 @@ from contextlib import contextmanager
 from ..errors import UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
-from .sources import EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
-from .transform import Transform, TransformSource
+from .sources import CheckedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
+from .transform import ExtractorSource, Transform, TransformSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,8 +57,10 @@ class Dataset:
         elif source is None:
             source = ListSource([], as_label_categories(categories))
         elif not isinstance(source, ItemSource):
-            raise UsageError("a Dataset is made from an ItemSource or another Dataset, not %s"
-                             % type(source).__name__)
+            if not hasattr(source, "__iter__"):
+                raise UsageError("a Dataset is made from an extractor (items with categories()), an ItemSource "
+                                 "or another Dataset, not %s" % type(source).__name__)
+            source = ExtractorSource(source)
         self._source: ItemSource = source
         self._edits: Dict[ItemKey, Optional[DatasetItem]] = {}
         self._statuses: Dict[ItemKey, ItemStatus] = {}
@@ -93,11 +95,30 @@ class Dataset:
     @classmethod
     def import_from(cls, path: Any, format: Optional[str] = None, *, env: Any = None, progress_reporter: Any = None,
                     error_policy: Any = None, **options: Any) -> "Dataset":
-        """Open a dataset on disk, lazily; ``format=None`` detects it."""
+        """Open a dataset on disk, lazily; ``format=None`` detects it.
+
+        With an ``error_policy`` (:class:`~mnistio.model.policy.ImportErrorPolicy`) or a
+        ``progress_reporter`` (:class:`~mnistio.model.progress.ProgressReporter`), the dataset is
+        read through once now, as Datumaro reads it at once then: the reporter follows each subset,
+        and every item the files hold but that cannot be read is reported to the policy, which
+        either stops the import (the default, :class:`~mnistio.model.policy.FailingImportErrorPolicy`)
+        or lets it leave the item out and go on. The dataset then stays lazy (unless eager): later
+        passes read the files again and leave the same items out, without reporting them again.
+        """
         from .. import formats  # the facade: the registry sits above, looked up at call time
 
-        dataset = cls(formats.read(path, format, **options))
-        dataset._recipe = [("import", path, dataset._format, options)]
+        context = None
+        if error_policy is not None or progress_reporter is not None:
+            from .policy import ImportContext  # here: ``import mnistio`` stays cheap
+
+            context = ImportContext(progress_reporter=progress_reporter, error_policy=error_policy)
+        source = formats.read(path, format, **options)
+        dataset = cls(source)
+        if context is not None:
+            checked = CheckedSource(source, context, keep=dataset.is_eager)
+            dataset = cls(checked if checked.items is None else ListSource(checked.items, source.categories))
+            dataset._path, dataset._format = source.path, source.format
+        dataset._recipe = [("import", path, dataset._format, options, error_policy)]
         dataset._options = dict(options)
         if dataset.is_eager:
             dataset.init_cache()
@@ -208,6 +229,48 @@ class Dataset:
 
     def get_label_cat_names(self) -> List[str]:
         return self.label_names
+
+    def get_infos(self) -> Iterator[str]:
+        """Datumaro's lines describing ``infos()``: ``"key: value\\n"``."""
+        return iter(["%s: %s\n" % pair for pair in self._infos.items()] or ["\n"])
+
+    def get_categories_info(self) -> Iterator[str]:
+        """Datumaro's lines describing the categories: ``"1: ['0', '1', ...]\\n"``."""
+        # str() of the enum member, as Datumaro: "label" before Python 3.11, "1" from 3.11 (IntEnum)
+        return iter(["%s: %r\n" % (str(AnnotationType.label).split(".")[-1], self.label_names)])
+
+    def get_subset_info(self) -> Iterator[str]:
+        """Datumaro's line per subset: items, annotated items and annotations, subsets sorted."""
+        counts: Dict[str, List[int]] = {}
+        for item in self:
+            found = counts.setdefault(item.subset, [0, 0, 0])
+            found[0] += 1
+            found[1] += bool(item.annotations)
+            found[2] += len(item.annotations)
+        return iter("%s: # of items=%d, # of annotated items=%d, # of annotations=%d\n"
+                    % (name, counts[name][0], counts[name][1], counts[name][2]) for name in sorted(counts))
+
+    def get_datasetitem_by_path(self, path: Any) -> Optional[DatasetItem]:
+        """The item whose image was read from ``path`` (relative to the dataset's folder, or not)."""
+        import os
+
+        wanted = os.path.abspath(os.path.join(self._path or "", os.fspath(path)))
+        for item in self:
+            if item.media is not None and item.media.path and os.path.abspath(item.media.path) == wanted:
+                return item
+        return None
+
+    @property
+    def env(self) -> None:
+        """Datumaro's plugin environment: mnistio has none (its formats and transforms are
+        registered in :mod:`mnistio.formats` and :mod:`mnistio.ops.transforms`)."""
+        return None
+
+    @classmethod
+    def load(cls, path: Any, **options: Any) -> "Dataset":
+        """Datumaro's own format, which mnistio does not read: an error saying what to use."""
+        raise UsageError("Dataset.load() reads Datumaro's own format, which mnistio does not read; use "
+                         "Dataset.import_from(path, format)", path)
 
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.source)
@@ -611,7 +674,7 @@ def _from_recipe(recipe: List[Tuple[Any, ...]], statuses: Dict[Any, ItemStatus],
     kind = StreamDataset if stream else Dataset
     first = recipe[0]
     if first[0] == "import":
-        dataset = kind.import_from(first[1], first[2], **first[3])
+        dataset = kind.import_from(first[1], first[2], error_policy=first[4], **first[3])
     else:
         dataset = kind.from_iterable(first[1], first[2])
     for step in recipe[1:]:

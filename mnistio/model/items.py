@@ -7,7 +7,7 @@ says where mnistio differs.
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum
 
 from ..errors import UsageError
 from .image import Image
@@ -22,7 +22,10 @@ __all__ = ["AnnotationType", "GroupType", "Label", "LabelCategories", "DatasetIt
 DEFAULT_SUBSET_NAME = "default"
 
 
-class AnnotationType(Enum):
+class AnnotationType(IntEnum):
+    """Datumaro's annotation types; mnistio's datasets hold labels only."""
+
+    unknown = 0
     label = 1
 
 
@@ -156,9 +159,12 @@ class LabelCategories:
         def __repr__(self) -> str:
             return "LabelGroup(name=%r, labels=%r, group_type=%s)" % (self.name, self.labels, self.group_type)
 
-    def __init__(self, names: Iterable[str] = (), label_groups: Iterable[Any] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), label_groups: Iterable[Any] = (),
+                 attributes: Optional[Iterable[str]] = None) -> None:
         self.items: List[LabelCategories.Category] = []
         self.label_groups: List[LabelCategories.LabelGroup] = list(label_groups)
+        #: the attribute names the dataset's labels may carry (Datumaro's ``Categories.attributes``)
+        self.attributes = set(attributes or ())
         self._indices: Dict[str, int] = {}
         for name in names:
             self.add(name)
@@ -223,11 +229,12 @@ class LabelCategories:
     __hash__ = None  # type: ignore[assignment]  # mutable, as Datumaro's
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"items": self.items, "label_groups": self.label_groups}
+        return {"items": self.items, "label_groups": self.label_groups, "attributes": self.attributes}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.items = state["items"]
         self.label_groups = state["label_groups"]
+        self.attributes = state.get("attributes", set())
         self._indices = {category.name: index for index, category in enumerate(self.items)}
 
     def __repr__(self) -> str:
@@ -284,6 +291,12 @@ class DatasetItem:
 
     @property
     def image(self) -> Optional[Image]:
+        return self.media
+
+    def media_as(self, kind: Any) -> Any:
+        """The media, when it is of ``kind`` (Datumaro's ``item.media_as(Image)``)."""
+        if self.media is not None and not isinstance(self.media, kind):
+            raise UsageError("item %r has a %s, not a %s" % (self.id, type(self.media).__name__, kind.__name__))
         return self.media
 
     @property

@@ -14,10 +14,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+    from ..errors import MnistioError
+    from .policy import ImportContext
+
     SubsetCounts = Dict[str, int]
     ItemKey = Tuple[str, str]
 
-__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource"]
+__all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource",
+           "CheckedSource"]
 
 
 
@@ -27,13 +31,17 @@ class ItemSource:
     Subclasses call ``super().__init__(categories, path, format)`` (or set
     ``categories`` themselves), implement ``__iter__``, and override
     :meth:`subset_counts`, :meth:`iter_subset` and :meth:`known_counts` when
-    they can do better than reading every item.
+    they can do better than reading every item. A reader that meets a fault
+    confined to one item calls :meth:`item_fault` with it, and skips the item
+    when that returns.
     """
 
     categories: LabelCategories
     # Immutable defaults, for subclasses that set only ``categories``.
     path: Optional[str] = None
     format: Optional[str] = None
+    #: the import's error policy and progress reporter; None: every fault is raised
+    context: Optional[ImportContext] = None
 
     def __init__(self, categories: Optional[LabelCategories] = None, path: Optional[str] = None,
                  format: Optional[str] = None) -> None:
@@ -43,6 +51,20 @@ class ItemSource:
 
     def __iter__(self) -> Iterator[DatasetItem]:
         raise NotImplementedError
+
+    def item_fault(self, error: MnistioError, item_id: Optional[str], subset: Optional[str]) -> None:
+        """A fault confined to one item, ``(item_id, subset)`` (None where the reader cannot tell):
+        raise ``error``, unless the import's error policy takes it; then return, and the reader
+        leaves the item out and goes on with the next one.
+
+        Every reader reports per-item faults here, and only here; faults that leave the rest of a
+        file unreadable are raised as they are. Without a policy (:attr:`context` None) this is
+        ``raise error``, so the readers' fast paths do not change.
+        """
+        context = self.context
+        if context is None:
+            raise error
+        context.report_item(error, (item_id, subset))
 
     def subset_counts(self) -> SubsetCounts:
         """``{subset: item count}`` in first-seen order."""
@@ -213,3 +235,49 @@ class EditedSource(DerivedSource):
     @property
     def in_memory(self) -> bool:
         return self.parent.in_memory
+
+
+class CheckedSource(DerivedSource):
+    """A reader's items, read through once when the dataset is imported with an error policy or a
+    progress reporter (``context``), as Datumaro reads such an import at once.
+
+    That first pass reports each subset's progress (the reporter is split into one part per
+    subset, each walked with ``iter``) and every fault to the policy; it counts the items that
+    were not skipped, which are then the subsets' counts. Later passes read the files again, lazily,
+    and skip the same items without reporting them again. With ``keep`` the items are also kept
+    (:attr:`items`), for an eager dataset; otherwise nothing is held but the counts.
+    """
+
+    def __init__(self, parent: ItemSource, context: ImportContext, keep: bool = False) -> None:
+        super().__init__(parent)
+        parent.context = context
+        totals = parent.known_counts()
+        if totals is None:
+            totals = parent.subset_counts()
+        kept: Optional[List[DatasetItem]] = [] if keep else None
+        counts: SubsetCounts = {}
+        parts = context.progress_reporter.split(len(totals))
+        for (subset, total), part in zip(totals.items(), parts):
+            found = 0
+            for item in part.iter(parent.iter_subset(subset), total=total, desc="Importing '%s'" % subset):
+                found += 1
+                if kept is not None:
+                    kept.append(item)
+            counts[subset] = found
+        self.counts = counts
+        self.items = kept
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        return iter(self.parent)
+
+    def iter_subset(self, name: str) -> Iterator[DatasetItem]:
+        return self.parent.iter_subset(name)
+
+    def subset_counts(self) -> SubsetCounts:
+        return dict(self.counts)
+
+    def known_counts(self) -> Optional[SubsetCounts]:
+        return dict(self.counts)
+
+    def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
+        return self.parent.lookup(id, subset)

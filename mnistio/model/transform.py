@@ -1,4 +1,5 @@
-"""User-defined transforms, written as for Datumaro: ``Transform`` and ``ItemTransform``.
+"""User-defined transforms and extractors, written as for Datumaro: ``Transform``,
+``ItemTransform``, ``DatasetBase`` and ``SubsetBase``.
 
 ::
 
@@ -13,6 +14,11 @@ view) and the options given to ``Dataset.transform``; iterating it yields
 the new items. ``categories()`` may give other label names. mnistio wraps
 an instance in :class:`TransformSource` so that it streams like any other
 source.
+
+An *extractor* is any iterable of items with ``categories()``, such as a
+subclass of :class:`DatasetBase` or :class:`SubsetBase`;
+``Dataset(extractor)`` and ``Dataset.from_extractors(...)`` read it through
+:class:`ExtractorSource`.
 """
 
 from __future__ import annotations
@@ -22,11 +28,11 @@ from .sources import DerivedSource, ItemSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterator, Optional
+    from typing import Any, Dict, Iterator, List, Optional
 
     from .items import DatasetItem
 
-__all__ = ["Transform", "ItemTransform", "TransformSource"]
+__all__ = ["Transform", "ItemTransform", "TransformSource", "DatasetBase", "SubsetBase", "ExtractorSource"]
 
 
 class Transform:
@@ -82,3 +88,83 @@ class TransformSource(DerivedSource):
 
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.transform)
+
+
+class DatasetBase:
+    """A base for user-defined extractors, as Datumaro's: override ``__iter__`` (and ``categories``)."""
+
+    def __init__(self, *, length: Optional[int] = None, subsets: Optional[Any] = None, media_type: Any = None,
+                 ann_types: Any = None, ctx: Any = None) -> None:
+        self._length = length
+        self._subsets = list(subsets) if subsets is not None else None
+        self._ann_types = set(ann_types or ())
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = sum(1 for _ in self)
+        return self._length
+
+    def categories(self) -> Dict[AnnotationType, Any]:
+        return {}
+
+    def infos(self) -> Dict[str, Any]:
+        return {}
+
+    def media_type(self) -> Any:
+        from .image import Image
+
+        return Image
+
+    def ann_types(self) -> Any:
+        return self._ann_types
+
+    def subsets(self) -> Dict[str, Any]:
+        names = self._subsets if self._subsets is not None else list(dict.fromkeys(item.subset for item in self))
+        return {name: None for name in names}
+
+    def get(self, id: str, subset: Optional[str] = None) -> Optional[DatasetItem]:
+        from .items import DEFAULT_SUBSET_NAME
+
+        subset = subset or DEFAULT_SUBSET_NAME
+        return next((item for item in self if item.id == id and item.subset == subset), None)
+
+
+class SubsetBase(DatasetBase):
+    """A base for single-subset extractors, as Datumaro's: fill ``self._items`` and ``self._categories``."""
+
+    def __init__(self, *, length: Optional[int] = None, subset: Optional[str] = None, media_type: Any = None,
+                 ann_types: Any = None, ctx: Any = None) -> None:
+        from .items import DEFAULT_SUBSET_NAME
+
+        self._subset = subset or DEFAULT_SUBSET_NAME
+        super().__init__(length=length, subsets=[self._subset], media_type=media_type, ann_types=ann_types, ctx=ctx)
+        self._infos: Dict[str, Any] = {}
+        self._categories: Dict[AnnotationType, Any] = {}
+        self._items: List[DatasetItem] = []
+
+    def infos(self) -> Dict[str, Any]:
+        return self._infos
+
+    def categories(self) -> Dict[AnnotationType, Any]:
+        return self._categories
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class ExtractorSource(ItemSource):
+    """The items of an extractor (an iterable of items with ``categories()``), read anew each time."""
+
+    def __init__(self, extractor: Any) -> None:
+        categories = extractor.categories() if hasattr(extractor, "categories") else None
+        super().__init__(as_label_categories(categories) if categories else None)
+        self.extractor = extractor
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        return iter(self.extractor)

@@ -13,6 +13,13 @@ streamed, and narrows its ``exact`` merge to a refusal:
   then the names of the second that the first lacks, and so on. Every
   label index is remapped by name; a label index with no name in its own
   dataset is a :class:`~mnistio.errors.UsageError`.
+* **Hierarchy**: a label takes the first non-empty ``parent`` among the
+  inputs and the union of their ``attributes``; label groups of the same
+  name unite their labels. Two different parents for one label, or two
+  types for one group, are a UsageError naming both inputs, as
+  Datumaro's intersect merge refuses a parent conflict; its union merge
+  keeps the first input's parent and attributes and drops every label
+  group (:mod:`mnistio.ops._categories`).
 * **Items**: every item of every input, one input after another, each in
   its own order; nothing is read until the result is iterated.
 * **Clashes**: two items clash when they have the same ``(subset, id)``,
@@ -38,8 +45,9 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..model.dataset import Dataset
-from ..model.items import Label, LabelCategories
+from ..model.items import Label
 from ..model.sources import ItemSource
+from ._categories import CategoriesUnion
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -145,7 +153,7 @@ class _MergedSource(ItemSource):
                     item = self._renamed(item, ids, hints, position, report)
                 ids[item.id] = position
                 if remap is not None:
-                    item = _remapped(item, remap, position, dataset)
+                    item = _remapped(item, remap, position, self._datasets)
                 report.items[position] += 1
                 yield item
 
@@ -160,19 +168,18 @@ class _MergedSource(ItemSource):
 def _union_of_labels(datasets):
     """(merged LabelCategories, per input a list old index -> new index or None
     when unchanged, per input the names it added)."""
-    merged = LabelCategories()
+    union = CategoriesUnion()
     remaps, added = [], []
-    for dataset in datasets:
-        new_names, remap = [], []
-        for category in dataset.label_categories:
-            index = merged.find(category.name)[0]
-            if index is None:
-                index = merged.add(category.name, category.parent, category.attributes)
-                new_names.append(category.name)
-            remap.append(index)
+    for position, dataset in enumerate(datasets):
+        known = len(union.result)
+        remap = union.add(dataset.label_categories, _input_name(datasets, position))
         remaps.append(None if remap == list(range(len(remap))) else remap)
-        added.append(new_names)
-    return merged, remaps, added
+        added.append(union.result.names[known:])
+    return union.finish(), remaps, added
+
+
+def _input_name(datasets, position):
+    return "input %d (%s)" % (position + 1, datasets[position].path or "in memory")
 
 
 def _sum_counts(counts):
@@ -201,23 +208,20 @@ def _free_id(item, ids, hints, position):
 
 
 def _clash_message(item, datasets, first, position):
-    def name(k):
-        return "input %d (%s)" % (k + 1, datasets[k].path or "in memory")
-
-    where = "twice in %s" % name(first) if first == position else "in %s and %s" % (name(first), name(position))
+    name = _input_name(datasets, first)
+    where = "twice in %s" % name if first == position else "in %s and %s" % (name, _input_name(datasets, position))
     return ("item id %r of subset %r is %s; an exact merge refuses clashing ids "
             "(without it the later item is renamed)" % (item.id, item.subset, where))
 
 
-def _remapped(item, remap, position, dataset):
+def _remapped(item, remap, position, datasets):
     annotations = []
     for annotation in item.annotations:
         if isinstance(annotation, Label):
             if annotation.label >= len(remap):
-                raise UsageError("item %r (subset %r) of input %d (%s) has label %d, which has no name there "
-                                 "(it names %d labels)" % (item.id, item.subset, position + 1,
-                                                           dataset.path or "in memory", annotation.label,
-                                                           len(remap)))
+                raise UsageError("item %r (subset %r) of %s has label %d, which has no name there "
+                                 "(it names %d labels)" % (item.id, item.subset, _input_name(datasets, position),
+                                                           annotation.label, len(remap)))
             annotation = Label(remap[annotation.label], id=annotation.id, group=annotation.group,
                                attributes=annotation.attributes)
         annotations.append(annotation)

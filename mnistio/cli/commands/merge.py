@@ -18,13 +18,11 @@ renamed ``<id>~<k>``, ``k`` the input's position, and counted in the summary;
 nothing. See :mod:`mnistio.ops.merge` for the rules.
 """
 
-import os
 
-from ... import formats
 from ..._words import count, number
 from ...model.dataset import Dataset
 from ...ops.merge import merge
-from .._shared import counts_text, default_output_dir, export_options
+from .._shared import counts_text, default_output_dir, export_options, parse_pathspec
 from .._shared import output_format as resolve_output_format
 from ..progress import Progress
 
@@ -50,16 +48,8 @@ def register(subparsers):
     parser.set_defaults(run=run, takes_export_options=True)
 
 
-def parse_input(text):
-    """``(path, format or None)`` from ``PATH[:FORMAT]``."""
-    if os.path.exists(text) or ":" not in text:
-        return text, None
-    path, _, name = text.rpartition(":")
-    if name in formats.names():
-        return path, name
-    if path and os.path.exists(path):
-        formats.get(name)  # raises: unknown format, with the list of known ones
-    return text, None
+parse_input = parse_pathspec  # the name merge's tests and callers know
+
 
 
 def run(args):

@@ -11,19 +11,23 @@
 
 Each transform returns a new :class:`~mnistio.dataset.Dataset` and reads
 nothing until that dataset is iterated; none holds more than one item at a
-time. The transforms, and the Datumaro transform each mirrors:
+time (``split`` keeps one small number per item: its subset). The
+transforms, and the Datumaro transform each mirrors:
 
 * ``random_split`` (Datumaro ``random_split``): every item to one of the
   given subsets, at random, in exact counts (ratios rounded by largest
   remainder). Like Datumaro, the source's subsets are pooled first.
-* ``split`` (Datumaro ``split -t classification``): the same, stratified:
-  each label (and the items with no label or several, as one more group) is
-  split on its own, so every subset keeps the label distribution.
+* ``split`` (Datumaro ``split -t classification``): at random, stratified
+  by label and by the labels' attribute values, Datumaro's algorithm with
+  Datumaro's draws: a seed gives Datumaro's subsets (:mod:`.split`).
 * ``remap_labels`` (``remap_labels``): rename labels (``src:dst``); two
   names mapped to one merge; ``default="delete"`` drops the labels not
   mentioned. Label annotations of a deleted label are removed, the item stays.
 * ``project_labels`` (``project_labels``): the label list becomes the given
   one; labels not in it are deleted, new names get no annotations.
+
+  Both keep the label hierarchy: parents (cleared when no longer a label),
+  attributes and label groups (:mod:`mnistio.ops._categories`).
 * ``map_subsets`` (``map_subsets``): rename subsets (``src:dst``).
 * ``reindex`` (``reindex``): ids ``start``, ``start + 1``, ... in iteration order.
 * ``rename`` (``rename``): ids through a regular expression,
@@ -31,17 +35,22 @@ time. The transforms, and the Datumaro transform each mirrors:
 * ``remove_items`` (``remove_items``): drop items by ``id:subset`` (or ``id``
   in any subset).
 * ``remove_annotations`` (``remove_annotations``): drop the annotations of
-  the given items, or of every item.
+  the given items, or those with a given annotation id
+  (``(id, subset, annotation id)``), or of every item.
 * ``resize`` (``resize``): images to ``width`` x ``height``, ``nearest`` or
   ``bilinear`` (Datumaro resizes with OpenCV's area / cubic filters instead).
 * ``pad`` (mnistio only): images centred on a larger canvas of a fill value,
   e.g. MNIST's 28 x 28 to LeNet's 32 x 32.
 
-**Unlike Datumaro**: the seed defaults to 0, not to a fresh one each run,
-and a seed gives other subsets than in Datumaro (another generator, and
-counts rounded by largest remainder where Datumaro truncates cumulative
-sums); ``split`` has the classification task only; ``remap_labels``
-refuses a name the dataset lacks, where Datumaro ignores it;
+**Unlike Datumaro**: the seed defaults to 0, not to a fresh one each run;
+``random_split`` gives other subsets than Datumaro's for a seed (another
+generator, and counts rounded by largest remainder where Datumaro
+truncates cumulative sums); ``split`` has the classification task only,
+and keeps items in their places when unlabelled ones come first (Datumaro
+then mixes up their subsets); ``remap_labels``
+refuses a name the dataset lacks, where Datumaro ignores it; renamed
+parents, merged labels' attributes and label groups are kept where
+Datumaro drops them;
 ``remove_annotations`` without ids empties every item; ``rename`` accepts
 ids holding braces.
 

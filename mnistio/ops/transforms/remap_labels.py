@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ...errors import UsageError
 from ...model.dataset import Dataset
-from ...model.items import LabelCategories
 from ...model.options import Option
+from .._categories import renamed_categories
 from ._common import labels_source, mapping_pairs, pair_arg, pair_text
 from ._spec import TransformSpec
 
@@ -23,6 +23,10 @@ def remap_labels(dataset: Dataset, mapping: Mapping = None, default: str = "keep
     empty or None deletes ``src``; two names mapped to one merge into it.
     Labels not in ``mapping`` are kept (``default="keep"``) or deleted
     (``"delete"``). The new label list is in order of first appearance.
+    Parents follow their labels' new names, labels merged into one unite
+    their attributes, and label groups are renamed alike
+    (:mod:`mnistio.ops._categories`; Datumaro drops renamed parents and
+    every group).
     """
     if default not in ("keep", "delete"):
         raise UsageError("default must be 'keep' or 'delete', not %r" % (default,))
@@ -32,16 +36,13 @@ def remap_labels(dataset: Dataset, mapping: Mapping = None, default: str = "keep
         if source.find(src)[0] is None:
             raise UsageError("no label %r to remap (the labels are %s)" % (src, ", ".join(source.names) or "none"))
     mapping = dict(pairs)
-    categories = LabelCategories()
-    index_map: List[Optional[int]] = []
+    targets: List[Optional[str]] = []
     for category in source:
         target = mapping[category.name] if category.name in mapping else \
             category.name if default == "keep" else None
-        if not target:
-            index_map.append(None)
-            continue
-        index = categories.find(str(target))[0]
-        index_map.append(categories.add(target, category.parent, category.attributes) if index is None else index)
+        targets.append(str(target) if target else None)
+    categories = renamed_categories(source, targets)
+    index_map = [categories.find(target)[0] if target is not None else None for target in targets]
     return labels_source(dataset, categories, index_map)
 
 
