@@ -352,7 +352,8 @@ def test_what_a_tree_walk_cannot_read_is_refused_naming_it(tmp_path, layout, kin
     deepest = {"imagenet": "lab", "imagenet_with_subset_dirs": "train/lab", "image_dir": "sub"}[layout]
     named = make_broken(tmp_path / "d" / deepest, kind)
     # Detection still names the layout (it is not "cannot tell the format"), and reading says why not.
-    assert layout in dm.formats.detect(str(tmp_path / "d"))
+    # image_dir is detected in a flat folder only, as Datumaro detects it: with sub/ this is imagenet.
+    assert ("imagenet" if layout == "image_dir" else layout) in dm.formats.detect(str(tmp_path / "d"))
     with pytest.raises(dm.errors.MnistioError) as caught:
         read_all(tmp_path / "d", layout)
     assert str(caught.value) == "%s: %s" % (named, str(caught.value).split(": ", 1)[1])

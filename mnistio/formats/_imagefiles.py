@@ -36,10 +36,10 @@ from ._paths import UniqueNames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Deque, FrozenSet, Iterator, List, Tuple
+    from typing import Any, Deque, Dict, FrozenSet, Iterator, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
-           "walk_tree", "normalize_ext", "image_file_ext", "folder_profile", "require_media"]
+           "walk_tree", "normalize_ext", "image_file_ext", "FolderProfile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
 _BATCH_ITEMS = 256
@@ -151,24 +151,54 @@ def iter_image_files(root):
                 yield relative, name
 
 
-def folder_profile(root):
-    """``(depths of image files, whether any other file exists)`` under ``root``.
+#: folder names Datumaro 1.13 does not take for an imagenet root's label folders (its detection
+#: refuses the tree; ``SUBSET_NAME_BLACKLIST``), and those that make a subset folder
+#: (``SUBSET_NAME_WHITELIST``), both compared in lower case
+NOT_LABEL_FOLDERS = frozenset(["labels", "images", "annotations", "instances"])
+SUBSET_FOLDERS = frozenset(["train", "test", "val"])
 
-    Depth 0 is the root itself. Detection of the image-folder layouts reads
-    only this: Datumaro's rule is that such a folder holds nothing but images.
-    What the walk cannot read (a link to nothing, a cycle, a FIFO) counts as
-    neither, so that the layout is still named and reading says what is wrong.
+
+class FolderProfile:
+    """What detection of the image-folder layouts reads from one walk of ``root``, by Datumaro
+    1.13's rules (its ``ImageDirImporter.detect``, ``ImagenetImporter.detect`` and
+    ``with_subset_dirs``):
+
+    * ``flat``: the root holds image files only, at least one, and no folder (``image_dir``);
+    * ``images_only``: every folder of the tree holds image files only, and none is an empty
+      leaf, and no folder right under the root is named as in :data:`NOT_LABEL_FOLDERS`
+      (``imagenet``);
+    * ``subsets``: the folders right under the root named as in :data:`SUBSET_FOLDERS` (any
+      case) that are each such a tree (``imagenet_with_subset_dirs``: one is enough).
+
+    What the walk cannot read (a link to nothing, a cycle, a FIFO) counts as neither an image
+    nor another file, so that the layout is still named and reading says what is wrong. Memory:
+    the names of the root's folders and of theirs, not the tree.
     """
-    depths = set()
-    others = False
-    for relative, _, files, _ in walk_tree(root, strict=False):
-        depth = relative.count("/") + 1 if relative else 0
-        for name in files:
-            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                depths.add(depth)
-            else:
-                others = True
-    return depths, others
+
+    def __init__(self, root: str) -> None:
+        self.flat = True
+        # a root folder's name -> (whether its tree holds only images, without an empty leaf,
+        # and whether it holds a folder of NOT_LABEL_FOLDERS)
+        tops: Dict[str, List[bool]] = {}
+        root_clean = True
+        for relative, folders, files, odd in walk_tree(root, strict=False):
+            clean = bool(files or folders or odd) and \
+                all(os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS for name in files)
+            if not relative:
+                self.flat = not folders and clean  # an empty folder is no dataset
+                root_clean = clean
+                for name in folders:
+                    tops[name] = [True, False]
+                continue
+            top, _, rest = relative.partition("/")
+            facts = tops[top]
+            facts[0] = facts[0] and clean
+            if not rest:
+                facts[1] = any(name.lower() in NOT_LABEL_FOLDERS for name in folders)
+        self.images_only = root_clean and all(facts[0] for facts in tops.values()) and \
+            not any(name.lower() in NOT_LABEL_FOLDERS for name in tops)
+        self.subsets = [name for name, (clean, refused) in tops.items()
+                        if name.lower() in SUBSET_FOLDERS and clean and not refused]
 
 
 class ImageFileWriter:

@@ -47,8 +47,8 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._imagefiles import (
     IMAGE_EXTENSIONS,
+    FolderProfile,
     ImageFileWriter,
-    folder_profile,
     iter_image_files,
     lazy_image,
     require_media,
@@ -62,7 +62,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Iterator, List, Optional
 
-__all__ = ["SPEC", "ImagenetSource", "Tree", "WORKERS"]
+__all__ = ["SPEC", "ImagenetSource", "Tree", "WORKERS", "label_categories"]
 
 NAME = "imagenet"
 #: the image-file layouts' export option
@@ -72,11 +72,9 @@ ID_SEPARATOR = ":"
 
 
 def detect(path):
-    """Only images, some in label folders, not all exactly two levels down."""
-    if not os.path.isdir(path):
-        return False
-    depths, others = folder_profile(path)
-    return not others and any(depth >= 1 for depth in depths) and depths != {2}
+    """Only images in the whole tree, no empty folder, and no label folder named ``images``,
+    ``labels``, ``annotations`` or ``instances``: Datumaro's rule (see ``FolderProfile``)."""
+    return os.path.isdir(path) and FolderProfile(path).images_only
 
 
 def read(path):
@@ -111,7 +109,7 @@ class ImagenetSource(ItemSource):
         if not os.path.isdir(path):
             raise UsageError("an imagenet dataset is a folder", path)
         tree = tree if tree is not None else Tree(path)
-        super().__init__(categories if categories is not None else LabelCategories(tree.label_names()), path, NAME)
+        super().__init__(categories if categories is not None else label_categories(tree.label_parents()), path, NAME)
         self.root = path
         self.subset = subset
         self._shared = tree.shared
@@ -144,9 +142,26 @@ class Tree:
                     if other != relative:
                         self.shared.setdefault(name, [other]).append(relative)
 
-    def label_names(self) -> List[str]:
-        """Every label folder as a name, sorted, as Datumaro names them."""
-        return sorted({relative_path_to_id(folder) for folder in self.folders})
+    def label_parents(self) -> Dict[str, str]:
+        """``{label name: its parent's name, or ""}`` of every label folder: a nested folder's parent
+        is the folder holding it, as Datumaro 1.13 reads the hierarchy."""
+        return {relative_path_to_id(folder): relative_path_to_id(folder.rpartition("/")[0]) if "/" in folder else ""
+                for folder in self.folders}
+
+
+def label_categories(parents: Dict[str, str]) -> LabelCategories:
+    """The label names sorted, each with its parent, and a label group per parent holding its
+    children's last parts, in that order, as Datumaro 1.13's ``ImagenetBase`` makes them."""
+    categories = LabelCategories()
+    groups: Dict[str, List[str]] = {}
+    for name in sorted(parents):
+        parent = parents[name]
+        if parent:
+            groups.setdefault(parent, []).append(name[len(parent) + 1:] if name.startswith(parent + "/") else name)
+        categories.add(name, parent)
+    for parent, children in groups.items():
+        categories.add_label_group(parent, children)
+    return categories
 
 
 def _iter_items(root: str, subset: str, categories: LabelCategories,
