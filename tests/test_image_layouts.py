@@ -10,6 +10,7 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 import mnistio as dm
+from mnistio.codecs.png import encode_png
 from mnistio.errors import UsageError
 from mnistio.formats import _paths
 
@@ -514,3 +515,13 @@ def test_a_name_is_taken_whatever_its_extension(tmp_path):
     report = dataset.export(tmp_path / "o", "imagenet")
     assert sorted(os.listdir(tmp_path / "o" / "c")) == ["x.png", "x~test.bmp"]  # x.bmp would read back as c:x too
     assert report.notes == ["1 file renamed with ~<subset> so that no item overwrites another"]
+
+
+def test_an_image_outside_every_subset_folder_is_refused_naming_it(tmp_path):
+    """Datumaro 1.13 detects the tree as imagenet_with_subset_dirs and leaves the image out."""
+    (tmp_path / "d" / "train" / "cat").mkdir(parents=True)
+    (tmp_path / "d" / "train" / "cat" / "1.png").write_bytes(encode_png(bytes([1]), 1, 1, 1))
+    (tmp_path / "d" / "3.png").write_bytes(encode_png(bytes([2]), 1, 1, 1))
+    assert dm.formats.detect(str(tmp_path / "d"))[0] == "imagenet_with_subset_dirs"
+    with pytest.raises(dm.errors.FormatError, match="image file '3.png' is in no subset folder"):
+        dm.Dataset.import_from(str(tmp_path / "d"))
