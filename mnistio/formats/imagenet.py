@@ -49,7 +49,6 @@ from ._imagefiles import (
     IMAGE_EXTENSIONS,
     FolderProfile,
     ImageFileWriter,
-    iter_image_files,
     lazy_image,
     require_media,
     walk_tree,
@@ -123,7 +122,7 @@ class ImagenetSource(ItemSource):
 
 class Tree:
     """What one walk of an imagenet folder tells before its items are read: ``folders``, every label
-    folder (relative, ``/``-separated, as on disk) in the walk's order, and ``shared``, the image file
+    folder (relative, ``/``-separated, as on disk) in the walk's order, and ``shared``, the file
     names found in more than one label folder, each with those folders in the walk's order (where
     the copies of an item with several labels are). Symbolic links to folders are followed, as
     Datumaro walks them (see ``walk_tree``)."""
@@ -136,11 +135,10 @@ class Tree:
             if relative in ("", NO_LABEL_DIR):
                 continue
             self.folders.append(relative)
-            for name in files:
-                if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                    other = first.setdefault(name, relative)
-                    if other != relative:
-                        self.shared.setdefault(name, [other]).append(relative)
+            for name in files:  # every file, images or not: cheaper than telling them apart here
+                other = first.setdefault(name, relative)
+                if other != relative:
+                    self.shared.setdefault(name, [other]).append(relative)
 
     def label_parents(self) -> Dict[str, str]:
         """``{label name: its parent's name, or ""}`` of every label folder: a nested folder's parent
@@ -168,30 +166,36 @@ def _iter_items(root: str, subset: str, categories: LabelCategories,
                 shared: Dict[str, List[str]]) -> Iterator[DatasetItem]:
     # file name -> {label folder: the label folders of its item, or None for a later copy}
     copies: Dict[str, Dict[str, Optional[List[str]]]] = {}
-    for folder, name in iter_image_files(root):
-        folders: Optional[List[str]] = [folder]
-        if name in shared and folder not in ("", NO_LABEL_DIR):
-            found = copies.get(name)
-            if found is None:
-                found = copies[name] = _same_images(root, name, shared[name])
-            folders = found.pop(folder, [folder])
-            if not found:
-                del copies[name]
-        if folders is None:
-            continue  # a copy of an item already read
-        label = relative_path_to_id(folder) if folder not in ("", NO_LABEL_DIR) else None
-        stem = relative_path_to_id(os.path.splitext(name)[0])
-        annotations = []
-        if label is not None:
-            indices = []
-            for member in folders:
-                index, _ = categories.find(relative_path_to_id(member))
-                if index is None:
-                    raise FormatError("folder %r is not a label" % member, root)
-                indices.append(index)
-            annotations = [Label(index) for index in sorted(indices)]
-        item_id = (label if label is not None else NO_LABEL_DIR) + ID_SEPARATOR + stem
-        yield DatasetItem._make(item_id, subset, lazy_image(os.path.join(root, folder, name)), annotations)
+    for folder, _, files, _ in walk_tree(root):
+        labelled = folder not in ("", NO_LABEL_DIR)
+        prefix = (relative_path_to_id(folder) if labelled else NO_LABEL_DIR) + ID_SEPARATOR
+        index = _label_index(categories, folder, root) if labelled else None
+        base = os.path.join(root, folder)
+        for name in files:
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in IMAGE_EXTENSIONS:
+                continue
+            annotations = [] if index is None else [Label(index)]
+            if labelled and name in shared:
+                found = copies.get(name)
+                if found is None:
+                    found = copies[name] = _same_images(root, name, shared[name])
+                folders = found.pop(folder, [folder])
+                if not found:
+                    del copies[name]
+                if folders is None:
+                    continue  # a copy of an item already read
+                annotations = [Label(label) for label in sorted(_label_index(categories, member, root)
+                                                                for member in folders)]
+            yield DatasetItem._make(prefix + relative_path_to_id(stem), subset, lazy_image(os.path.join(base, name)),
+                                    annotations)
+
+
+def _label_index(categories: LabelCategories, folder: str, root: str) -> int:
+    index, _ = categories.find(relative_path_to_id(folder))
+    if index is None:
+        raise FormatError("folder %r is not a label" % folder, root)
+    return index
 
 
 def _same_images(root: str, name: str, folders: List[str]) -> Dict[str, Optional[List[str]]]:
