@@ -525,3 +525,19 @@ def test_an_image_outside_every_subset_folder_is_refused_naming_it(tmp_path):
     assert dm.formats.detect(str(tmp_path / "d"))[0] == "imagenet_with_subset_dirs"
     with pytest.raises(dm.errors.FormatError, match="image file '3.png' is in no subset folder"):
         dm.Dataset.import_from(str(tmp_path / "d"))
+
+
+@given(st.lists(st.sets(st.integers(0, 3)), min_size=1, max_size=6),
+       st.sampled_from(["imagenet", "imagenet_with_subset_dirs", "imagenet_txt"]))
+def test_items_with_several_labels_come_back_with_them(tmp_path_factory, label_sets, layout):
+    out = tmp_path_factory.mktemp("several") / "out"
+    dataset = dm.Dataset.from_iterable(
+        [dm.DatasetItem(id="i%d" % number, image=dm.Image(bytes([number]), shape=(1, 1)),
+                        annotations=[dm.Label(label) for label in labels])
+         for number, labels in enumerate(label_sets)], categories=["a", "b", "c", "d"])
+    dataset.export(str(out), layout, save_media=True)
+    names = ["a", "b", "c", "d"]
+    read = dm.Dataset.import_from(str(out), layout)
+    back = {item.id.split(":")[-1]: sorted(read.label_names[label] for label in item.labels) for item in read}
+    assert back == {"i%d" % number: sorted(names[label] for label in labels)
+                    for number, labels in enumerate(label_sets)}
