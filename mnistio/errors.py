@@ -85,6 +85,18 @@ class UsageError(MnistioError, ValueError):
     """The call cannot be carried out as asked."""
 
 
+class RepeatedItemError(UsageError):
+    """Two items given to ``Dataset.from_iterable`` share an id and subset (Datumaro's error and words);
+    ``item_id`` is ``(id, subset)``."""
+
+    def __init__(self, item_id):
+        self.item_id = item_id
+        super().__init__("Item %r is repeated in the source sequence." % (item_id,))
+
+    def __reduce__(self):
+        return (type(self), (self.item_id,))
+
+
 class FileSystemError(MnistioError, OSError):
     """The system refused to read or write a file; ``errno`` and ``filename`` are the OSError's."""
 

@@ -36,3 +36,13 @@ def lib(request):
 
 def is_datumaro(module):
     return module.__name__ == "datumaro"
+
+
+def with_repeats(items, categories=None):
+    """A dataset of ``items`` that may repeat an (id, subset), as an imported file can (a CSV or a CIFAR
+    batch naming one id twice): ``Dataset.from_iterable`` refuses repeats, as Datumaro's does, so the
+    exporters' handling of them is tested through a dataset built on a list source."""
+    import mnistio as dm
+    from mnistio.model import ListSource, as_label_categories
+
+    return dm.Dataset(ListSource(list(items), as_label_categories(categories)))

@@ -12,6 +12,7 @@ import posixpath
 import struct
 
 import pytest
+from conftest import with_repeats
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -83,7 +84,7 @@ def datasets(draw):
             label = draw(st.one_of(st.none(), st.integers(0, len(label_names) - 1)))
             items.append(dm.DatasetItem(id=item_id, subset=subset, image=image,
                                         annotations=[] if label is None else [dm.Label(label)]))
-    return dm.Dataset.from_iterable(items, categories=label_names)
+    return with_repeats(items, categories=label_names)
 
 
 @given(dataset=datasets(), save_dataset_meta=st.booleans())
@@ -143,7 +144,7 @@ def test_image_ext_names_the_files_and_is_stripped_on_reading(tmp_path):
 def test_report_notes_and_duplicate_ids(tmp_path):
     gray = dm.Image(bytes(range(4)), shape=(2, 2))
     rgba = dm.Image(bytes(range(16)), shape=(2, 2, 4))
-    dataset = dm.Dataset.from_iterable([
+    dataset = with_repeats([
         dm.DatasetItem(id="0", subset="train", image=gray),
         dm.DatasetItem(id="0", subset="train", image=rgba),
         dm.DatasetItem(id="1", subset="test", image=gray),

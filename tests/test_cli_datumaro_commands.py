@@ -1,4 +1,5 @@
-"""The commands Datumaro's CLI has under its own names: detect, dinfo, format, patch (issue 9)."""
+"""The commands Datumaro's CLI has under its own names: detect, dinfo, format, patch, and its words for stats and
+validate (issue 9)."""
 
 import json
 import os
@@ -59,3 +60,16 @@ def test_patch_in_place_and_elsewhere(tmp_path, sample_dir, capsys):
     assert main(["patch", "-o", str(tmp_path / "out"), "-f", "mnist_csv", sample_dir, str(tmp_path / "fixes"),
                  "--save-media"]) == 0
     assert len(dm.Dataset.import_from(str(tmp_path / "out"), "mnist_csv")) == 601
+
+
+def test_stats_and_validate_take_datumaros_words(sample_dir, capsys):
+    """``datum stats PATH:FORMAT -s SUBSET`` and ``datum validate -t classification ...``."""
+    assert main(["stats", sample_dir + ":mnist", "-s", "train", "-q", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["items"] == 500 and list(stats["subsets"]) == ["train"] and stats["format"] == "mnist"
+    assert main(["validate", "-t", "classification", sample_dir + ":mnist", "-s", "test", "-q", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == 100
+    assert main(["validate", "-t", "detection", sample_dir, "-q"]) == 1
+    assert "use -t classification" in capsys.readouterr().err
+    assert main(["stats", sample_dir, "-s", "val", "-q"]) == 1
+    assert "no subset 'val' (it has test, train)" in capsys.readouterr().err

@@ -61,3 +61,25 @@ def test_a_name_twice_is_refused(lib):
     expected = AssertionError if is_datumaro(lib) else lib.UsageError  # mnistio's names the label
     with pytest.raises(expected):
         categories.add("a")
+
+
+def test_label_categories_made_from_category_objects(lib):
+    Category = lib.LabelCategories.Category
+    categories = lib.LabelCategories(items=[Category("a"), Category("b", parent="a")], attributes={"x"})
+    assert [(c.name, c.parent) for c in categories] == [("a", ""), ("b", "a")]
+    assert categories.find("b")[0] == 1 and categories.attributes == {"x"}
+
+
+def test_from_iterable_takes_infos_then_categories_as_datumaro(lib):
+    items = [lib.DatasetItem(id="a", annotations=[lib.Label(1)])]
+    dataset = lib.Dataset.from_iterable(items, {"source": "test"}, ["x", "y"])
+    assert dataset.infos() == {"source": "test"}
+    assert [c.name for c in dataset.categories()[lib.AnnotationType.label]] == ["x", "y"]
+
+
+def test_label_has_datumaros_fields_and_wrap(lib):
+    label = lib.Label(2, id=5, group=1, attributes={"a": 1}, object_id=7)
+    assert (label.label, label.id, label.group, label.attributes, label.object_id) == (2, 5, 1, {"a": 1}, 7)
+    moved = label.wrap(label=3)
+    assert (moved.label, moved.id, moved.object_id, moved.attributes) == (3, 5, 7, {"a": 1}) and label.label == 2
+    assert lib.Label(1).object_id == -1 and lib.Label(1) != lib.Label(1, object_id=2)

@@ -114,6 +114,7 @@ def test_subsets_are_live_views(lib):
     assert dataset.get("extra", "test") is None and len(test) == 100
     assert test.get("5", "test") is not None and all(item.subset == "test" for item in test)
     assert is_datumaro(lib) or test.get("5") is not None  # Datumaro's view asserts the subset is given
+    assert (test.get_annotated_items(), test.get_annotations()) == (100, 100)
     fresh = dataset.get_subset("val")
     fresh.put(lib.DatasetItem(id="v1"))
     assert sorted(dataset.subsets()) == ["test", "train", "val"] and len(dataset) == 601
@@ -280,3 +281,28 @@ def test_user_defined_extractors(lib):
             yield lib.DatasetItem(id="a", subset="s")
 
     assert [item.id for item in lib.Dataset.from_extractors(Stream())] == ["a"]
+
+
+def test_from_iterable_refuses_a_repeated_item(lib):
+    """Two items with one (id, subset) are refused, in Datumaro's words, rather than one lost
+    (Datumaro when the dataset is first used, mnistio at once)."""
+    with pytest.raises(Exception) as error:
+        len(lib.Dataset.from_iterable([lib.DatasetItem(id="a", subset="s"), lib.DatasetItem(id="a", subset="s")]))
+    assert type(error.value).__name__ == "RepeatedItemError" and error.value.item_id == ("a", "s")
+    assert "Item ('a', 's') is repeated in the source sequence." in str(error.value)
+    assert len(lib.Dataset.from_iterable([lib.DatasetItem(id="a", subset="s"), lib.DatasetItem(id="a")])) == 2
+
+
+def test_from_extractors_merge_policies(lib):
+    """Datumaro joins two items of one id into one item; mnistio never merges two images into one:
+    "exact" refuses the clash naming both inputs, "union" keeps both (the later renamed)."""
+    a = lib.Dataset.from_iterable([lib.DatasetItem(id="1", annotations=[lib.Label(0)])], categories=["x"])
+    b = lib.Dataset.from_iterable([lib.DatasetItem(id="1", annotations=[lib.Label(0)])], categories=["x"])
+    if is_datumaro(lib):
+        assert len(lib.Dataset.from_extractors(a, b)) == 1
+        return
+    with pytest.raises(lib.UsageError, match="an exact merge refuses clashing ids"):
+        list(lib.Dataset.from_extractors(a, b))
+    assert [item.id for item in lib.Dataset.from_extractors(a, b, merge_policy="union")] == ["1", "1~2"]
+    with pytest.raises(lib.UsageError, match="'exact' or 'union'"):
+        lib.Dataset.from_extractors(a, b, merge_policy="intersect")

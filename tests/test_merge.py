@@ -4,6 +4,7 @@ import os
 from collections import Counter
 
 import pytest
+from conftest import with_repeats
 from hypothesis import given
 from hypothesis import strategies as st
 from memory_probe import child_peak_kb
@@ -28,8 +29,8 @@ def names_of(dataset):
 # -- the rules ------------------------------------------------------------------------
 
 def test_label_names_are_a_union_in_first_seen_order_and_indices_follow_names():
-    a = dm.Dataset.from_iterable([item("1", label=0), item("2", label=2)], categories=["cat", "dog", "cow"])
-    b = dm.Dataset.from_iterable([item("3", label=0), item("4", label=1), item("5", label=2)],
+    a = with_repeats([item("1", label=0), item("2", label=2)], categories=["cat", "dog", "cow"])
+    b = with_repeats([item("3", label=0), item("4", label=1), item("5", label=2)],
                                  categories=["cow", "owl", "cat"])
     merged = merge(a, b)
     assert merged.label_names == ["cat", "dog", "cow", "owl"]
@@ -39,9 +40,9 @@ def test_label_names_are_a_union_in_first_seen_order_and_indices_follow_names():
 
 
 def test_a_later_clashing_item_is_renamed_with_its_input_position():
-    a = dm.Dataset.from_iterable([item("1"), item("2"), item("1", subset="test")])
-    b = dm.Dataset.from_iterable([item("1"), item("3"), item("1~2")])
-    c = dm.Dataset.from_iterable([item("1"), item("1")])
+    a = with_repeats([item("1"), item("2"), item("1", subset="test")])
+    b = with_repeats([item("1"), item("3"), item("1~2")])
+    c = with_repeats([item("1"), item("1")])
     merged = merge(a, b, c)
     ids = [(i.subset, i.id) for i in merged]
     assert ids == [("train", "1"), ("train", "2"), ("test", "1"),
@@ -55,25 +56,25 @@ def test_a_later_clashing_item_is_renamed_with_its_input_position():
 
 
 def test_an_id_repeated_many_times_in_one_input_gets_numbers_in_turn():
-    merged = merge(dm.Dataset.from_iterable([item("x") for _ in range(5)]))
+    merged = merge(with_repeats([item("x") for _ in range(5)]))
     assert [i.id for i in merged] == ["x", "x~1", "x~1~2", "x~1~3", "x~1~4"]
 
 
 def test_exact_refuses_the_first_clash_naming_both_inputs():
-    a = dm.Dataset.from_iterable([item("1"), item("2")])
-    b = dm.Dataset.from_iterable([item("3"), item("2"), item("1")])
+    a = with_repeats([item("1"), item("2")])
+    b = with_repeats([item("3"), item("2"), item("1")])
     merged = merge(a, b, exact=True)  # lazy: nothing is checked yet
     with pytest.raises(UsageError, match=r"item id '2' of subset 'train' is in input 1 \(in memory\) and "
                                          r"input 2 \(in memory\); an exact merge refuses"):
         list(merged)
     with pytest.raises(UsageError, match="item id '1' of subset 'train' is twice in input 1"):
-        list(merge(dm.Dataset.from_iterable([item("1"), item("1")]), exact=True))
-    assert len(list(merge(a, dm.Dataset.from_iterable([item("2", subset="test")]), exact=True))) == 3
+        list(merge(with_repeats([item("1"), item("1")]), exact=True))
+    assert len(list(merge(a, with_repeats([item("2", subset="test")]), exact=True))) == 3
 
 
 def test_a_label_without_a_name_is_refused():
-    a = dm.Dataset.from_iterable([item("1", label=0)], categories=["a"])
-    b = dm.Dataset.from_iterable([item("2", label=5)], categories=["b"])
+    a = with_repeats([item("1", label=0)], categories=["a"])
+    b = with_repeats([item("2", label=5)], categories=["b"])
     with pytest.raises(UsageError, match=r"item '2' \(subset 'train'\) of input 2 \(in memory\) has label 5, "
                                          r"which has no name there \(it names 1 labels\)"):
         list(merge(a, b))
@@ -83,7 +84,7 @@ def with_hierarchy(labels, groups=()):
     categories = dm.LabelCategories.from_iterable(labels)
     for name, members, kind in groups:
         categories.add_label_group(name, members, group_type=kind)
-    return dm.Dataset.from_iterable([], categories=categories)
+    return with_repeats([], categories=categories)
 
 
 def test_the_hierarchy_is_united():
@@ -114,7 +115,7 @@ def test_bad_calls():
     with pytest.raises(UsageError, match="at least one dataset"):
         merge()
     with pytest.raises(UsageError, match="merge input 2 is a list, expected a Dataset"):
-        merge(dm.Dataset.from_iterable([]), [])
+        merge(with_repeats([]), [])
 
 
 class CountingSource(ItemSource):
@@ -140,8 +141,8 @@ def test_merge_is_lazy_and_streams_one_input_after_another():
 
 
 def test_counts_and_subsets_agree_with_a_full_pass():
-    a = dm.Dataset.from_iterable([item("1"), item("1", "test"), item("2", "test")])
-    b = dm.Dataset.from_iterable([item("1", "test"), item("1"), item("5", "val")])
+    a = with_repeats([item("1"), item("1", "test"), item("2", "test")])
+    b = with_repeats([item("1", "test"), item("1"), item("5", "val")])
     merged = merge(a, b)
     assert merged.known_length() == 6 and merged.subset_counts() == {"train": 2, "test": 3, "val": 1}
     whole = [(i.subset, i.id) for i in merged]
@@ -165,7 +166,7 @@ def datasets(draw):
     entries = draw(st.lists(st.tuples(st.sampled_from(["1", "2", "3", "1~2"]), st.sampled_from(["train", "test"]),
                                       st.none() if not names else st.none() | st.integers(0, len(names) - 1),
                                       st.integers(0, 255)), max_size=6))
-    return dm.Dataset.from_iterable([item(i, s, label, pixel) for i, s, label, pixel in entries], categories=names)
+    return with_repeats([item(i, s, label, pixel) for i, s, label, pixel in entries], categories=names)
 
 
 @given(st.lists(datasets(), min_size=1, max_size=4))

@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 
 import pytest
+from conftest import with_repeats
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def odd_dataset():
         item("7", "test", [7], [5, 6, 7], shape=(1, 3)),     # a label without a name, another size
         item("8", "test", [1]),                           # no image
     ]
-    return dm.Dataset.from_iterable(items, categories=["zero", "one", "two"])
+    return with_repeats(items, categories=["zero", "one", "two"])
 
 
 def test_counts_histogram_and_findings(odd_dataset):
@@ -92,20 +93,20 @@ def test_counts_histogram_and_findings(odd_dataset):
 
 def test_colour_images_get_per_channel_figures():
     red, teal = [200, 0, 0] * 4, [0, 100, 50] * 4
-    stats = compute_stats(dm.Dataset.from_iterable([item("r", pixels=red, shape=(2, 2, 3), labels=[0]),
+    stats = compute_stats(with_repeats([item("r", pixels=red, shape=(2, 2, 3), labels=[0]),
                                                     item("t", pixels=teal, shape=(2, 2, 3), labels=[0])],
                                                    categories=["x"]))
     channels = stats["pixels"]["channels"]
     assert [round(c["mean"] * 255, 9) for c in channels] == [100, 50, 25]
     assert [round(c["std"] * 255, 9) for c in channels] == [100, 50, 25]
     assert stats["image_sizes"] == {"2x2x3": 2}
-    mixed = compute_stats(dm.Dataset.from_iterable([item("r", pixels=red, shape=(2, 2, 3)),
+    mixed = compute_stats(with_repeats([item("r", pixels=red, shape=(2, 2, 3)),
                                                     item("g", pixels=[1, 2, 3, 4])]))
     assert "channels" not in mixed["pixels"] and mixed["pixels"]["values"] == 16
 
 
 def test_an_empty_dataset():
-    stats = compute_stats(dm.Dataset.from_iterable([], categories=["a"]))
+    stats = compute_stats(with_repeats([], categories=["a"]))
     assert (stats["items"], stats["pixels"], stats["labels_without_items"]) == (0, None, ["a"])
     assert codes(validate(stats)) == [("warning", "empty_dataset")]
 
@@ -130,7 +131,7 @@ def random_items(draw):
         entries.append((str(number % 5), subset, labels, shape, pixels))
     items = [dm.DatasetItem(i, s, image=None if p is None else dm.Image(bytes(p), shape=shape),
                             annotations=[dm.Label(label) for label in labels]) for i, s, labels, shape, p in entries]
-    return dm.Dataset.from_iterable(items, categories=[str(n) for n in range(names)]), entries
+    return with_repeats(items, categories=[str(n) for n in range(names)]), entries
 
 
 def reference_moments(pixel_lists):
@@ -191,7 +192,7 @@ def test_mean_and_std_equal_numpy():
     assert stats["pixels"]["mean"] == pytest.approx(images.mean() / 255, abs=1e-12)
     assert stats["pixels"]["std"] == pytest.approx(images.std() / 255, abs=1e-12)
     colour = np.random.default_rng(0).integers(0, 256, size=(5, 7, 3, 3), dtype=np.uint8)
-    stats = compute_stats(dm.Dataset.from_iterable([dm.DatasetItem(str(i), image=a) for i, a in enumerate(colour)]))
+    stats = compute_stats(with_repeats([dm.DatasetItem(str(i), image=a) for i, a in enumerate(colour)]))
     assert [c["mean"] for c in stats["pixels"]["channels"]] == pytest.approx(
         list(colour.reshape(-1, 3).mean(axis=0) / 255), abs=1e-12)
     assert [c["std"] for c in stats["pixels"]["channels"]] == pytest.approx(
@@ -222,7 +223,7 @@ def test_imbalance_threshold():
     def labelled(counts):
         items = [item("%d-%d" % (label, n), labels=[label], pixels=[label, n % 256, n // 256, 1])
                  for label, count in enumerate(counts) for n in range(count)]
-        return dm.Dataset.from_iterable(items, categories=["a", "b"])
+        return with_repeats(items, categories=["a", "b"])
 
     assert codes(validate(labelled([10, 2]))) == []
     assert codes(validate(labelled([11, 2]))) == [("warning", "imbalanced_labels")]
@@ -235,7 +236,7 @@ def test_every_kind_of_duplicate_is_reported_beyond_the_examples_kept():
     items = [item("%d%s" % (n, suffix), "train", [label], [n, 1, 2, 3])
              for n in range(12) for suffix, label in (("a", 0), ("b", 1))]  # 12 conflicting pairs
     items += [item("x", "train", [0], [99, 0, 0, 0]), item("x", "test", [0], [99, 0, 0, 0])]
-    stats = compute_stats(dm.Dataset.from_iterable(items, categories=["a", "b"]))
+    stats = compute_stats(with_repeats(items, categories=["a", "b"]))
     assert len(stats["duplicates"]["examples"]) == 10 and stats["duplicates"]["groups_across_subsets"] == 1
     problems = {problem.code: problem for problem in validate(stats)}
     assert problems["conflicting_duplicates"].message.startswith("12 images more than once with different labels")
@@ -244,7 +245,7 @@ def test_every_kind_of_duplicate_is_reported_beyond_the_examples_kept():
 
 
 def test_no_label_names_is_an_error():
-    dataset = dm.Dataset.from_iterable([item("1", pixels=[1, 2, 3, 4])])
+    dataset = with_repeats([item("1", pixels=[1, 2, 3, 4])])
     assert codes(validate(dataset)) == [("error", "no_label_names"), ("warning", "unlabeled_items")]
 
 
@@ -270,7 +271,7 @@ def test_bar_chart_fits_80_columns(odd_dataset):
     assert bars["two"] == 0 and bars["one"] > bars["zero"] > 0 and len(rows["one"]) <= 80
     assert bars["zero"] == round(bars["one"] * 3 / 4)
     assert "#" not in render_stats(stats)
-    long = dm.Dataset.from_iterable(
+    long = with_repeats(
         [item(str(n), "subset-%d" % (n % 9), [n % 3], [n, 1, 2, 3]) for n in range(60)],
         categories=["a very long label name that goes on", "b", "c"])
     for dataset in (odd_dataset, long, dm.Dataset.import_from(SAMPLE)):
@@ -288,7 +289,7 @@ def write(dataset, folder, format, **options):
 def test_validate_exit_codes(tmp_path, capsys):
     digits = [str(d) for d in range(10)]
     pixels = [bytes([n]) * 784 if n < 2 else bytes((n * k) % 256 for k in range(784)) for n in range(20)]
-    dataset = dm.Dataset.from_iterable([dm.DatasetItem(str(n), "train", image=dm.Image(p, shape=(28, 28)),
+    dataset = with_repeats([dm.DatasetItem(str(n), "train", image=dm.Image(p, shape=(28, 28)),
                                                        annotations=[dm.Label(n % 10)])
                                         for n, p in enumerate(pixels)], categories=digits)
     blank = write(dataset, tmp_path / "blank", "mnist_csv", save_media=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 from contextlib import contextmanager
 
-from ..errors import UsageError
+from ..errors import RepeatedItemError, UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
 from .sources import CheckedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
@@ -77,17 +77,26 @@ class Dataset:
     # -- constructors -------------------------------------------------------
 
     @classmethod
-    def from_iterable(cls, items: Iterable[DatasetItem], categories: Any = None, *, infos: Any = None,
+    def from_iterable(cls, items: Iterable[DatasetItem], infos: Any = None, categories: Any = None, *,
                       media_type: Any = None, ann_types: Any = None, env: Any = None) -> "Dataset":
         """A dataset from DatasetItems, with label names (a list of names,
         a LabelCategories, or Datumaro's ``{AnnotationType.label: ...}``).
 
-        Unlike imported datasets, the items are held in memory.
+        The parameters are in Datumaro's order (``items, infos, categories``); label names given
+        second, as ``from_iterable(items, ["a", "b"])``, are taken as the categories they are (a
+        dict of infos has string keys). Unlike imported datasets, the items are held in memory.
         """
+        if categories is None and infos is not None and not _is_infos(infos):
+            infos, categories = None, infos
         items = list(items)
+        seen = set()
         for position, item in enumerate(items):
             if not isinstance(item, DatasetItem):
                 raise UsageError("item %d is a %s, expected a DatasetItem" % (position, type(item).__name__))
+            key = (item.id, item.subset)
+            if key in seen:  # as Datumaro: one of the two would otherwise be lost or renamed unasked
+                raise RepeatedItemError(key)
+            seen.add(key)
         dataset = cls(ListSource(items, as_label_categories(categories)), infos=infos)
         dataset._recipe = [("items", items, dataset._source.categories)]
         return dataset
@@ -126,11 +135,17 @@ class Dataset:
 
     @classmethod
     def from_extractors(cls, *sources: Any, env: Any = None, merge_policy: str = "exact") -> "Dataset":
-        """One dataset of several: their union, label names reconciled by name."""
+        """One dataset of several: their union, label names reconciled by name.
+
+        ``merge_policy="exact"`` refuses an (id, subset) found in two sources; ``"union"`` renames
+        the later one ``<id>~<n>`` (Datumaro joins the two items into one).
+        """
+        if merge_policy not in ("exact", "union"):
+            raise UsageError("merge_policy %r: mnistio merges by 'exact' or 'union'" % (merge_policy,))
         datasets = [source if isinstance(source, Dataset) else Dataset(source) for source in sources]
         if len(datasets) == 1:
             return cls(datasets[0].source)
-        return datasets[0].merge(*datasets[1:], exact=True)
+        return datasets[0].merge(*datasets[1:], exact=merge_policy == "exact")
 
     @staticmethod
     def detect(path: Any, *, env: Any = None, depth: int = 2) -> str:
@@ -619,6 +634,12 @@ class DatasetSubset:
     def ann_types(self) -> Set[AnnotationType]:
         return self.parent.ann_types()
 
+    def get_annotated_items(self) -> int:
+        return sum(bool(item.annotations) for item in self)
+
+    def get_annotations(self) -> int:
+        return sum(len(item.annotations) for item in self)
+
     @property
     def is_stream(self) -> bool:
         return self.parent.is_stream
@@ -631,6 +652,11 @@ class DatasetSubset:
 
     def __repr__(self) -> str:
         return "DatasetSubset(%r, %d items)" % (self.name, len(self))
+
+
+def _is_infos(value: Any) -> bool:
+    """Datumaro's infos (a dict of string keys), as opposed to categories given in its place."""
+    return isinstance(value, dict) and all(isinstance(key, str) for key in value)
 
 
 @contextmanager

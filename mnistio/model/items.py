@@ -32,10 +32,11 @@ class AnnotationType(IntEnum):
 class Label:
     """A class label: ``label`` is the index into the dataset's label names."""
 
-    __slots__ = ("label", "id", "group", "attributes")
+    __slots__ = ("label", "id", "group", "attributes", "object_id")
     type = AnnotationType.label
 
-    def __init__(self, label: int, *, id: int = 0, group: int = 0, attributes: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, label: int, *, id: int = 0, group: int = 0, attributes: Optional[Dict[str, Any]] = None,
+                 object_id: int = -1) -> None:
         if isinstance(label, bool):
             raise UsageError("a label is a non-negative integer index, not %r" % (label,))
         if not isinstance(label, int) or label < 0:
@@ -47,6 +48,14 @@ class Label:
         self.id = id
         self.group = group
         self.attributes = dict(attributes) if attributes else {}
+        self.object_id = object_id
+
+    def wrap(self, **changes: Any) -> "Label":
+        """A copy with some fields changed, as Datumaro's ``Annotation.wrap``."""
+        fields: Dict[str, Any] = {"id": self.id, "group": self.group, "attributes": self.attributes,
+                                  "object_id": self.object_id}
+        fields.update(changes)
+        return Label(fields.pop("label", self.label), **fields)
 
     @classmethod
     def _make(cls, label: int) -> "Label":
@@ -56,13 +65,14 @@ class Label:
         made.id = 0
         made.group = 0
         made.attributes = {}
+        made.object_id = -1
         return made
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Label):
             return NotImplemented
-        return (self.label, self.id, self.group, self.attributes) == \
-            (other.label, other.id, other.group, other.attributes)
+        return (self.label, self.id, self.group, self.attributes, self.object_id) == \
+            (other.label, other.id, other.group, other.attributes, other.object_id)
 
     def __hash__(self) -> int:
         return hash((self.label, self.id, self.group))
@@ -159,28 +169,29 @@ class LabelCategories:
         def __repr__(self) -> str:
             return "LabelGroup(name=%r, labels=%r, group_type=%s)" % (self.name, self.labels, self.group_type)
 
-    def __init__(self, names: Iterable[str] = (), label_groups: Iterable[Any] = (),
+    def __init__(self, items: Iterable[Any] = (), label_groups: Iterable[Any] = (),
                  attributes: Optional[Iterable[str]] = None) -> None:
+        """``items`` are Datumaro's ``Category`` objects, or names, or the tuples of :meth:`from_iterable`."""
         self.items: List[LabelCategories.Category] = []
         self.label_groups: List[LabelCategories.LabelGroup] = list(label_groups)
         #: the attribute names the dataset's labels may carry (Datumaro's ``Categories.attributes``)
         self.attributes = set(attributes or ())
         self._indices: Dict[str, int] = {}
-        for name in names:
-            self.add(name)
+        for category in items:
+            self._add_any(category)
 
     @classmethod
     def from_iterable(cls, categories: Iterable[Any]) -> "LabelCategories":
         """From names, or ``(name,)``, ``(name, parent)``, ``(name, parent, attributes)`` tuples, as Datumaro's."""
-        made = cls()
-        for category in categories:
-            if isinstance(category, str):
-                made.add(category)
-            elif isinstance(category, LabelCategories.Category):
-                made.add(category.name, category.parent, category.attributes)
-            else:
-                made.add(*category)
-        return made
+        return cls(categories)
+
+    def _add_any(self, category: Any) -> None:
+        if isinstance(category, str):
+            self.add(category)
+        elif isinstance(category, LabelCategories.Category):
+            self.add(category.name, category.parent, category.attributes)
+        else:
+            self.add(*category)
 
     def add(self, name: str, parent: Optional[str] = "", attributes: Optional[Iterable[str]] = None) -> int:
         """Append a label; returns its index. A name may appear once."""

@@ -222,8 +222,7 @@ def _remapped(item, remap, position, datasets):
                 raise UsageError("item %r (subset %r) of %s has label %d, which has no name there "
                                  "(it names %d labels)" % (item.id, item.subset, _input_name(datasets, position),
                                                            annotation.label, len(remap)))
-            annotation = Label(remap[annotation.label], id=annotation.id, group=annotation.group,
-                               attributes=annotation.attributes)
+            annotation = annotation.wrap(label=remap[annotation.label])
         annotations.append(annotation)
     return item.wrap(annotations=annotations)
 

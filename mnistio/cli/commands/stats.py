@@ -2,8 +2,14 @@
 
 ::
 
-    mnistio stats PATH [-if FORMAT] [--json] [-q]
-    mnistio validate PATH [-if FORMAT] [--fail-on warning|error] [--imbalance-ratio R] [--json] [-q]
+    mnistio stats PATH[:FORMAT] [-if FORMAT] [-s SUBSET] [--json] [-q]
+    mnistio validate PATH[:FORMAT] [-t classification] [-s SUBSET] [--fail-on warning|error]
+                     [--imbalance-ratio R] [--json] [-q]
+
+Datumaro's words work (``datum stats data:mnist -s train``, ``datum validate
+-t classification data``); the report is printed (``--json`` for JSON) where
+Datumaro writes ``statistics.json`` / ``validation_report.json`` into the
+current folder.
 
 ``stats`` prints item counts per subset, the label histogram (a bar chart
 when stdout is a terminal), the pixel mean and std over [0, 1], image
@@ -22,9 +28,10 @@ import shutil
 import sys
 
 from ..._words import count, number
+from ...errors import UsageError
 from ...model.dataset import Dataset
 from ...ops.stats import IMBALANCE_RATIO, SEVERITIES, compute_stats, severity_rank, validate
-from .._shared import add_input_path, input_path
+from .._shared import add_input_path, input_path, parse_pathspec
 from ..progress import Progress
 
 __all__ = ["register", "render_stats", "render_problems", "EXIT_PROBLEMS"]
@@ -52,6 +59,8 @@ def register(subparsers):
                     "severe first.",
         epilog="exit status: 0, or %d when --fail-on is given and a problem reaches it" % EXIT_PROBLEMS)
     _add_common(check)
+    check.add_argument("-t", "--task", default="classification",
+                       help="what the dataset is for: classification, the one task of these layouts (Datumaro's flag)")
     check.add_argument("--fail-on", choices=SEVERITIES[1:],
                        help="exit %d if a problem is at least this severe (default: always exit 0)" % EXIT_PROBLEMS)
     check.add_argument("--imbalance-ratio", type=float, default=IMBALANCE_RATIO,
@@ -62,13 +71,22 @@ def register(subparsers):
 
 def _add_common(parser):
     add_input_path(parser)
-    parser.add_argument("-if", "--input-format", help="its format (default: detect it)")
+    parser.add_argument("-if", "--input-format", help="its format (default: detect it, or PATH:FORMAT)")
+    parser.add_argument("-s", "--subset", help="this subset only (default: the whole dataset)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def _stats_of(args, label):
-    dataset = Dataset.import_from(input_path(args), args.input_format)
+    if getattr(args, "task", "classification") != "classification":
+        raise UsageError("validate -t %s: these layouts hold classification data; use -t classification"
+                         % args.task)
+    path, format = parse_pathspec(input_path(args))
+    dataset = Dataset.import_from(path, args.input_format or format)
+    if args.subset is not None:
+        if args.subset not in dataset.subsets():
+            raise UsageError("%s: no subset %r (it has %s)" % (path, args.subset, ", ".join(dataset.subsets())))
+        dataset = dataset.get_subset(args.subset).as_dataset()
     with Progress(total=dataset.known_length(), enabled=not args.quiet, label=label) as bar:
         if bar.enabled:
             dataset = dataset.transform_items(lambda item: bar.update() or item)

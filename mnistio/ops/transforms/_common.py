@@ -82,8 +82,7 @@ def labels_source(dataset, categories, index_map):
                                  % (where(item), ann.label, names_count))
             new = index_map[ann.label]
             if new is not None:
-                changed.append(ann if new == ann.label else
-                               Label(new, id=ann.id, group=ann.group, attributes=ann.attributes))
+                changed.append(ann if new == ann.label else ann.wrap(label=new))
         return item.wrap(annotations=changed)
 
     return Dataset(MappedSource(dataset.source, relabel, categories, keeps_count=True))
