@@ -186,7 +186,7 @@ def test_a_folder_named_like_an_image_file_has_its_dot_escaped(tmp_path):
     dm.Dataset.from_iterable([dm.DatasetItem(id=i, image=image) for i in ["a", "a.png/b", "c.PNG/d", "e.jpg/f"]]) \
         .export(str(tmp_path / "o"), "image_dir")
     assert sorted(os.listdir(str(tmp_path / "o"))) == \
-        sorted(["a.png", "a%2Epng", "c%2EPNG", "e.jpg"])  # .jpg is no clash when files end in .png
+        sorted(["a.png", "a%2Epng", "c%2EPNG", "e%2Ejpg"])  # any image extension: each image keeps its own
     dm.Dataset.from_iterable([dm.DatasetItem(id="y", image=image, annotations=[dm.Label(0)]),
                               dm.DatasetItem(id="z", image=image, annotations=[dm.Label(1)])],
                              categories=["x", "x/y.png"]).export(str(tmp_path / "n"), "imagenet")

@@ -10,6 +10,7 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 import mnistio as dm
+from mnistio.codecs.png import encode_png
 from mnistio.errors import UsageError
 from mnistio.formats import _paths
 
@@ -304,15 +305,16 @@ def test_imagenet_with_subset_dirs_follows_linked_subsets_and_labels(tmp_path):
 
 
 @posix_only
-def test_a_folder_reached_through_two_links_is_read_twice_as_datumaro_reads_it(tmp_path):
+def test_a_folder_reached_through_two_label_links_gives_its_images_both_labels(tmp_path):
+    """Its images are in both label folders: copies of one item with two labels (Datumaro 1.13 reads
+    each copy as an item, ids cat:a and dog:a, one label each)."""
     (tmp_path / "shared").mkdir()
     dm.Dataset.from_iterable([dm.DatasetItem(id="a", image=dm.Image(bytes([1]), shape=(1, 1)))]) \
         .export(str(tmp_path / "shared" / "images"), "image_dir")
     (tmp_path / "in").mkdir()
     os.symlink("../shared/images", str(tmp_path / "in" / "cat"))
     os.symlink("../shared/images", str(tmp_path / "in" / "dog"))
-    assert [(item_id, labels) for _, item_id, labels, _ in read_all(tmp_path / "in")] == \
-        [("cat:a", ("cat",)), ("dog:a", ("dog",))]
+    assert [(item_id, labels) for _, item_id, labels, _ in read_all(tmp_path / "in")] == [("cat:a", ("cat", "dog"))]
 
 
 BROKEN = ["dangling link", "link loop", "cycle", "fifo image", "fifo"]
@@ -351,7 +353,8 @@ def test_what_a_tree_walk_cannot_read_is_refused_naming_it(tmp_path, layout, kin
     deepest = {"imagenet": "lab", "imagenet_with_subset_dirs": "train/lab", "image_dir": "sub"}[layout]
     named = make_broken(tmp_path / "d" / deepest, kind)
     # Detection still names the layout (it is not "cannot tell the format"), and reading says why not.
-    assert layout in dm.formats.detect(str(tmp_path / "d"))
+    # image_dir is detected in a flat folder only, as Datumaro detects it: with sub/ this is imagenet.
+    assert ("imagenet" if layout == "image_dir" else layout) in dm.formats.detect(str(tmp_path / "d"))
     with pytest.raises(dm.errors.MnistioError) as caught:
         read_all(tmp_path / "d", layout)
     assert str(caught.value) == "%s: %s" % (named, str(caught.value).split(": ", 1)[1])
@@ -398,3 +401,143 @@ def test_walk_tree_order_is_sorted_depth_first(tmp_path):
     assert [(folder, subfolders, files) for folder, subfolders, files, _ in walk_tree(str(tmp_path))] == [
         ("", ["a", "b", "c"], ["1.png", "2.png"]), ("a", [], []), ("b", ["a", "z"], ["x.png"]), ("b/a", [], []),
         ("b/z", [], []), ("c", ["d"], []), ("c/d", ["e"], []), ("c/d/e", [], ["y.png"])]
+
+
+# -- each image's own extension; unchanged image files linked, not encoded again -------------------
+
+EXTENSIONS = [None, ".png", ".bmp", ".PNG", ".pnm"]
+
+
+@st.composite
+def images_with_extensions(draw):
+    """Items with gray or colour images, each with its own extension (or none), some labelled."""
+    items = []
+    for number in range(draw(st.integers(1, 6))):
+        channels = draw(st.sampled_from([1, 3]))
+        height, width = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        data = draw(st.binary(min_size=height * width * channels, max_size=height * width * channels))
+        ext = draw(st.sampled_from(EXTENSIONS))
+        ext = {".pnm": ".pgm" if channels == 1 else ".ppm"}.get(ext, ext)
+        items.append(dm.DatasetItem(id="i%d" % number, subset=draw(st.sampled_from(["train", "test"])),
+                                    image=dm.Image(data, shape=(height, width, channels), ext=ext),
+                                    annotations=[dm.Label(draw(st.integers(0, 1)))]))
+    return dm.Dataset.from_iterable(items, categories=["a", "b"])
+
+
+def by_id_suffix(dataset):
+    """{id (after its label, for imagenet): (extension, shape, pixels)}."""
+    return {item.id.split(":", 1)[-1]: (item.media.ext, item.media.shape, bytes(item.media.data)) for item in dataset}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@given(dataset=images_with_extensions())
+def test_each_image_keeps_its_extension_through_a_round_trip(tmp_path_factory, layout, dataset):
+    out = tmp_path_factory.mktemp(layout) / "out"
+    dataset.export(out, layout, save_media=True, workers=1)
+    back = by_id_suffix(dm.Dataset.import_from(out, layout))
+    want = {item.id: (item.media.ext or ".png", item.media.shape, bytes(item.media.data)) for item in dataset}
+    assert back == want
+    # Written again, unchanged: the same files, linked (the same inode), whatever the layout.
+    again = tmp_path_factory.mktemp(layout) / "again"
+    dm.Dataset.import_from(out, layout).export(again, layout, save_media=True, workers=1)
+    written = [name for name in sorted(os.listdir(str(again))) if not name.endswith(".txt")]
+    first = [name for name in sorted(os.listdir(str(out))) if not name.endswith(".txt")]
+    assert written == first
+    for folder, _, files in os.walk(str(out)):
+        for name in files:
+            if not name.endswith(".txt"):
+                copy = os.path.join(str(again), os.path.relpath(os.path.join(folder, name), str(out)))
+                assert os.path.samefile(os.path.join(folder, name), copy)
+
+
+def test_unchanged_image_files_are_linked_and_changed_ones_encoded(tmp_path, sample_dir):
+    dm.Dataset.import_from(sample_dir).export(tmp_path / "a", "imagenet", save_media=True)
+    dataset = dm.Dataset.import_from(tmp_path / "a")
+    first = next(iter(dataset))
+    changed = first.wrap(media=dm.Image(bytes(784), shape=(28, 28)))
+    dataset.put(changed)
+    report = dataset.export(tmp_path / "b", "imagenet", save_media=True)
+    assert report.items == 600
+    label = dataset.label_names[first.labels[0]]
+    stem = first.id.split(":", 1)[1]
+    assert not os.path.samefile(tmp_path / "a" / label / (stem + ".png"), tmp_path / "b" / label / (stem + ".png"))
+    assert bytes(dm.Image.from_file(tmp_path / "b" / label / (stem + ".png")).data) == bytes(784)
+    linked = sum(os.path.samefile(os.path.join(folder, name), os.path.join(str(tmp_path / "b"), os.path.relpath(
+        folder, str(tmp_path / "a")), name)) for folder, _, names in os.walk(str(tmp_path / "a")) for name in names)
+    assert linked == 599
+
+
+def test_a_file_that_cannot_be_linked_is_copied(tmp_path, monkeypatch):
+    import errno
+
+    write = dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3, 4]]), annotations=[dm.Label(0)])],
+                                     categories=["c"])
+    write.export(tmp_path / "a", "imagenet")
+
+    def refuse(source, target, **options):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", refuse)
+    dm.Dataset.import_from(tmp_path / "a").export(tmp_path / "b", "imagenet", workers=1)
+    original, copy = tmp_path / "a" / "c" / "x.png", tmp_path / "b" / "c" / "x.png"
+    assert copy.read_bytes() == original.read_bytes() and not os.path.samefile(original, copy)
+
+
+def test_an_image_file_gone_before_it_is_linked_is_named(tmp_path):
+    dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3]]), annotations=[dm.Label(0)])],
+                             categories=["c"]).export(tmp_path / "a", "imagenet")
+    dataset = dm.Dataset.import_from(tmp_path / "a")
+    items = list(dataset)
+    os.remove(tmp_path / "a" / "c" / "x.png")
+    with pytest.raises(dm.errors.FileSystemError, match="x.png"):
+        dm.Dataset.from_iterable(items, categories=["c"]).export(tmp_path / "b", "imagenet", workers=1)
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_images_own_extension_that_cannot_be_written_is_refused_naming_the_item(tmp_path, monkeypatch):
+    from mnistio.codecs import images
+
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="x", image=dm.Image([[3]], ext=".xyz"))])
+    with pytest.raises(UsageError, match=r"item 'x' \(subset 'default'\).*'.xyz'.*--image-ext"):
+        dataset.export(tmp_path / "a", "image_dir")
+    monkeypatch.setattr(images, "_pillow", lambda: None)
+    dataset = dm.Dataset.from_iterable([dm.DatasetItem(id="y", image=dm.Image([[3]], ext=".jpg"))])
+    with pytest.raises(UsageError, match=r"item 'y' \(subset 'default'\): cannot write .jpg images without Pillow"):
+        dataset.export(tmp_path / "b", "image_dir")
+    assert dataset.export(tmp_path / "c", "image_dir", image_ext=".png").items == 1
+
+
+def test_a_name_is_taken_whatever_its_extension(tmp_path):
+    dataset = dm.Dataset.from_iterable([
+        dm.DatasetItem(id="x", subset="train", image=dm.Image([[1]], ext=".png"), annotations=[dm.Label(0)]),
+        dm.DatasetItem(id="x", subset="test", image=dm.Image([[2]], ext=".bmp"), annotations=[dm.Label(0)])],
+        categories=["c"])
+    report = dataset.export(tmp_path / "o", "imagenet")
+    assert sorted(os.listdir(tmp_path / "o" / "c")) == ["x.png", "x~test.bmp"]  # x.bmp would read back as c:x too
+    assert report.notes == ["1 file renamed with ~<subset> so that no item overwrites another"]
+
+
+def test_an_image_outside_every_subset_folder_is_refused_naming_it(tmp_path):
+    """Datumaro 1.13 detects the tree as imagenet_with_subset_dirs and leaves the image out."""
+    (tmp_path / "d" / "train" / "cat").mkdir(parents=True)
+    (tmp_path / "d" / "train" / "cat" / "1.png").write_bytes(encode_png(bytes([1]), 1, 1, 1))
+    (tmp_path / "d" / "3.png").write_bytes(encode_png(bytes([2]), 1, 1, 1))
+    assert dm.formats.detect(str(tmp_path / "d"))[0] == "imagenet_with_subset_dirs"
+    with pytest.raises(dm.errors.FormatError, match="image file '3.png' is in no subset folder"):
+        dm.Dataset.import_from(str(tmp_path / "d"))
+
+
+@given(st.lists(st.sets(st.integers(0, 3)), min_size=1, max_size=6),
+       st.sampled_from(["imagenet", "imagenet_with_subset_dirs", "imagenet_txt"]))
+def test_items_with_several_labels_come_back_with_them(tmp_path_factory, label_sets, layout):
+    out = tmp_path_factory.mktemp("several") / "out"
+    dataset = dm.Dataset.from_iterable(
+        [dm.DatasetItem(id="i%d" % number, image=dm.Image(bytes([number]), shape=(1, 1)),
+                        annotations=[dm.Label(label) for label in labels])
+         for number, labels in enumerate(label_sets)], categories=["a", "b", "c", "d"])
+    dataset.export(str(out), layout, save_media=True)
+    names = ["a", "b", "c", "d"]
+    read = dm.Dataset.import_from(str(out), layout)
+    back = {item.id.split(":")[-1]: sorted(read.label_names[label] for label in item.labels) for item in read}
+    assert back == {"i%d" % number: sorted(names[label] for label in labels)
+                    for number, labels in enumerate(label_sets)}

@@ -121,3 +121,43 @@ def test_dataset_from_iterable_api():
     assert dataset.categories()[dm.AnnotationType.label].names == ["a", "b"]
     with pytest.raises(UsageError, match="expected a DatasetItem"):
         dm.Dataset.from_iterable([1])
+
+
+# -- the extension of an image (Datumaro's Image.ext) ------------------------------------------
+
+def test_image_ext_is_normalised_and_checked():
+    assert dm.Image(bytes([1]), shape=(1, 1), ext="JPG").ext == ".jpg"
+    assert dm.Image.from_numpy([[1]], ext=".Bmp").ext == ".bmp"
+    assert dm.Image([[1]]).ext is None
+    for bad in ["", ".", "a/b", ".p\x00g", "..png", 5]:
+        with pytest.raises(UsageError, match="extension"):
+            dm.Image([[1]], ext=bad)
+
+
+def test_image_ext_survives_copies_and_pickles_but_the_source_file_does_not(tmp_path):
+    import pickle
+
+    from mnistio.codecs.png import encode_png
+
+    path = tmp_path / "x.PNG"
+    path.write_bytes(encode_png(bytes([7]), 1, 1, 1))
+    read = dm.Image.from_file(path)
+    assert (read.ext, read.source_file, read.path) == (".PNG", str(path), str(path))
+    assert dm.Image.from_file(path, ext="bmp").ext == ".bmp"
+    copy = dm.Image(read)
+    assert copy.ext == ".PNG" and copy.source_file is None and copy == read
+    assert dm.Image(read, ext=".png").ext == ".png"
+    again = pickle.loads(pickle.dumps(read))
+    assert (again.ext, again.path, again.source_file, bytes(again.data)) == (".PNG", str(path), None, b"\x07")
+
+
+def test_only_an_image_read_from_a_file_has_a_source_file(tmp_path):
+    from mnistio.codecs.png import encode_png
+
+    path = tmp_path / "x.png"
+    path.write_bytes(encode_png(bytes([7, 8, 9]), 1, 1, 3))
+    read = dm.Image.from_file(path)
+    assert read.source_file == str(path)
+    assert read.to_gray().source_file is None  # new pixels
+    assert dm.Image.from_loader(lambda: (b"\x01", 1, 1, 1), path=str(path)).source_file is None
+    assert dm.Image([[1]], path=str(path)).source_file is None

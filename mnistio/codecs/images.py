@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import os
 
+from .. import limits
 from ..errors import FormatError, ImageTooLargeError, MnistioError, UsageError
 from ._raster import DEFAULT_MAX_PIXELS, Raster, as_bytes, check_image, check_size
 from .bmp import decode_bmp, encode_bmp
 from .netpbm import CHANNELS_BY_EXTENSION, decode_pnm, encode_pnm
 from .png import PNG_SIGNATURE, decode_png, encode_png
+from .streams import read_small_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     Decoder = Callable[..., Raster]
 
 __all__ = ["NATIVE_EXTENSIONS", "IMAGE_EXTENSIONS", "DEFAULT_MAX_PIXELS", "Raster", "encode_image",
-           "decode_image", "normalize_extension", "check_extension"]
+           "decode_image", "read_image_file", "normalize_extension", "check_extension"]
 
 #: the extensions written and read without Pillow
 NATIVE_EXTENSIONS = (".png", ".pgm", ".ppm", ".pnm", ".bmp")
@@ -188,3 +190,11 @@ def decode_image(blob: BytesLike, *, path: Optional[str] = None, ext: Optional[s
     if decoder is not None:
         return decoder(blob, path=path, max_pixels=max_pixels)
     return _pillow_decode(blob, path, ext, max_pixels)
+
+
+def read_image_file(path: str) -> Raster:
+    """Read and decode the image file ``path`` (:func:`decode_image`, its extension a hint)."""
+    # No image of the allowed pixels needs more bytes than this (16-bit RGBA, stored, with slack).
+    most = limits.MAX_IMAGE_PIXELS * 9 + (1 << 20)
+    blob = read_small_file(path, "an image file", most)
+    return decode_image(blob, path=path, ext=os.path.splitext(path)[1])

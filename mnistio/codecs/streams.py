@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import stat
 import struct
-import uuid
 import zlib
 
 from .. import limits
@@ -216,7 +215,7 @@ def write_file_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> 
     """Write ``data`` to ``path`` through a sibling temporary file and ``os.replace``: a reader (or a
     crash) sees the old file or the new one, never half of it."""
     file = os.fspath(path)
-    temporary = "%s.%s.tmp" % (file, uuid.uuid4().hex[:12])
+    temporary = "%s.%s.tmp" % (file, os.urandom(6).hex())  # os.urandom: uuid costs 2 ms of import
     try:
         # os.open with 0o666 applies the umask, as a plain open() would; mkstemp's 0o600 would not.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)

@@ -1,8 +1,10 @@
-"""What the layouts that keep one image file per item share.
+"""What the layouts that keep one image file per item share (``docs/images.rst``).
 
 Writing: :class:`ImageFileWriter` gives every item a path no other item has
 taken (see ``_paths.UniqueNames``), inside the output folder whatever the
-id holds, and encodes the files in batches. With more than one core, and
+id holds, with the image's own extension unless ``--image-ext`` says, and
+encodes the files in batches; an image that is an unchanged file of the
+same type is hard-linked (or copied) instead. With more than one core, and
 where processes can be forked (Linux), batches after the first go to a pool
 of worker processes, so encoding and writing use every core; a bounded
 number of batches is in flight, so memory stays flat.
@@ -19,25 +21,25 @@ import os
 import stat
 from collections import deque
 from concurrent.futures import Future
-from functools import partial
 
-from .. import limits
 from .._words import count
-from ..codecs.images import IMAGE_EXTENSIONS, check_extension, decode_image, encode_image
+from ..codecs.images import IMAGE_EXTENSIONS, check_extension, encode_image
 from ..codecs.netpbm import CHANNELS_BY_EXTENSION
 from ..codecs.png import encode_png
-from ..codecs.streams import kind_of_mode, read_small_file
+from ..codecs.streams import kind_of_mode
 from ..errors import FileSystemError, UsageError
 from ..model.image import Image
+from ..model.items import describe_item
+from ._output import create_file, link_or_copy
 from ._parallel import default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Deque, FrozenSet, Iterator, List, Tuple
+    from typing import Any, Deque, Dict, FrozenSet, Iterator, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
-           "walk_tree", "normalize_ext", "folder_profile", "require_media"]
+           "walk_tree", "normalize_ext", "image_file_ext", "FolderProfile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
 _BATCH_ITEMS = 256
@@ -52,16 +54,18 @@ def normalize_ext(image_ext):
     return ext if ext.startswith(".") else "." + ext
 
 
+def image_file_ext(item, image_ext=None):
+    """The extension of an item's image file, as Datumaro's exporters choose it: ``image_ext``
+    (``--image-ext``, normalised) when given, else the image's own (``Image.ext``), else ``.png``."""
+    if image_ext:
+        return image_ext
+    image = item.media
+    return (image.ext if image is not None else None) or DEFAULT_IMAGE_EXT
+
+
 def lazy_image(path):
-    """An Image that reads and decodes ``path`` when its pixels are first needed."""
-    return Image.from_loader(partial(_load, path), path=path)
-
-
-def _load(path):
-    # No image of the allowed pixels needs more bytes than this (16-bit RGBA, stored, with slack).
-    most = limits.MAX_IMAGE_PIXELS * 9 + (1 << 20)
-    blob = read_small_file(path, "an image file", most)
-    return decode_image(blob, path=path, ext=os.path.splitext(path)[1])
+    """An Image that reads and decodes ``path`` when its pixels are first needed (``Image.from_file``)."""
+    return Image.from_file(path)
 
 
 def walk_tree(root: str, strict: bool = True) -> Iterator[Tuple[str, List[str], List[str], List[str]]]:
@@ -147,53 +151,119 @@ def iter_image_files(root):
                 yield relative, name
 
 
-def folder_profile(root):
-    """``(depths of image files, whether any other file exists)`` under ``root``.
+#: folder names Datumaro 1.13 does not take for an imagenet root's label folders (its detection
+#: refuses the tree; ``SUBSET_NAME_BLACKLIST``), and those that make a subset folder
+#: (``SUBSET_NAME_WHITELIST``), both compared in lower case
+NOT_LABEL_FOLDERS = frozenset(["labels", "images", "annotations", "instances"])
+SUBSET_FOLDERS = frozenset(["train", "test", "val"])
 
-    Depth 0 is the root itself. Detection of the image-folder layouts reads
-    only this: Datumaro's rule is that such a folder holds nothing but images.
-    What the walk cannot read (a link to nothing, a cycle, a FIFO) counts as
-    neither, so that the layout is still named and reading says what is wrong.
+
+class FolderProfile:
+    """What detection of the image-folder layouts reads from one walk of ``root``, by Datumaro
+    1.13's rules (its ``ImageDirImporter.detect``, ``ImagenetImporter.detect`` and
+    ``with_subset_dirs``):
+
+    * ``flat``: the root holds image files only, at least one, and no folder (``image_dir``);
+    * ``images_only``: every folder of the tree holds image files only, and none is an empty
+      leaf, and no folder right under the root is named as in :data:`NOT_LABEL_FOLDERS`
+      (``imagenet``);
+    * ``subsets``: the folders right under the root named as in :data:`SUBSET_FOLDERS` (any
+      case) that are each such a tree (``imagenet_with_subset_dirs``: one is enough).
+
+    What the walk cannot read (a link to nothing, a cycle, a FIFO) counts as neither an image
+    nor another file, so that the layout is still named and reading says what is wrong. Memory:
+    the names of the root's folders and of theirs, not the tree.
     """
-    depths = set()
-    others = False
-    for relative, _, files, _ in walk_tree(root, strict=False):
-        depth = relative.count("/") + 1 if relative else 0
-        for name in files:
-            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                depths.add(depth)
-            else:
-                others = True
-    return depths, others
+
+    def __init__(self, root: str) -> None:
+        self.flat = True
+        # a root folder's name -> (whether its tree holds only images, without an empty leaf,
+        # and whether it holds a folder of NOT_LABEL_FOLDERS)
+        tops: Dict[str, List[bool]] = {}
+        root_clean = True
+        for relative, folders, files, odd in walk_tree(root, strict=False):
+            clean = bool(files or folders or odd) and \
+                all(os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS for name in files)
+            if not relative:
+                self.flat = not folders and clean  # an empty folder is no dataset
+                root_clean = clean
+                for name in folders:
+                    tops[name] = [True, False]
+                continue
+            top, _, rest = relative.partition("/")
+            facts = tops[top]
+            facts[0] = facts[0] and clean
+            if not rest:
+                facts[1] = any(name.lower() in NOT_LABEL_FOLDERS for name in folders)
+        self.images_only = root_clean and all(facts[0] for facts in tops.values()) and \
+            not any(name.lower() in NOT_LABEL_FOLDERS for name in tops)
+        self.subsets = [name for name, (clean, refused) in tops.items()
+                        if name.lower() in SUBSET_FOLDERS and clean and not refused]
 
 
 class ImageFileWriter:
-    """Writes item images as files under ``root``; :meth:`close` waits for all of them."""
+    """Writes item images as files under ``root``; :meth:`close` waits for all of them.
+
+    Each image is written with ``image_ext`` when given, else with its own
+    extension (``Image.ext``), else as PNG, as Datumaro's exporters choose. An
+    image read from a file (``Image.source_file``) that is written with that
+    file's type is not decoded and encoded again: the file is hard-linked, or
+    copied where it cannot be (another file system), so it stays byte for
+    byte what it was. An image whose pixels were changed is a new Image
+    without a source file, and is encoded.
+    """
 
     def __init__(self, root, image_ext=None, workers=None):
         self.root = root
-        self.ext = normalize_ext(image_ext)
+        #: the extension every file gets (``--image-ext``), or None: each image's own
+        self.ext = check_extension(normalize_ext(image_ext)) if image_ext else None
         self.workers = default_workers() if workers is None else max(1, workers)
         self.names = UniqueNames(root)
         self.written = 0
-        self._batch: List[Tuple[str, str, bytes, int, int, int]] = []
+        self.linked = 0
+        self._writable = set() if self.ext is None else {self.ext}
+        self._batch: List[Tuple[List[str], List[str], Any]] = []
         self._flushed = 0
         self._in_flight: Deque[Future] = deque()
         self._pool = None
-        check_extension(self.ext)  # an unsupported type fails now, not mid-export
 
-    def write(self, relative_stem, item):
-        """Queue the item's image as ``relative_stem`` + extension; return the path used."""
-        image, subset = item.media, item.subset
-        required = CHANNELS_BY_EXTENSION.get(self.ext)
-        if required is not None and image.channels != required:
-            raise UsageError("item %r (subset %r) has a %d-channel image, and %s files hold %d channels "
-                             "(.pnm holds either; .png any)" % (item.id, subset, image.channels, self.ext, required))
-        relative, path = self.names.claim(relative_stem, self.ext, subset)
-        self._batch.append((relative, path, bytes(image.data), image.height, image.width, image.channels))
+    def write(self, relative_stem, item, copies=()):
+        """Queue the item's image as ``relative_stem`` + extension, and as each of ``copies`` (other
+        stems) with the same name; return the relative path of the first."""
+        image = item.media
+        ext = image_file_ext(item, self.ext)
+        source = image.source_file
+        if source is not None and os.path.splitext(source)[1].lower() == ext.lower():
+            payload: Any = source
+        else:
+            kind = ext.lower()
+            if kind not in self._writable:
+                self._check_writable(item, ext)
+            required = CHANNELS_BY_EXTENSION.get(kind)
+            if required is not None and image.channels != required:
+                raise UsageError("%s has a %d-channel image, and %s files hold %d channels (.pnm holds either; "
+                                 ".png any)" % (describe_item(item), image.channels, ext, required))
+            payload = (bytes(image.data), image.height, image.width, image.channels, kind)
+        stems = [relative_stem, *copies] if copies else [relative_stem]
+        claimed = self.names.claim(stems, ext, item.subset)
+        self._batch.append(([relative[:-len(ext)] for relative, _ in claimed], [path for _, path in claimed],
+                            payload))
         if len(self._batch) >= _BATCH_ITEMS:
             self._flush()
-        return relative
+        return claimed[0][0]
+
+    def _check_writable(self, item, ext):
+        """Refuse, naming the item, an image's own extension that cannot be written or read back."""
+        if ext.lower() not in IMAGE_EXTENSIONS:
+            raise UsageError("%s has an image with extension %r, which is not read back as an image (the readers "
+                             "take %s); give an extension with --image-ext (image_ext=)"
+                             % (describe_item(item), ext, ", ".join(sorted(IMAGE_EXTENSIONS))))
+        try:
+            check_extension(ext)
+        except UsageError as error:
+            raise UsageError("%s: %s; give another extension with --image-ext (image_ext=)"
+                             % (describe_item(item), error.message)) from None
+        self._writable.add(ext.lower())
 
     def note_renames(self, report, what="file", plural=""):
         """Say in the report how many files were renamed so that no item overwrites another."""
@@ -234,50 +304,47 @@ class ImageFileWriter:
             return
         self._flushed += 1
         if self.workers == 1 or self._flushed == 1:
-            self._done(_write_batch(batch, self.ext))
+            self._done(_write_batch(batch))
             return
         if self._pool is None:
             self._pool = fork_pool(self.workers)
-        self._in_flight.append(self._pool.submit(_write_batch, batch, self.ext))
+        self._in_flight.append(self._pool.submit(_write_batch, batch))
         while len(self._in_flight) > self.workers * _IN_FLIGHT_PER_WORKER:
             self._finish_oldest()
 
     def _finish_oldest(self):
         self._done(self._in_flight.popleft().result())
 
-    def _done(self, relatives):
-        for relative in relatives:
-            self.names.written(relative)
-        self.written += len(relatives)
+    def _done(self, result):
+        stems, linked = result
+        for stem in stems:
+            self.names.written(stem)
+        self.written += len(stems)
+        self.linked += linked
 
 
-def _write_batch(batch, ext):
-    """Encode and write one batch (runs in a worker process when there are several)."""
+def _write_batch(batch):
+    """Encode (or link) and write one batch (runs in a worker process when there are several);
+    ``(the relative stems written, how many files were linked or copied)``."""
     made = set()
-    for _, path, data, height, width, channels in batch:
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
+    linked = 0
+    for _, paths, payload in batch:
+        for path in paths:
+            folder = os.path.dirname(path)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+        if isinstance(payload, str):
+            for path in paths:
+                link_or_copy(payload, path)
+            linked += len(paths)
+            continue
+        data, height, width, channels, ext = payload
         encoded = encode_png(data, height, width, channels, compress_level=_PNG_LEVEL) if ext == ".png" \
             else encode_image(data, height, width, channels, ext)
-        _create(path, encoded)
-    return [entry[0] for entry in batch]
-
-
-# O_EXCL: never replace a file, whatever happens. A raw descriptor costs a
-# third of what open() does, and files are most of an export's time.
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-
-
-def _create(path, data):
-    descriptor = os.open(path, _CREATE_FLAGS, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view):]
-    finally:
-        os.close(descriptor)
+        for path in paths:
+            create_file(path, encoded)
+    return [stem for stems, _, _ in batch for stem in stems], linked
 
 
 def require_media(report, skipped_without_image, save_media):

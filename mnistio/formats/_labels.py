@@ -3,7 +3,8 @@
 Reading: ``dataset_meta.json`` wins over ``labels.txt``; neither means the
 ten names ``"0"`` ... ``"9"``; a label value with no name is an error naming
 the file and the item. Writing: an item holds at most one label in the
-layouts that keep one, and every label value has a name.
+layouts that keep one (a set of labels in those that keep several), and every
+label value has a name.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LABELS_FILE", "DATASET_META_FILE", "DEFAULT_LABEL_NAMES", "read_label_categories",
            "names_from_dataset_meta", "read_names_file", "write_label_files", "write_names_file",
-           "write_dataset_meta", "check_label", "label_error", "single_label", "item_label", "check_item_id",
-           "check_label_names"]
+           "write_dataset_meta", "check_label", "label_error", "single_label", "item_label", "item_labels",
+           "check_item_id", "check_label_names"]
 
 LABELS_FILE = "labels.txt"
 DATASET_META_FILE = "dataset_meta.json"
@@ -185,7 +186,21 @@ def item_label(item: DatasetItem, names_count: int, reserved: Optional[int] = No
     if reserved is not None and label >= reserved:
         raise UsageError("item %r (subset %r) has label %d, but %s"
                          % (item.id, item.subset, label, reserved_meaning))
+    _check_named(item, label, names_count)
+    return label
+
+
+def item_labels(item: DatasetItem, names_count: int) -> List[int]:
+    """The labels of an item about to be written by a layout that keeps several (a set: each once,
+    in increasing order, as Datumaro's exporters write them); each must have a name."""
+    check_item_id(item)
+    labels = sorted(set(item.labels))
+    if labels:
+        _check_named(item, labels[-1], names_count)
+    return labels
+
+
+def _check_named(item: DatasetItem, label: int, names_count: int) -> None:
     if label >= names_count:
         raise UsageError("item %r (subset %r) has label %d, but the dataset names only %d labels"
                          % (item.id, item.subset, label, names_count))
-    return label

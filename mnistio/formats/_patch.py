@@ -12,12 +12,11 @@ when the image is the unchanged file it was read from (``_imagefiles``).
 from __future__ import annotations
 
 import os
-import shutil
 
 from .._words import count
-from ..errors import FileSystemError
 from ..model.dataset import Dataset
 from ..model.sources import DerivedSource
+from ._output import link_or_copy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,23 +79,13 @@ def write_patch(spec: FormatSpec, dataset: Dataset, patch: DatasetPatch, tempora
     report = spec.write(rewritten, temporary, **write_options)
     for name in kept:
         for relative in kept_files[name] or ():
-            _link_or_copy(os.path.join(old_folder, relative), os.path.join(temporary, relative))
+            target = os.path.join(temporary, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            link_or_copy(os.path.join(old_folder, relative), target)
         report.count(name, counts[name])
     report.notes.append("%s unchanged, kept as %s: %s"
                         % (count(len(kept), "subset"), "it was" if len(kept) == 1 else "they were", ", ".join(kept)))
     return report
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    """``target`` the same file as ``source``: a hard link, else a copy (another file system)."""
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
-    except OSError as error:
-        raise FileSystemError.from_os_error(error, source, "cannot keep the unchanged file") from None
 
 
 def subset_files_by_pattern(patterns: List[str]) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from ..codecs.images import IMAGE_EXTENSIONS
 from ..errors import UsageError
 from ..model.items import describe_item
 
@@ -46,9 +47,9 @@ LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 
 
-def id_to_relative_path(item_id, ext):
+def id_to_relative_path(item_id, ext=None):
     """A relative path (``/``-separated, no extension) that stays inside any folder, for an id whose
-    file will end with ``ext``.
+    file will end with an image extension (``ext``, when it may be another).
 
     An id's ``/`` make subfolders, as in Datumaro, when every part is a plain
     name; otherwise (``..``, ``.``, an empty part from a leading or doubled
@@ -65,7 +66,7 @@ def id_to_relative_path(item_id, ext):
     return file_stem_name(escape(item_id).replace("/", "%2F"))
 
 
-def item_relative_path(item, ext):
+def item_relative_path(item, ext=None):
     """:func:`id_to_relative_path` of an item's id, a refusal naming the item."""
     try:
         return id_to_relative_path(item.id, ext)
@@ -73,13 +74,17 @@ def item_relative_path(item, ext):
         raise UsageError("%s: %s" % (describe_item(item), error.message)) from None
 
 
-def folder_name(name, ext):
-    """``escape(name)`` as a folder beside files ending with ``ext``: a name ending with ``ext`` (in
-    any case) gets that dot written ``%2E``, or the folder of ``a.png/b`` would be the file of ``a``
-    (``a.png``), and no export could hold both. Reading undoes it as any ``%XX``."""
+def folder_name(name, ext=None):
+    """``escape(name)`` as a folder beside image files: a name ending with an image file's extension
+    (one the readers take for an image, or ``ext``, in any case) gets its last dot written ``%2E``, or
+    the folder of ``a.png/b`` would be the file of ``a`` (``a.png``), and no export could hold both.
+    Reading undoes it as any ``%XX``."""
     escaped = escape(name)
-    if ext and escaped.lower().endswith(ext.lower()) and ext.startswith("."):
-        return escaped[:-len(ext)] + "%2E" + escaped[len(escaped) - len(ext) + 1:]
+    dot = escaped.rfind(".")
+    if dot > 0:
+        suffix = escaped[dot:].lower()
+        if suffix in IMAGE_EXTENSIONS or (ext and suffix == ext.lower()):
+            return escaped[:dot] + "%2E" + escaped[dot + 1:]
     return escaped
 
 
@@ -115,34 +120,47 @@ class UniqueNames:
 
     A path already taken (by an earlier item of another subset, say: real
     MNIST has train and test items with the same id and label) gets
-    ``~<subset>``, then ``~<subset>~2``, ... before its extension. What is
-    taken is asked of the output folder itself, so memory stays flat.
+    ``~<subset>``, then ``~<subset>~2``, ... before its extension. A name is
+    taken whatever its extension: ``a.jpg`` takes ``a.png`` too, as both
+    would read back as the id ``a``. What is taken is asked of the output
+    folder itself (for each extension written so far), so memory stays flat.
     """
 
     def __init__(self, root):
         self.root = root
         self.renamed = 0
         self._pending = set()
+        self._extensions = []
 
-    def claim(self, relative_stem, extension, subset):
-        """``(relative path, full path)`` of a file no other item has."""
-        candidate = relative_stem + extension
-        path = safe_join(self.root, candidate)
+    def claim(self, relative_stems, extension, subset):
+        """``[(relative path, full path)]``, one per stem of ``relative_stems`` (the copies of one
+        file in several folders), all with the same name, which none of those folders has yet."""
+        if extension not in self._extensions:
+            self._extensions.append(extension)
         attempt = 1
-        while candidate.lower() in self._pending or os.path.lexists(path):
+        suffix = ""
+        while True:
+            claimed = [(stem + suffix + extension, stem + suffix) for stem in relative_stems]
+            if not any(self._taken(stem) for _, stem in claimed):
+                break
             attempt += 1
             suffix = "~" + escape(subset).replace("/", "%2F") + ("~%d" % (attempt - 1) if attempt > 2 else "")
-            candidate = relative_stem + suffix + extension
-            path = safe_join(self.root, candidate)
         if attempt > 1:
             self.renamed += 1
-        # Lower case: two names differing in case are one file on Windows and macOS.
-        self._pending.add(candidate.lower())
-        return candidate, path
+        for _, stem in claimed:
+            # Lower case: two names differing in case are one file on Windows and macOS.
+            self._pending.add(stem.lower())
+        return [(relative, safe_join(self.root, relative)) for relative, _ in claimed]
 
-    def written(self, relative_path):
-        """The file exists now: the folder answers for it from here on."""
-        self._pending.discard(relative_path.lower())
+    def _taken(self, stem):
+        if stem.lower() in self._pending:
+            return True
+        path = safe_join(self.root, stem)
+        return any(os.path.lexists(path + extension) for extension in self._extensions)
+
+    def written(self, relative_stem):
+        """The file of ``relative_stem`` (no extension) exists now: the folder answers for it from here on."""
+        self._pending.discard(relative_stem.lower())
 
 
 def is_relative_inside(relative_path: str) -> bool:

@@ -14,7 +14,7 @@ import os
 from ..model.items import DatasetItem
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media
+from ._imagefiles import FolderProfile, ImageFileWriter, iter_image_files, lazy_image, require_media
 from ._labels import check_item_id
 from ._paths import item_relative_path, relative_path_to_id
 from ._spec import FormatSpec
@@ -26,10 +26,8 @@ NAME = "image_dir"
 
 
 def detect(path):
-    if not os.path.isdir(path):
-        return False
-    depths, others = folder_profile(path)
-    return not others and 0 in depths
+    """Image files only, no folder, as Datumaro detects the layout."""
+    return os.path.isdir(path) and FolderProfile(path).flat
 
 
 def read(path):
@@ -65,7 +63,7 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
 
 
 SPEC = FormatSpec(
-    NAME, detect=detect, read=read, write=write, detect_rank=70,
+    NAME, detect=detect, read=read, write=write, detect_rank=55,
     description="a folder of image files and nothing else, no labels",
     export_options=[WORKERS],
     # Datumaro's exporter writes the images whatever --save-media says: they are the dataset.

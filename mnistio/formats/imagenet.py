@@ -12,6 +12,17 @@ the id's part after its first ``:`` (the whole id when there is none), with
 ``/`` and characters unsafe in file names escaped as ``%XX`` (undone on
 reading), so every item keeps its label folder.
 
+An item with several labels is written once in each of its label folders,
+under one name, as Datumaro writes it. Reading takes the files of one name
+that are the same image (the same file, or the same bytes) in several label
+folders for one item with all those labels, its id that of the first
+(Datumaro 1.13 reads each copy as an item of its own, one label each: the
+item comes back split). Files of one name that differ are different items,
+as in any tree whose label folders each hold a ``1.jpg``. To find the
+copies, opening the folder walks it once and holds the image file names
+meanwhile (not the images: about 100 bytes a file), then keeps only the
+names found in more than one label folder.
+
 Label names come only from folders of images: a name no item has is not
 kept (an empty folder would make Datumaro refuse the whole tree), and the
 export report lists such names. A label name holding ``:`` makes ids that
@@ -24,20 +35,33 @@ share ids and labels) is written as ``<name>~<subset><ext>`` instead of
 over the other, and the export report says how many were renamed.
 """
 
+from __future__ import annotations
+
 import os
 
 from .._words import count
-from ..errors import FormatError, UsageError
+from ..errors import FileSystemError, FormatError, UsageError
 from ..model.items import DatasetItem, Label, LabelCategories, describe_item
 from ..model.options import Option
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, folder_profile, iter_image_files, lazy_image, require_media, walk_tree
-from ._labels import item_label
+from ._imagefiles import (
+    IMAGE_EXTENSIONS,
+    FolderProfile,
+    ImageFileWriter,
+    lazy_image,
+    require_media,
+    walk_tree,
+)
+from ._labels import item_labels
 from ._paths import check_subset_name, escape, file_stem_name, folder_name, relative_path_to_id
 from ._spec import FormatSpec
 
-__all__ = ["SPEC", "ImagenetSource", "WORKERS"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional
+
+__all__ = ["SPEC", "ImagenetSource", "Tree", "WORKERS", "label_categories"]
 
 NAME = "imagenet"
 #: the image-file layouts' export option
@@ -47,11 +71,9 @@ ID_SEPARATOR = ":"
 
 
 def detect(path):
-    """Only images, some in label folders, not all exactly two levels down."""
-    if not os.path.isdir(path):
-        return False
-    depths, others = folder_profile(path)
-    return not others and any(depth >= 1 for depth in depths) and depths != {2}
+    """Only images in the whole tree, no empty folder, and no label folder named ``images``,
+    ``labels``, ``annotations`` or ``instances``: Datumaro's rule (see ``FolderProfile``)."""
+    return os.path.isdir(path) and FolderProfile(path).images_only
 
 
 def read(path):
@@ -82,41 +104,139 @@ def file_stem(item):
 class ImagenetSource(ItemSource):
     """Items of an imagenet folder; ``subset`` names them (``default``)."""
 
-    def __init__(self, path, subset="default", categories=None):
+    def __init__(self, path, subset="default", categories=None, tree=None):
         if not os.path.isdir(path):
             raise UsageError("an imagenet dataset is a folder", path)
-        super().__init__(categories if categories is not None else LabelCategories(label_names(path)), path, NAME)
+        tree = tree if tree is not None else Tree(path)
+        super().__init__(categories if categories is not None else label_categories(tree.label_parents()), path, NAME)
+        self.root = path
         self.subset = subset
+        self._shared = tree.shared
 
     def __iter__(self):
-        return _iter_items(self.path, self.subset, self.categories)
+        return _iter_items(self.root, self.subset, self.categories, self._shared)
 
     def iter_subset(self, name):
         return iter(self) if name == self.subset else iter(())
 
 
-def label_names(root):
-    """Every folder under root but ``no_label``, sorted: Datumaro's label names (symbolic links to
-    folders followed, as it walks them; see ``walk_tree``)."""
-    folders = set()
-    for relative, _, _, _ in walk_tree(root):
-        if relative not in ("", NO_LABEL_DIR):
-            folders.add(relative_path_to_id(relative))
-    return sorted(folders)
+class Tree:
+    """What one walk of an imagenet folder tells before its items are read: ``folders``, every label
+    folder (relative, ``/``-separated, as on disk) in the walk's order, and ``shared``, the file
+    names found in more than one label folder, each with those folders in the walk's order (where
+    the copies of an item with several labels are). Symbolic links to folders are followed, as
+    Datumaro walks them (see ``walk_tree``)."""
+
+    def __init__(self, root: str) -> None:
+        self.folders: List[str] = []
+        first: Dict[str, str] = {}
+        self.shared: Dict[str, List[str]] = {}
+        for relative, _, files, _ in walk_tree(root):
+            if relative in ("", NO_LABEL_DIR):
+                continue
+            self.folders.append(relative)
+            for name in files:  # every file, images or not: cheaper than telling them apart here
+                other = first.setdefault(name, relative)
+                if other != relative:
+                    self.shared.setdefault(name, [other]).append(relative)
+
+    def label_parents(self) -> Dict[str, str]:
+        """``{label name: its parent's name, or ""}`` of every label folder: a nested folder's parent
+        is the folder holding it, as Datumaro 1.13 reads the hierarchy."""
+        return {relative_path_to_id(folder): relative_path_to_id(folder.rpartition("/")[0]) if "/" in folder else ""
+                for folder in self.folders}
 
 
-def _iter_items(root, subset, categories):
-    for folder, name in iter_image_files(root):
-        label = relative_path_to_id(folder) if folder not in ("", NO_LABEL_DIR) else None
-        stem = relative_path_to_id(os.path.splitext(name)[0])
-        annotations = []
-        if label is not None:
-            index, _ = categories.find(label)
-            if index is None:
-                raise FormatError("folder %r is not a label" % folder, root)
-            annotations = [Label(index)]
-        item_id = (label if label is not None else NO_LABEL_DIR) + ID_SEPARATOR + stem
-        yield DatasetItem._make(item_id, subset, lazy_image(os.path.join(root, folder, name)), annotations)
+def label_categories(parents: Dict[str, str]) -> LabelCategories:
+    """The label names sorted, each with its parent, and a label group per parent holding its
+    children's last parts, in that order, as Datumaro 1.13's ``ImagenetBase`` makes them."""
+    categories = LabelCategories()
+    groups: Dict[str, List[str]] = {}
+    for name in sorted(parents):
+        parent = parents[name]
+        if parent:
+            groups.setdefault(parent, []).append(name[len(parent) + 1:] if name.startswith(parent + "/") else name)
+        categories.add(name, parent)
+    for parent, children in groups.items():
+        categories.add_label_group(parent, children)
+    return categories
+
+
+def _iter_items(root: str, subset: str, categories: LabelCategories,
+                shared: Dict[str, List[str]]) -> Iterator[DatasetItem]:
+    # file name -> {label folder: the label folders of its item, or None for a later copy}
+    copies: Dict[str, Dict[str, Optional[List[str]]]] = {}
+    for folder, _, files, _ in walk_tree(root):
+        labelled = folder not in ("", NO_LABEL_DIR)
+        prefix = (relative_path_to_id(folder) if labelled else NO_LABEL_DIR) + ID_SEPARATOR
+        index = _label_index(categories, folder, root) if labelled else None
+        base = os.path.join(root, folder)
+        for name in files:
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in IMAGE_EXTENSIONS:
+                continue
+            annotations = [] if index is None else [Label(index)]
+            if labelled and name in shared:
+                found = copies.get(name)
+                if found is None:
+                    found = copies[name] = _same_images(root, name, shared[name])
+                folders = found.pop(folder, [folder])
+                if not found:
+                    del copies[name]
+                if folders is None:
+                    continue  # a copy of an item already read
+                annotations = [Label(label) for label in sorted(_label_index(categories, member, root)
+                                                                for member in folders)]
+            yield DatasetItem._make(prefix + relative_path_to_id(stem), subset, lazy_image(os.path.join(base, name)),
+                                    annotations)
+
+
+def _label_index(categories: LabelCategories, folder: str, root: str) -> int:
+    index, _ = categories.find(relative_path_to_id(folder))
+    if index is None:
+        raise FormatError("folder %r is not a label" % folder, root)
+    return index
+
+
+def _same_images(root: str, name: str, folders: List[str]) -> Dict[str, Optional[List[str]]]:
+    """``{label folder: its item's label folders (the first of them), or None (a later one)}`` for the
+    files called ``name`` in ``folders``: those that are the same image make one item."""
+    items: List[List[str]] = []
+    for folder in folders:
+        path = os.path.join(root, folder, name)
+        if not os.path.lexists(path):
+            continue  # gone since the folder was opened: not a copy of anything
+        for members in items:
+            if _same_file_content(os.path.join(root, members[0], name), path):
+                members.append(folder)
+                break
+        else:
+            items.append([folder])
+    roles: Dict[str, Optional[List[str]]] = {}
+    for members in items:
+        roles[members[0]] = members
+        for later in members[1:]:
+            roles[later] = None
+    return roles
+
+
+def _same_file_content(first: str, second: str, chunk: int = 1 << 20) -> bool:
+    """Whether two files hold the same bytes (the same file does), read a chunk at a time."""
+    try:
+        one, other = os.stat(first), os.stat(second)
+        if (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino):
+            return True
+        if one.st_size != other.st_size:
+            return False
+        with open(first, "rb") as a, open(second, "rb") as b:
+            while True:
+                block = a.read(chunk)
+                if block != b.read(chunk):
+                    return False
+                if not block:
+                    return True
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, second, "cannot read the image file") from None
 
 
 #: label names a note lists before '...': 300,000 names made a 2 MB line
@@ -135,13 +255,15 @@ def write(dataset, save_dir, *, save_media=True, image_ext=None, save_dataset_me
             if subset_dirs:
                 check_subset_name(item.subset, format)
                 root = escape(item.subset) + "/"
-            label = item_label(item, len(names))
-            used.add(label)
-            folder = root + (NO_LABEL_DIR if label is None else folders_of[label])
+            labels = item_labels(item, len(names))
+            used.update(labels)
+            # Once per label, as Datumaro writes an item with several labels.
+            folders = [root + folders_of[label] for label in labels] or [root + NO_LABEL_DIR]
             if not save_media or item.media is None or not item.media.has_data:
                 skipped += 1
                 continue
-            writer.write(folder + "/" + file_stem(item), item)
+            stem = file_stem(item)
+            writer.write(folders[0] + "/" + stem, item, [folder + "/" + stem for folder in folders[1:]])
             report.count(item.subset)
     require_media(report, skipped, save_media)
     # No empty folder is written for them: Datumaro refuses a tree holding one.

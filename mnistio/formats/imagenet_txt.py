@@ -2,7 +2,8 @@
 
 ::
 
-    out/<subset>.txt      lines "<file name> <label index>..." ("<id with spaces>"<ext> quoted)
+    out/<subset>.txt      lines "<file name> <label index>..." ("<id with spaces>"<ext> quoted); an item
+                          with several labels has them all on its line, each once, in increasing order
     out/images/<file>     the images, all subsets together
     out/synsets.txt       label names, one a line (dataset_meta.json wins when present)
 
@@ -21,12 +22,20 @@ import os
 from .. import limits
 from ..codecs.streams import open_input
 from ..errors import FormatError, LimitError, UsageError
-from ..model.items import DatasetItem, Label
+from ..model.items import DatasetItem, Label, LabelCategories
+from ..model.options import Option
 from ..model.sources import ItemSource
 from ._export import ExportReport
-from ._imagefiles import ImageFileWriter, lazy_image, normalize_ext, require_media
+from ._imagefiles import ImageFileWriter, image_file_ext, lazy_image, normalize_ext, require_media
+from ._labels import (
+    DATASET_META_FILE,
+    check_label,
+    item_labels,
+    read_label_categories,
+    write_dataset_meta,
+    write_names_file,
+)
 from ._labels import LABELS_FILE as _GENERIC_LABELS_FILE
-from ._labels import check_label, item_label, read_label_categories, write_dataset_meta, write_names_file
 from ._paths import check_subset_name, is_relative_inside, item_relative_path, relative_path_to_id
 from ._reading import file_present, folder_present
 from ._spec import FormatSpec
@@ -40,6 +49,8 @@ __all__ = ["SPEC", "ImagenetTxtSource", "parse_line"]
 
 NAME = "imagenet_txt"
 LABELS_FILE = "synsets.txt"
+#: where the label names come from, as Datumaro's ``labels`` option says
+LABELS_SOURCES = ("file", "generate")
 IMAGE_DIR = "images"
 
 
@@ -53,8 +64,8 @@ def detect(path):
     return has_list and (LABELS_FILE in names or (os.path.lexists(images) and not os.path.isfile(images)))
 
 
-def read(path):
-    return ImagenetTxtSource(path)
+def read(path, labels="file", labels_file=LABELS_FILE):
+    return ImagenetTxtSource(path, labels, labels_file)
 
 
 def parse_line(line, path, number):
@@ -82,14 +93,44 @@ def parse_line(line, path, number):
 
 
 class ImagenetTxtSource(ItemSource):
-    def __init__(self, path):
-        categories, self._names_source = read_label_categories(path, LABELS_FILE, default=())
-        super().__init__(categories, path, NAME)
+    """Items of an imagenet_txt folder. ``labels="file"`` (the default) takes the label names from
+    ``dataset_meta.json``, else from ``labels_file`` (relative to the folder, or absolute;
+    ``synsets.txt``); ``labels="generate"`` names them ``class-0`` ... up to the largest index the
+    lists hold, as Datumaro's ``ImagenetTxtBase`` options do."""
+
+    def __init__(self, path, labels="file", labels_file=LABELS_FILE):
+        if labels not in LABELS_SOURCES:
+            raise UsageError("labels is one of %s, not %r" % (", ".join(map(repr, LABELS_SOURCES)), labels))
+        names_path = os.path.join(path, labels_file)
+        # A names file in the folder is no list, whatever its name (Datumaro's file_filter).
+        skipped = {LABELS_FILE, _GENERIC_LABELS_FILE}
+        if os.path.dirname(os.path.normpath(names_path)) == os.path.normpath(path):
+            skipped.add(os.path.basename(names_path))
+        self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
+                       if name.endswith(".txt") and name not in skipped}
         self.root = path
+        if labels == "generate":
+            self._names_source = None
+            categories = LabelCategories(["class-%d" % index for index in range(self._largest_label() + 1)])
+        else:
+            if labels_file != LABELS_FILE and not file_present(names_path) \
+                    and not file_present(os.path.join(path, DATASET_META_FILE)):
+                raise UsageError("the labels file given (labels_file=) is not there", names_path)
+            categories, self._names_source = read_label_categories(path, labels_file, default=())
+        super().__init__(categories, path, NAME)
         # No images folder means items without images; a FIFO or a link to nothing is refused.
         self._has_images = folder_present(os.path.join(path, IMAGE_DIR))
-        self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
-                       if name.endswith(".txt") and name not in (LABELS_FILE, _GENERIC_LABELS_FILE)}
+
+    def _largest_label(self):
+        """The largest label index of every list (-1: none), one more read of the lists (their text
+        only, a line at a time), as the names must be known before the first item."""
+        largest = -1
+        for list_path in self._lists.values():
+            with io.TextIOWrapper(open_input(list_path), encoding="utf-8") as lines:
+                for number, line in _numbered_lines(lines, list_path):
+                    if line.strip():
+                        largest = max([largest, *parse_line(line.rstrip("\r\n"), list_path, number)[2]])
+        return largest
 
     def __iter__(self):
         for subset in self._lists:
@@ -155,27 +196,28 @@ def _numbered_lines(lines, path):
 def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, workers=None):
     report = ExportReport(NAME, save_dir)
     names = dataset.label_names
-    ext = normalize_ext(image_ext)
+    forced_ext = normalize_ext(image_ext) if image_ext else None
     lists: Dict[str, TextIO] = {}
     skipped = 0
     # The list files close after the encoders have stopped, whatever happened: a worker must not
     # outlive its folder, and a list file failing to close (a full disk) must not keep them going.
     with contextlib.ExitStack() as stack:
         stack.callback(_close_all, lists)  # last, as exits run in reverse
-        writer = stack.enter_context(ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), ext, workers)) \
+        writer = stack.enter_context(ImageFileWriter(os.path.join(save_dir, IMAGE_DIR), forced_ext, workers)) \
             if save_media else None
         for item in dataset:
             out = lists.get(item.subset)
             if out is None:
                 check_subset_name(item.subset, NAME, _RESERVED_SUBSETS)
                 out = lists[item.subset] = open(os.path.join(save_dir, item.subset + ".txt"), "w", encoding="utf-8")
-            label = item_label(item, len(names))
-            stem = item_relative_path(item, ext)
+            labels = item_labels(item, len(names))
+            ext = image_file_ext(item, forced_ext)
+            stem = item_relative_path(item, forced_ext)
             if writer is not None and item.media is not None and item.media.has_data:
                 stem = writer.write(stem, item)[:-len(ext)]
             else:
                 skipped += 1
-            out.write("%s %s\n" % (_quoted(stem) + ext, "" if label is None else label))
+            out.write("%s %s\n" % (_quoted(stem) + ext, " ".join(map(str, labels))))
             report.count(item.subset)
     write_names_file(os.path.join(save_dir, LABELS_FILE), names, save_dataset_meta)
     if save_dataset_meta:
@@ -204,4 +246,10 @@ def _quoted(stem):
 SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=40,
     description="<subset>.txt lists of '<file> <label index>', images in images/, names in synsets.txt",
-    export_options=[WORKERS])
+    export_options=[WORKERS],
+    import_options=[
+        Option("labels", str, choices=LABELS_SOURCES, default="file",
+               help="where the label names come from: 'file' (labels_file, or dataset_meta.json) or 'generate' "
+                    "(class-0, class-1, ... up to the largest index in the lists)"),
+        Option("labels_file", str, default=LABELS_FILE, metavar="FILE",
+               help="the file of label names, relative to the dataset folder (default: synsets.txt)")])

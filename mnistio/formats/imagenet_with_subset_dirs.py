@@ -10,10 +10,10 @@ are those of every subset, sorted.
 
 import os
 
-from ..model.items import LabelCategories
+from ..errors import FormatError
 from ..model.sources import ItemSource
 from . import imagenet
-from ._imagefiles import folder_profile, walk_tree
+from ._imagefiles import IMAGE_EXTENSIONS, FolderProfile, walk_tree
 from ._paths import relative_path_to_id
 from ._spec import FormatSpec
 
@@ -23,11 +23,9 @@ NAME = "imagenet_with_subset_dirs"
 
 
 def detect(path):
-    """Only images, all of them two levels down: ``<subset>/<label>/``."""
-    if not os.path.isdir(path):
-        return False
-    depths, others = folder_profile(path)
-    return not others and depths == {2}
+    """A folder ``train``, ``test`` or ``val`` (any case) that is an ``imagenet`` tree, as Datumaro
+    detects the layout (whatever else the root holds: reading takes every folder for a subset)."""
+    return os.path.isdir(path) and bool(FolderProfile(path).subsets)
 
 
 def read(path):
@@ -37,11 +35,18 @@ def read(path):
 class SubsetDirsSource(ItemSource):
     def __init__(self, path):
         # The subset folders (links to folders too); a link to nothing there is refused, not skipped.
-        _, folders, _, _ = next(walk_tree(path))
-        names = sorted({name for folder in folders for name in imagenet.label_names(os.path.join(path, folder))})
-        super().__init__(LabelCategories(names), path, NAME)
+        _, folders, files, _ = next(walk_tree(path))
+        for name in files:
+            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
+                # Datumaro 1.13 leaves it out without a word.
+                raise FormatError("image file %r is in no subset folder; expected <subset>/<label>/<image> (or "
+                                  "read the folder as imagenet)" % name, path)
+        trees = {folder: imagenet.Tree(os.path.join(path, folder)) for folder in folders}
+        parents = {name: parent for tree in trees.values() for name, parent in tree.label_parents().items()}
+        super().__init__(imagenet.label_categories(parents), path, NAME)
         self._subsets = {relative_path_to_id(folder): imagenet.ImagenetSource(
-            os.path.join(path, folder), relative_path_to_id(folder), self.categories) for folder in folders}
+            os.path.join(path, folder), relative_path_to_id(folder), self.categories, tree)
+            for folder, tree in trees.items()}
 
     def __iter__(self):
         for source in self._subsets.values():

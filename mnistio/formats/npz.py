@@ -115,9 +115,9 @@ def _choose_set(folder: str, only_file: Optional[str], name: Optional[str], path
     if not sets:
         raise FormatError("no .npz file (expected e.g. mnist.npz or kmnist-train-imgs.npz)", path)
     if len(sets) > 1:
-        raise UsageError("the folder holds %d npz datasets (%s): choose one with the import option name "
-                         "(dataset=%r, --dataset on the command line), or give the path of one file" % (len(sets), ", ".join(sets), next(iter(sets))),
-                         path)
+        raise UsageError("the folder holds %d npz datasets (%s): choose one with the import option dataset "
+                         "(dataset=%r; --dataset on the command line), or give the path of one file"
+                         % (len(sets), ", ".join(sets), next(iter(sets))), path)
     return next(iter(sets.items()))
 
 

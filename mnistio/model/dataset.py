@@ -23,9 +23,6 @@ and the operations up when called, so the model imports nothing above it.
 
 from __future__ import annotations
 
-import inspect
-from contextlib import contextmanager
-
 from ..errors import RepeatedItemError, UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
@@ -423,7 +420,7 @@ class Dataset:
             from ..ops.transforms import transform  # the facade
 
             source = transform(self._view(), method, **options).source
-        elif inspect.isclass(method) and issubclass(method, Transform):
+        elif isinstance(method, type) and issubclass(method, Transform):
             source = TransformSource(self.source, method(self._view(), **options))
         else:
             raise UsageError("a transform is a name or a Transform subclass, not %r" % (method,))
@@ -663,21 +660,25 @@ def _is_infos(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(key, str) for key in value)
 
 
-@contextmanager
-def eager_mode(new_mode: bool = True, dataset: Optional[Dataset] = None) -> Iterator[None]:
+class eager_mode:  # noqa: N801 - Datumaro's name; a class, as contextlib costs ``import mnistio`` 1 ms
     """Within the block, datasets (or ``dataset`` only) compute every change at once, in memory."""
-    if dataset is not None:
-        old, dataset.eager = dataset.eager, new_mode
-        try:
-            yield
-        finally:
-            dataset.eager = old
-        return
-    old_global, Dataset._global_eager = Dataset._global_eager, new_mode
-    try:
-        yield
-    finally:
-        Dataset._global_eager = old_global
+
+    def __init__(self, new_mode: bool = True, dataset: Optional[Dataset] = None) -> None:
+        self.new_mode = new_mode
+        self.dataset = dataset
+        self._old: Optional[bool] = False  # a dataset's own mode may be None: the global one
+
+    def __enter__(self) -> None:
+        if self.dataset is not None:
+            self._old, self.dataset.eager = self.dataset.eager, self.new_mode
+        else:
+            self._old, Dataset._global_eager = Dataset._global_eager, self.new_mode
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.dataset is not None:
+            self.dataset.eager = self._old
+        else:
+            Dataset._global_eager = bool(self._old)
 
 
 def _compact(recipe: List[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:

@@ -17,12 +17,25 @@ Whole-number floats in 0..255 are accepted (``np.ones((28, 28))``); any
 other value is a :class:`~mnistio.errors.UsageError`. ``numpy.asarray(image)``
 shares the pixels, without a copy, through ``__array_interface__``.
 An image may also be lazy: ``Image.from_loader(load, shape)`` calls
-``load()`` for the pixels the first time they are needed.
+``load()`` for the pixels the first time they are needed, and
+``Image.from_file(path)`` reads and decodes an image file then.
+
+``ext`` is the file extension the image prefers to be written with, as
+Datumaro's ``Image.ext``: given (``Image(..., ext="jpg")`` is ``".jpg"``,
+lower case, as Datumaro's ``from_numpy(..., ext=...)``), or the extension
+of the file it was read from, kept as the file spells it (``.JPEG``); None
+when neither. An export without ``--image-ext`` writes each image with its
+own. An image read from a file keeps that file as :attr:`Image.source_file`:
+an export writing it with the same type of file links or copies that file
+instead of encoding the pixels again. Pixels are never changed in place
+(every operation makes a new Image), so an image whose pixels differ from
+its file's has no ``source_file``.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from array import array
 from itertools import chain
 
@@ -50,7 +63,7 @@ _VALID_CHANNELS = (1, 2, 3, 4)
 class Image:
     """Pixels (row-major uint8) plus ``height``, ``width`` and ``channels``."""
 
-    __slots__ = ("_data", "_height", "_width", "_channels", "_loader", "path")
+    __slots__ = ("_data", "_height", "_width", "_channels", "_loader", "path", "_ext", "_file")
 
     _data: Any
     # None until a lazy image is loaded: the properties load it first.
@@ -59,11 +72,18 @@ class Image:
     _channels: Any
     _loader: Optional[Loader]
     path: Optional[str]
+    _ext: Optional[str]
+    _file: Optional[str]
 
-    def __init__(self, data: Any = None, shape: Optional[Sequence[int]] = None, *, path: Optional[str] = None) -> None:
+    def __init__(self, data: Any = None, shape: Optional[Sequence[int]] = None, *, path: Optional[str] = None,
+                 ext: Optional[str] = None) -> None:
         self.path = path
         self._loader = None
+        self._file = None
+        self._ext = _check_ext(ext)
         if isinstance(data, Image):
+            if ext is None:
+                self._ext = data.ext
             self._data, self._height, self._width, self._channels = data.data, data.height, data.width, data.channels
             return
         if data is None:
@@ -78,21 +98,38 @@ class Image:
     # -- constructors -------------------------------------------------------
 
     @classmethod
-    def from_numpy(cls, data: Any) -> "Image":
-        """Datumaro's spelling of ``Image(array)``."""
-        return cls(data)
+    def from_numpy(cls, data: Any, *, ext: Optional[str] = None) -> "Image":
+        """Datumaro's spelling of ``Image(array)``; ``ext`` as Datumaro's (``"jpg"`` is ``".jpg"``)."""
+        return cls(data, ext=ext)
 
     @classmethod
-    def from_bytes(cls, data: Any, shape: Sequence[int]) -> "Image":
-        return cls(data, shape)
+    def from_bytes(cls, data: Any, shape: Sequence[int], *, ext: Optional[str] = None) -> "Image":
+        return cls(data, shape, ext=ext)
 
     @classmethod
-    def from_loader(cls, load: Loader, shape: Optional[Sequence[int]] = None, path: Optional[str] = None) -> "Image":
+    def from_file(cls, path: Any, *, ext: Optional[str] = None) -> "Image":
+        """A lazy image of an image file (PNG, PGM/PPM, BMP; other types through Pillow), decoded when
+        its pixels are first needed, as Datumaro's ``Image.from_file``. Its ``ext`` is the file's
+        extension as the name spells it, unless ``ext`` is given."""
+        path = os.fspath(path)
+        if not isinstance(path, str) or not path:
+            raise UsageError("an image file path is a non-empty str or os.PathLike, not %r" % (path,))
+        image = cls.from_loader(_FileLoader(path), path=path, ext=ext)
+        if ext is None:
+            image._ext = os.path.splitext(path)[1] or None
+        image._file = path
+        return image
+
+    @classmethod
+    def from_loader(cls, load: Loader, shape: Optional[Sequence[int]] = None, path: Optional[str] = None,
+                    ext: Optional[str] = None) -> "Image":
         """A lazy image: ``load()`` returns ``(data, height, width, channels)``."""
         image = cls.__new__(cls)
         image._data = None
         image._loader = load
         image.path = path
+        image._ext = _check_ext(ext)
+        image._file = None
         image._height, image._width, image._channels = _check_shape(shape) if shape else (None, None, None)
         return image
 
@@ -106,11 +143,14 @@ class Image:
         image._channels = channels
         image._loader = None
         image.path = None
+        image._ext = None
+        image._file = None
         return image
 
     def __reduce__(self) -> Any:
-        """Pickled as its pixels (a lazy image is read first; a view becomes bytes)."""
-        return (_unpickle_image, (bytes(self.data), self.height, self.width, self.channels, self.path))
+        """Pickled as its pixels, path and extension (a lazy image is read first; a view becomes bytes).
+        The copy has no :attr:`source_file`: it may be unpickled where that file is not."""
+        return (_unpickle_image, (bytes(self.data), self.height, self.width, self.channels, self.path, self.ext))
 
     # -- user visible -------------------------------------------------------
 
@@ -142,6 +182,17 @@ class Image:
     @property
     def has_data(self) -> bool:
         return self._data is not None or self._loader is not None
+
+    @property
+    def ext(self) -> Optional[str]:
+        """The file extension to write this image with (``".png"``), or None: see the module's text."""
+        return self._ext
+
+    @property
+    def source_file(self) -> Optional[str]:
+        """The image file whose content this image is (made by :meth:`from_file`), or None: pixels
+        given or computed. A writer may link or copy this file rather than encode the pixels."""
+        return self._file
 
     @property
     def size(self) -> Tuple[int, int]:
@@ -191,9 +242,11 @@ class Image:
         return hash((self.shape, bytes(self.data)))
 
     def __repr__(self) -> str:
+        where = (", path=%r" % self.path if self.path else "") + \
+            (", ext=%r" % self.ext if self.ext and not (self.path or "").endswith(self.ext) else "")
         if self._data is None and self._height is None:
-            return "Image(<not loaded>%s)" % (", path=%r" % self.path if self.path else "")
-        return "Image(shape=%r%s)" % (self.shape, ", path=%r" % self.path if self.path else "")
+            return "Image(<not loaded>%s)" % where
+        return "Image(shape=%r%s)" % (self.shape, where)
 
     # -- internal -----------------------------------------------------------
 
@@ -205,6 +258,38 @@ class Image:
             raise UsageError("image is %dx%dx%d, expected %dx%dx%d"
                              % (height, width, channels, self._height, self._width, self._channels), self.path)
         self._data, self._height, self._width, self._channels = data, height, width, channels
+
+
+class _FileLoader:
+    """``read_image_file(path)``, as a loader that pickles (a bound ``partial`` would too, but says less)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self) -> Tuple[Any, int, int, int]:
+        from ..codecs.images import read_image_file  # here: ``import mnistio`` loads no image codec
+
+        return read_image_file(self.path)
+
+
+#: what may follow the dot of a file extension (a set, not a regular expression: ``re`` costs
+#: ``import mnistio`` 1.5 ms)
+_EXTENSION_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz_+-")
+
+
+def _check_ext(ext: Optional[str]) -> Optional[str]:
+    """A given extension as Datumaro keeps it (lower case, with its dot), or a UsageError."""
+    if ext is None:
+        return None
+    if not isinstance(ext, str):
+        raise UsageError("an image extension is a str like '.png' or 'jpg', not %r" % (ext,))
+    normal = ext.lower() if ext.startswith(".") else "." + ext.lower()
+    if len(normal) < 2 or not _EXTENSION_CHARS.issuperset(normal[1:]):
+        raise UsageError("%r is not a file extension (expected a name like '.png' or 'jpg': letters, digits, "
+                         "_, + or - after one dot)" % (ext,))
+    return normal
 
 
 def _drop_alpha(rgba):
@@ -340,7 +425,9 @@ def _is_pixel(value):
         return False
 
 
-def _unpickle_image(data: bytes, height: int, width: int, channels: int, path: Optional[str]) -> Image:
+def _unpickle_image(data: bytes, height: int, width: int, channels: int, path: Optional[str],
+                    ext: Optional[str] = None) -> Image:
     image = Image._wrap(data, height, width, channels)
     image.path = path
+    image._ext = ext
     return image
