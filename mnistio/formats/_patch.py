@@ -31,9 +31,10 @@ __all__ = ["folder_of", "same_folder", "write_patch"]
 
 
 def folder_of(path: Any) -> str:
-    """The folder of a dataset path (a dataset given by one of its files lives in its folder)."""
+    """The folder of a dataset path (a dataset given by one of its files lives in its folder). A path
+    that does not exist yet is a folder to be made: ``<dataset folder>/out`` is not the dataset's folder."""
     path = os.path.abspath(os.fspath(path))
-    return path if os.path.isdir(path) else os.path.dirname(path)
+    return os.path.dirname(path) if os.path.isfile(path) else path
 
 
 def same_folder(save_dir: Any, bound: Any) -> bool:
