@@ -306,3 +306,48 @@ def test_from_extractors_merge_policies(lib):
     assert [item.id for item in lib.Dataset.from_extractors(a, b, merge_policy="union")] == ["1", "1~2"]
     with pytest.raises(lib.UsageError, match="'exact' or 'union'"):
         lib.Dataset.from_extractors(a, b, merge_policy="intersect")
+
+
+def test_save_keeps_the_images_and_the_folders_other_files(lib, tmp_path):
+    """``save()`` with no options: Datumaro 1.13 deletes the images of both subsets and the folder's
+    other files (README, PROVENANCE); mnistio keeps them: never an input lost."""
+    dataset = sample(lib, tmp_path)
+    folder = str(tmp_path / "sample")
+    with open(os.path.join(folder, "README.md"), "w") as file:
+        file.write("where these digits come from\n")
+    dataset.remove("0", "test")
+    dataset.save()
+    back = lib.Dataset.import_from(folder, "mnist")
+    with_images = sum(item.media is not None and item.media.has_data for item in back)
+    if is_datumaro(lib):
+        assert with_images == 0 and not os.path.exists(os.path.join(folder, "README.md"))
+        return
+    assert len(back) == 599 and with_images == 599
+    assert sorted(set(os.listdir(folder)) & {"README.md", "PROVENANCE.txt"}) == ["PROVENANCE.txt", "README.md"]
+
+
+def test_save_refuses_to_delete_another_datasets_files(tmp_path):
+    """mnistio only: a folder also holding data the layout does not own (another dataset's files, a
+    subfolder) is not replaced by a save in place: the save is refused before anything is written."""
+    import mnistio as dm
+
+    dataset = sample(dm, tmp_path)
+    folder = tmp_path / "sample"
+    (folder / "other-train.csv").write_text("1,2,3\n")
+    os.mkdir(str(folder / "FashionMNIST"))
+    before = sorted(os.listdir(str(folder)))
+    dataset.remove("0", "test")
+    with pytest.raises(dm.UsageError, match="saving in place would delete FashionMNIST, other-train.csv"):
+        dataset.save()
+    assert sorted(os.listdir(str(folder))) == before and len(dm.Dataset.import_from(str(folder), "mnist")) == 600
+
+
+def test_export_to_a_new_folder_inside_the_dataset_folder_is_refused_not_skipped(tmp_path):
+    """mnistio only: ``<dataset folder>/out`` (not there yet) is not the dataset's folder: the export
+    was once taken for saving in place, and wrote nothing without a word."""
+    import mnistio as dm
+
+    dataset = sample(dm, tmp_path)
+    with pytest.raises(dm.UsageError, match="would replace or write into the input"):
+        dataset.export(tmp_path / "sample" / "out", "mnist", save_media=True)
+    assert not os.path.exists(str(tmp_path / "sample" / "out"))

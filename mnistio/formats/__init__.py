@@ -20,7 +20,7 @@ from ..model.sources import ItemSource
 from ._export import ExportReport
 from ._labels import check_label_names
 from ._output import check_not_an_input, output_folder, recover_output
-from ._patch import folder_of, same_folder, write_patch
+from ._patch import check_nothing_foreign_lost, folder_of, foreign_entries, keep_foreign, same_folder, write_patch
 from ._spec import COMMON_EXPORT_OPTIONS, FormatSpec
 
 TYPE_CHECKING = False
@@ -100,16 +100,23 @@ def export(dataset: Dataset, save_dir: Any, format: str, *, save_media: Optional
     options = spec.export_options.check(options)
     _check_export_arguments(save_media=save_media, image_ext=image_ext, save_dataset_meta=save_dataset_meta,
                             overwrite=overwrite)
-    if save_media is None:
-        save_media = spec.save_media_default
+    if save_media is None:  # in place, the images the folder holds are kept (Datumaro's save drops them)
+        save_media = True if patch is not None else spec.save_media_default
     check_label_names(dataset.label_names)
     notes: List[str] = []
     old_folder = folder_of(save_dir) if patch is not None else None
+    kept: List[str] = []
+    if patch is not None and old_folder is not None:
+        kept, refused = foreign_entries(spec, old_folder, sorted(set(dataset.subsets()) | set(patch.updated_subsets)))
+        check_nothing_foreign_lost(refused, old_folder, format)
     inputs = [path for path in dataset.source.inputs() if old_folder is None or not same_folder(path, old_folder)]
     with output_folder(save_dir, overwrite or patch is not None, inputs, notes) as temporary:
         if patch is not None and old_folder is not None:
             report = write_patch(spec, dataset, patch, temporary, old_folder, save_media=save_media,
                                  image_ext=image_ext, save_dataset_meta=save_dataset_meta, **options)
+            keep_foreign(kept, old_folder, temporary)
+            if kept:
+                report.notes.append("kept from the old folder: %s" % ", ".join(kept))
         else:
             report = spec.write(dataset, temporary, save_media=save_media, image_ext=image_ext,
                                 save_dataset_meta=save_dataset_meta, **options)

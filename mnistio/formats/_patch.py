@@ -7,6 +7,14 @@ half-written), but layouts that keep each subset in files of its own
 of the others are hard-linked (or copied, across file systems) from the old
 folder. Other layouts write everything again; their image files are linked
 when the image is the unchanged file it was read from (``_imagefiles``).
+
+Nothing of the old folder that is not the dataset's is lost: a file the
+layout would never read as data (a ``README.md``, a ``PROVENANCE.txt``) is
+linked into the new folder, and a save that would drop anything else (a
+folder, or a data file the layout does not own: another dataset's files)
+is refused before anything is written. Datumaro's ``save()`` deletes them,
+and drops the images of a layout that stores labels without them; so here
+saving in place writes the images unless ``save_media=False`` is given.
 """
 
 from __future__ import annotations
@@ -14,20 +22,28 @@ from __future__ import annotations
 import os
 
 from .._words import count
+from ..codecs.images import IMAGE_EXTENSIONS
+from ..errors import UsageError
 from ..model.dataset import Dataset
 from ..model.sources import DerivedSource
 from ._output import link_or_copy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator, List, Sequence
+    from typing import Any, Iterator, List, Sequence, Tuple
 
     from ..model.items import DatasetItem
     from ..model.patch import DatasetPatch
     from ._export import ExportReport
     from ._spec import FormatSpec
 
-__all__ = ["folder_of", "same_folder", "write_patch"]
+__all__ = ["folder_of", "same_folder", "write_patch", "foreign_entries", "keep_foreign"]
+
+#: the names files the layouts read and write themselves (``batches.meta``: cifar's)
+_NAMES_FILES = frozenset(["labels.txt", "dataset_meta.json", "batches.meta"])
+#: what a file named so may be to some layout: never kept across a save in place, only refused
+_DATA_SUFFIXES = frozenset([".gz", ".xz", ".bz2", ".csv", ".npz", ".npy", ".json", ".pkl", ".pickle"]) \
+    | IMAGE_EXTENSIONS
 
 
 def folder_of(path: Any) -> str:
@@ -60,6 +76,55 @@ class _SubsetsSource(DerivedSource):
 
     def iter_subset(self, name: str) -> Iterator[DatasetItem]:
         return self.parent.iter_subset(name) if name in self.names else iter(())
+
+
+def foreign_entries(spec: FormatSpec, old_folder: str, subsets: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """``(kept, refused)``: the entries of ``old_folder`` that are not the dataset's, split into those a
+    save in place carries over (files no layout reads as data) and those it cannot (folders, data files).
+
+    The dataset's own entries are the names files and, for a layout that keeps subsets apart, the
+    files of ``subsets`` (old and new); a layout that does not owns every folder and data file.
+    """
+    owned = set(_NAMES_FILES)
+    if spec.subset_files is not None:
+        for name in subsets:
+            owned.update(relative.split(os.sep)[0] for relative in spec.subset_files(old_folder, name) or ())
+    kept: List[str] = []
+    refused: List[str] = []
+    for entry in sorted(os.listdir(old_folder)):
+        if entry in owned or entry.startswith(".mnistio"):
+            continue
+        path = os.path.join(old_folder, entry)
+        data = os.path.isdir(path) or _looks_like_data(entry, spec.subset_files is None)
+        if not data:
+            kept.append(entry)
+        elif spec.subset_files is not None:
+            refused.append(entry)
+    return kept, refused
+
+
+def _looks_like_data(name: str, whole_folder_layout: bool) -> bool:
+    """Whether some layout could read the file ``name`` as data (IDX, CSV, pickles, images, lists)."""
+    lower = name.lower()
+    suffix = os.path.splitext(lower)[1]
+    if suffix in _DATA_SUFFIXES or "ubyte" in lower or "idx" in lower or "batch" in lower:
+        return True
+    return whole_folder_layout and suffix == ".txt"  # imagenet_txt's lists
+
+
+def keep_foreign(kept: Sequence[str], old_folder: str, temporary: str) -> None:
+    """Carry the entries ``kept`` of the old folder into the new one (linked, else copied)."""
+    for entry in kept:
+        target = os.path.join(temporary, entry)
+        if not os.path.lexists(target):
+            link_or_copy(os.path.join(old_folder, entry), target)
+
+
+def check_nothing_foreign_lost(refused: Sequence[str], old_folder: str, format: str) -> None:
+    if refused:
+        raise UsageError("saving in place would delete %s, which the %s layout does not own (another "
+                         "dataset's files?): export to another folder instead"
+                         % (", ".join(refused[:5]) + (", ..." if len(refused) > 5 else ""), format), old_folder)
 
 
 def write_patch(spec: FormatSpec, dataset: Dataset, patch: DatasetPatch, temporary: str, old_folder: str,
