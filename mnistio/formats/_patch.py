@@ -86,9 +86,9 @@ def foreign_entries(spec: FormatSpec, old_folder: str, subsets: Sequence[str]) -
     files of ``subsets`` (old and new); a layout that does not owns every folder and data file.
     """
     owned = set(_NAMES_FILES)
-    if spec.subset_files is not None:
+    if spec.owned_files is not None:
         for name in subsets:
-            owned.update(relative.split(os.sep)[0] for relative in spec.subset_files(old_folder, name) or ())
+            owned.update(relative.split(os.sep)[0] for relative in spec.owned_files(old_folder, name) or ())
     kept: List[str] = []
     refused: List[str] = []
     for entry in sorted(os.listdir(old_folder)):

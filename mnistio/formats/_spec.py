@@ -55,15 +55,20 @@ class FormatSpec:
       None for layouts that mix subsets in shared files. It may return
       None for a subset whose files cannot be kept as they are: then
       everything is written again;
+    * ``owned_files(folder, subset) -> [relative paths]``: the files of a
+      subset the layout reads, whether or not they can be kept (default:
+      ``subset_files``); saving in place replaces them, and refuses to
+      delete any other data file of the folder (``_patch``).
     """
 
     __slots__ = ("name", "detect", "read", "write", "export_options", "import_options", "save_media_default",
-                 "detect_rank", "description", "subset_files")
+                 "detect_rank", "description", "subset_files", "owned_files")
 
     def __init__(self, name: str, *, detect: Detect, read: Read, write: Write, description: str,
                  export_options: Iterable[Option] = (), import_options: Iterable[Option] = (),
                  save_media_default: bool = False, detect_rank: int = 50,
-                 subset_files: Optional[Callable[[str, str], Optional[List[str]]]] = None) -> None:
+                 subset_files: Optional[Callable[[str, str], Optional[List[str]]]] = None,
+                 owned_files: Optional[Callable[[str, str], List[str]]] = None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise UsageError("format name %r is not an identifier" % (name,))
         for what, function in (("detect", detect), ("read", read), ("write", write)):
@@ -81,6 +86,7 @@ class FormatSpec:
         self.save_media_default = save_media_default
         self.detect_rank = detect_rank
         self.subset_files = subset_files
+        self.owned_files = owned_files or subset_files
         clash = set(self.export_options.names) & set(COMMON_EXPORT_OPTIONS.names)
         if clash:
             raise UsageError("format %s redeclares the common export option %s" % (name, ", ".join(clash)))

@@ -570,6 +570,14 @@ def _subset_files(folder, subset):
 _datumaro_files = subset_files_by_pattern(["mnist_%s.csv", "meta_%s.csv"])
 
 
+def _owned_files(folder, subset):
+    """The files of ``subset`` whatever their names (a Kaggle ``train.csv``): saving in place replaces them."""
+    found = _find_files(folder, None).get(subset)
+    meta = "meta_%s.csv" % subset
+    files = [os.path.basename(found)] if found else []
+    return files + ([meta] if os.path.lexists(os.path.join(folder, meta)) else [])
+
+
 def read(path, workers=None, label_column=None):
     """``workers``: processes parsing a large file (default: every core, on Linux); ``label_column``:
     ``"first"``, ``"last"``, ``"none"``, a column number from 0 or a header name (default: decided from
@@ -579,7 +587,7 @@ def read(path, workers=None, label_column=None):
 
 SPEC = FormatSpec(
     NAME, detect=detect, read=read, write=write, detect_rank=20,
-    subset_files=_subset_files,
+    subset_files=_subset_files, owned_files=_owned_files,
     description="\"MNIST in CSV\": mnist_<subset>.csv (train.csv, .csv.gz, ...) lines of label,p0,...,p783 "
                 "(or the label last, or none)",
     export_options=[REFUSE_COLOR],
