@@ -142,7 +142,10 @@ def _names_by_index(by_label: Dict[int, str], path: str) -> List[str]:
 def classmap_names(path: str) -> List[str]:
     """KMNIST's ``index,codepoint,char`` rows as names (the ``char`` column)."""
     expected = "a header 'index,codepoint,char' and a row per label (KMNIST's class map)"
-    rows = list(csv.reader(io.StringIO(_text(path, "class map", expected), newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(_text(path, "class map", expected), newline="")))
+    except csv.Error as error:  # Python < 3.11's csv refuses a NUL ("line contains NUL")
+        raise FormatError("unreadable class map (%s; expected %s)" % (error, expected), path) from None
     if not rows or [cell.strip() for cell in rows[0][:3]] != ["index", "codepoint", "char"]:
         raise FormatError("bad header (expected %s)" % expected, path, "line 1")
     by_label: Dict[int, str] = {}
