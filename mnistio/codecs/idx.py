@@ -205,6 +205,23 @@ class Reader:
         self._position += size
         return data
 
+    def readinto(self, buffer: Any) -> None:
+        """Fill the writable ``buffer`` with the next ``len(buffer)`` payload bytes, exactly, or a
+        :class:`TruncatedError`: a whole payload read with no copy of it (a plain file) or one
+        chunk at a time (a compressed one)."""
+        size = memoryview(buffer).nbytes
+        if not self._checked:
+            self._check_available()
+        if self.payload_size is not None and self._position + size > self.payload_size:
+            raise UsageError("read past the %d payload bytes" % self.payload_size, self.path)
+        done = self._stream.readinto(buffer)
+        if done < size:
+            raise TruncatedError("values end after %d of %d bytes%s"
+                                 % (self._position + done, self._position + size,
+                                    self._record_note(self._position + done)),
+                                 self.path, "byte %d" % (self.header.size + self._position + done))
+        self._position += size
+
     def finish(self) -> None:
         """Check that the file ends exactly where the payload does."""
         if self.payload_size is not None and self._position < self.payload_size:

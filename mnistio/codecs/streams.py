@@ -46,6 +46,8 @@ BZIP2_MAGIC = b"BZh"
 MAGIC_BYTES = len(XZ_MAGIC)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
+#: decompressed bytes per copy of :meth:`DecompressingReader.readinto` (a few cache-sized pieces)
+_READINTO_CHUNK = 1 << 20
 
 
 def is_gzip(prefix: bytes) -> bool:
@@ -161,8 +163,33 @@ class DecompressingReader:
             self._stream = file
 
     def read(self, size: int = -1) -> bytes:
+        return self._guarded(self._stream.read, size)
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill the writable ``buffer`` from the stream; the count of bytes read (less only at the end).
+
+        A plain file reads straight into it; a compressed stream is decompressed a chunk at a time
+        and each chunk copied in (the copies stay in the cache: no second buffer of the whole size)."""
+        return self._guarded(self._fill, memoryview(buffer).cast("B"))
+
+    def _fill(self, view: memoryview) -> int:
+        done, size = 0, len(view)
+        while done < size:
+            if self.compressed:
+                chunk = self._stream.read(min(_READINTO_CHUNK, size - done))
+                view[done:done + len(chunk)] = chunk
+                count = len(chunk)
+            else:
+                count = self._stream.readinto(view[done:])  # type: ignore[attr-defined]
+            if not count:
+                break
+            done += count
+        return done
+
+    def _guarded(self, function: Any, argument: Any) -> Any:
+        """``function(argument)``, a failed read raised as the mnistio error it is."""
         try:
-            return self._stream.read(size)
+            return function(argument)
         except EOFError as error:  # the cause is kept: it says where the stream stopped
             raise TruncatedError("%s stream ends early (the file is cut short)" % self.kind, self.path) from error
         except self._errors as error:  # BadGzipFile, corrupt deflate/xz/bzip2 data, bad CRC
