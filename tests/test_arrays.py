@@ -221,3 +221,47 @@ def test_load_is_lazy_in_import_mnistio():
     code = "import sys, mnistio; assert 'mnistio.model.arrays' not in sys.modules; print(mnistio.load.__module__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "mnistio.model.arrays"
+
+
+def copy_sample(folder, images=None):
+    """The sample in ``folder``, its train images file's decompressed bytes replaced by ``images(raw)``
+    (the bytes of the file to write)."""
+    folder.mkdir()
+    for name in os.listdir(SAMPLE):
+        with open(os.path.join(SAMPLE, name), "rb") as file:
+            data = file.read()
+        if name == "train-images-idx3-ubyte.gz" and images is not None:
+            data = images(gzip.decompress(data))
+        (folder / name).write_bytes(data)
+    return str(folder)
+
+
+def test_gzip_members_one_after_another_are_read_as_one_stream(tmp_path):
+    """As GzipFile reads them (the fast path decompresses with zlib itself)."""
+    folder = copy_sample(tmp_path / "members", lambda raw: gzip.compress(raw[:1000]) + gzip.compress(raw[1000:]))
+    dataset = mnistio.Dataset.import_from(folder)
+    assert mnistio.load(folder) == check_equal_to_iteration(dataset, "train")
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (lambda raw: gzip.compress(raw) + b"junk", mnistio.FormatError, "bad gzip data"),
+    (lambda raw: gzip.compress(raw + b"\x00" * 5), mnistio.FormatError, "at least 5 bytes after"),
+    (lambda raw: gzip.compress(raw)[:-3000], mnistio.TruncatedError, "ends early"),
+    (lambda raw: gzip.compress(raw)[:500] + bytes(200) + gzip.compress(raw)[700:], mnistio.FormatError,
+     "bad gzip data"),
+])
+def test_a_bad_gzip_stream_is_the_same_error_as_iterating_gives(tmp_path, change, error, message):
+    folder = copy_sample(tmp_path / "bad", change)
+    with pytest.raises(error, match=message):
+        mnistio.load(folder)
+    with pytest.raises(error):
+        list(mnistio.Dataset.import_from(folder).get_subset("train"))
+
+
+def test_raw_files_read_only_and_writable(tmp_path):
+    np = pytest.importorskip("numpy")
+    mnistio.Dataset.import_from(SAMPLE).export(str(tmp_path / "raw"), "mnist", save_media=True, compress="none")
+    writable = mnistio.load(str(tmp_path / "raw"))
+    frozen = mnistio.load(str(tmp_path / "raw"), writable=False)
+    assert writable == frozen == mnistio.load(SAMPLE)
+    assert np.asarray(writable[0]).flags.writeable and not np.asarray(frozen[0]).flags.writeable

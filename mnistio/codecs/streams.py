@@ -262,6 +262,51 @@ def write_file_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> 
                               errno=error.errno) from None
 
 
+def gunzip_into(file: BinaryIO, buffer: Any, skip: int, path: Optional[str]) -> int:
+    """Decompress the gzip file ``file`` (seekable, read again from its start) with zlib itself:
+    output bytes ``skip .. skip + len(buffer)`` go straight into ``buffer``, a piece at a time.
+
+    ``GzipFile`` would decompress in small steps, check the CRC a second time and copy each piece
+    once more; zlib checks each member's CRC and size. Members follow one another as in ``GzipFile``;
+    anything else after a member is bad data. Returns the count of bytes the stream holds after
+    those (0 when it ends there; counted up to one piece). A :class:`TruncatedError` when the
+    stream stops early, a :class:`FormatError` for bad data."""
+    view = memoryview(buffer).cast("B")
+    size = len(view)
+    position = -skip  # where the next decompressed byte goes in ``view``
+    extra = 0
+    file.seek(0)
+    decompressor = zlib.decompressobj(31)
+    pending = b""
+    try:
+        while not extra:
+            if not pending:
+                pending = file.read(_READINTO_CHUNK)
+                if not pending:
+                    if not decompressor.eof:
+                        raise TruncatedError("gzip stream ends early (the file is cut short)", path)
+                    break
+            if decompressor.eof:
+                if pending[:2] != GZIP_MAGIC:
+                    raise FormatError("bad gzip data (not a gzip member after the end of the one before)", path)
+                decompressor = zlib.decompressobj(31)
+            piece = decompressor.decompress(pending, _READINTO_CHUNK)
+            pending = decompressor.unconsumed_tail or decompressor.unused_data
+            start = max(0, -position)  # the header's bytes, skipped
+            stored = max(0, min(len(piece) - start, size - max(position, 0)))
+            if stored:
+                view[position + start:position + start + stored] = memoryview(piece)[start:start + stored]
+            extra = max(0, len(piece) - start - stored) if position + len(piece) > 0 else 0
+            position += len(piece)
+    except zlib.error as error:
+        raise FormatError("bad gzip data (%s)" % error, path) from error
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, path, "cannot read the file") from None
+    if position < size:
+        raise TruncatedError("values end after %d of %d bytes" % (max(position, 0), size), path)
+    return extra
+
+
 class GzipWriter:
     """One gzip member (RFC 1952) written to a binary file, as ``gzip.GzipFile(mode="wb", mtime=0)``
     writes it with no file name: the same bytes.

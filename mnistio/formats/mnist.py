@@ -208,8 +208,11 @@ def read_plain_arrays(files, names_count, no_label, writable):
     with _open_checked(files.images, IMAGES_MAGIC) as images:
         _, rows, cols = images.header.dims
         images.payload_size = _images_payload(images.header, count, False, files.images)
-        pixels = bytearray(images.payload_size)
-        images.readinto(pixels)
+        if writable or images.compression is not None:
+            pixels = bytearray(images.payload_size)
+            images.readinto(pixels)
+        else:  # read-only: the bytes a plain file's read gives, with no zeroed buffer first
+            pixels = images.read(images.payload_size)
         images.finish()
     classes = array("q", memoryview(values))  # values, not bytes: array("q", bytes) would read int64s
     if no_label != NO_LABEL:
