@@ -265,3 +265,19 @@ def test_raw_files_read_only_and_writable(tmp_path):
     frozen = mnistio.load(str(tmp_path / "raw"), writable=False)
     assert writable == frozen == mnistio.load(SAMPLE)
     assert np.asarray(writable[0]).flags.writeable and not np.asarray(frozen[0]).flags.writeable
+
+
+def test_large_buffers_are_memory_maps_shared_and_writable(monkeypatch):
+    """From 1 MB up the image buffer is an anonymous memory map where the system has one (Linux)."""
+    import mnistio.model.arrays as arrays
+
+    monkeypatch.setattr(arrays, "_MAPPED_AT_LEAST", 0)
+    images, labels = mnistio.load(SAMPLE)
+    assert images == mnistio.Dataset.import_from(SAMPLE).get_subset("train").to_arrays()[0]
+    assert pickle.loads(pickle.dumps(images)) == images
+    np = pytest.importorskip("numpy")
+    x = np.asarray(images)
+    assert x.flags.writeable and np.shares_memory(x, np.asarray(images))
+    x[...] = 7
+    assert set(images.tobytes()) == {7}
+    assert not np.asarray(mnistio.load(SAMPLE, writable=False)[0]).flags.writeable

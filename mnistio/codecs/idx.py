@@ -214,11 +214,6 @@ class Reader:
         self._position += size
         return data
 
-    @property
-    def compression(self) -> Optional[str]:
-        """``"gzip"``, ``"xz"``, ``"bz2"``, or None for a plain file."""
-        return self._kind
-
     def readinto(self, buffer: Any) -> None:
         """Fill the writable ``buffer`` with the next ``len(buffer)`` payload bytes, exactly, or a
         :class:`TruncatedError`: a whole payload read with no copy of it (a plain file) or one

@@ -198,7 +198,7 @@ def read_plain_arrays(files, names_count, no_label, writable):
     """``Arrays`` of a subset's labels and images files, or None when a label has no name."""
     from array import array
 
-    from ..model.arrays import LABEL_TYPESTR, Array, Arrays  # here: ``import mnistio`` stays cheap
+    from ..model.arrays import LABEL_TYPESTR, Array, Arrays, writable_buffer  # here: ``import mnistio`` stays cheap
 
     with _open_checked(files.labels, LABELS_MAGIC) as labels:
         values = labels.read_all()
@@ -208,11 +208,8 @@ def read_plain_arrays(files, names_count, no_label, writable):
     with _open_checked(files.images, IMAGES_MAGIC) as images:
         _, rows, cols = images.header.dims
         images.payload_size = _images_payload(images.header, count, False, files.images)
-        if writable or images.compression is not None:
-            pixels = bytearray(images.payload_size)
-            images.readinto(pixels)
-        else:  # read-only: the bytes a plain file's read gives, with no zeroed buffer first
-            pixels = images.read(images.payload_size)
+        pixels = writable_buffer(images.payload_size)
+        images.readinto(pixels)
         images.finish()
     classes = array("q", memoryview(values))  # values, not bytes: array("q", bytes) would read int64s
     if no_label != NO_LABEL:
