@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import textwrap
 
 import family_fixtures as family
 import pytest
@@ -148,3 +149,18 @@ def test_torch_dataloader_with_two_workers():
     expected = iterated(SAMPLE, "test")
     assert labels.tolist() == [label for _, label in expected]
     assert images.numpy().tobytes() == b"".join(pixels for pixels, _ in expected)
+
+
+def test_the_readme_training_snippet_runs_as_written(monkeypatch):
+    pytest.importorskip("numpy")  # its to_numpy() line
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as file:
+        text = file.read()
+    section = text.split("\nTraining\n========\n", 1)[1].split("\nCommand line\n", 1)[0]
+    code = textwrap.dedent(section.split("::\n", 1)[1])  # the literal block after the sentence
+    assert "mnistio.load(" in code and "mnistio.MNIST(" in code
+    monkeypatch.chdir(ROOT)
+    namespace = {}
+    exec(compile(code, "README.rst (Training)", "exec"), namespace)
+    assert namespace["images"].shape == (500, 28, 28) and namespace["labels"].shape == (500,)
+    assert namespace["x"].shape == (100, 28, 28) and namespace["x"].flags.writeable
+    assert isinstance(namespace["image"], mnistio.Image) and isinstance(namespace["label"], int)
