@@ -56,6 +56,9 @@ _LAZY = {
     "SimpleProgressReporter": "model.progress", "TQDMProgressReporter": "model.progress",
     "HLOps": "ops.hlops",  # the upward imports: operations load only when first called for
     "download": "ops.download",
+    "load": "model.arrays",  # training scripts (issue 11): arrays in one call, map-style datasets
+    "MNIST": "model.mapstyle", "FashionMNIST": "model.mapstyle", "KMNIST": "model.mapstyle",
+    "EMNIST": "model.mapstyle", "QMNIST": "model.mapstyle",
 }
 
 
@@ -83,4 +86,5 @@ __all__ = [
     "UsageError", "FileSystemError", "limits", "__version__", "HLOps", "download",
     "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
     "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter",
+    "load", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
 ]

@@ -16,7 +16,7 @@ PUBLIC_MODULES = [
     "mnistio", "mnistio.errors", "mnistio.limits",
     "mnistio.codecs.idx", "mnistio.codecs.csvrows", "mnistio.codecs.png", "mnistio.codecs.netpbm",
     "mnistio.codecs.bmp", "mnistio.codecs.images", "mnistio.codecs.pickles",
-    "mnistio.model", "mnistio.model.options", "mnistio.model.sources", "mnistio.model.policy",
+    "mnistio.model", "mnistio.model.options", "mnistio.model.arrays", "mnistio.model.mapstyle", "mnistio.model.sources", "mnistio.model.policy",
     "mnistio.model.progress",
     "mnistio.formats",
     "mnistio.ops.filter", "mnistio.ops.merge", "mnistio.ops.stats", "mnistio.ops.preview",
@@ -83,7 +83,9 @@ def test_top_level_surface():
         "eager_mode", "DatasetBase", "SubsetBase",
         # tolerant import (issue 9): loaded when first used, so ``import mnistio`` stays cheap
         "ImportErrorPolicy", "FailingImportErrorPolicy", "ExportErrorPolicy", "FailingExportErrorPolicy",
-        "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter"])
+        "ProgressReporter", "NullProgressReporter", "SimpleProgressReporter", "TQDMProgressReporter",
+        # training scripts (issue 11): loaded when first used
+        "load", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST"])
 
 
 def test_hlops_is_there_without_import_mnistio_loading_the_operations():

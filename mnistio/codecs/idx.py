@@ -37,7 +37,15 @@ from collections import namedtuple
 from .. import limits
 from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
 from ._raster import check_size
-from .streams import MAGIC_BYTES, DecompressingReader, GzipWriter, compression_of, is_gzip, open_input
+from .streams import (
+    MAGIC_BYTES,
+    DecompressingReader,
+    GzipWriter,
+    compression_of,
+    gunzip_into,
+    is_gzip,
+    open_input,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -180,6 +188,7 @@ class Reader:
         self.payload_size = self.header.payload_size
         self._position = 0
         self._checked = False
+        self._drained = False
 
     # -- user visible -------------------------------------------------------
 
@@ -205,10 +214,43 @@ class Reader:
         self._position += size
         return data
 
+    def readinto(self, buffer: Any) -> None:
+        """Fill the writable ``buffer`` with the next ``len(buffer)`` payload bytes, exactly, or a
+        :class:`TruncatedError`: a whole payload read with no copy of it (a plain file) or one
+        chunk at a time (a compressed one)."""
+        size = memoryview(buffer).nbytes
+        if not self._checked:
+            self._check_available()
+        if self.payload_size is not None and self._position + size > self.payload_size:
+            raise UsageError("read past the %d payload bytes" % self.payload_size, self.path)
+        if self._kind == "gzip" and self._position == 0 and size == self.payload_size and self._owned:
+            self._gunzip_into(buffer)
+            return
+        done = self._stream.readinto(buffer)
+        if done < size:
+            raise TruncatedError("values end after %d of %d bytes%s"
+                                 % (self._position + done, self._position + size,
+                                    self._record_note(self._position + done)),
+                                 self.path, "byte %d" % (self.header.size + self._position + done))
+        self._position += size
+
+    def _gunzip_into(self, buffer):
+        """The whole payload of a gzip file read by zlib itself, straight into ``buffer``, and its
+        end checked (:func:`~mnistio.codecs.streams.gunzip_into`: a third faster than ``GzipFile``)."""
+        extra = gunzip_into(self._file, buffer, self.header.size, self.path)
+        self._position = self.payload_size
+        self._drained = True
+        if extra:
+            raise FormatError("at least %d bytes after the %d bytes of values expected (header: %s)"
+                              % (extra, self._position, " x ".join(map(str, self.header.dims))),
+                              self.path, "byte %d" % (self.header.size + self._position))
+
     def finish(self) -> None:
         """Check that the file ends exactly where the payload does."""
         if self.payload_size is not None and self._position < self.payload_size:
             raise UsageError("finish() before reading the whole payload", self.path)
+        if self._drained:
+            return  # read to its end by _gunzip_into, which checked it
         extra = self._read_raw(1)
         if extra:
             # Counted up to a bound: the rest of a compressed stream (a bzip2 bomb) may be gigabytes.

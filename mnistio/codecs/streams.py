@@ -46,6 +46,8 @@ BZIP2_MAGIC = b"BZh"
 MAGIC_BYTES = len(XZ_MAGIC)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
+#: decompressed bytes per copy of :meth:`DecompressingReader.readinto` (a few cache-sized pieces)
+_READINTO_CHUNK = 1 << 20
 
 
 def is_gzip(prefix: bytes) -> bool:
@@ -161,8 +163,33 @@ class DecompressingReader:
             self._stream = file
 
     def read(self, size: int = -1) -> bytes:
+        return self._guarded(self._stream.read, size)
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill the writable ``buffer`` from the stream; the count of bytes read (less only at the end).
+
+        A plain file reads straight into it; a compressed stream is decompressed a chunk at a time
+        and each chunk copied in (the copies stay in the cache: no second buffer of the whole size)."""
+        return self._guarded(self._fill, memoryview(buffer).cast("B"))
+
+    def _fill(self, view: memoryview) -> int:
+        done, size = 0, len(view)
+        while done < size:
+            if self.compressed:
+                chunk = self._stream.read(min(_READINTO_CHUNK, size - done))
+                view[done:done + len(chunk)] = chunk
+                count = len(chunk)
+            else:
+                count = self._stream.readinto(view[done:])  # type: ignore[attr-defined]
+            if not count:
+                break
+            done += count
+        return done
+
+    def _guarded(self, function: Any, argument: Any) -> Any:
+        """``function(argument)``, a failed read raised as the mnistio error it is."""
         try:
-            return self._stream.read(size)
+            return function(argument)
         except EOFError as error:  # the cause is kept: it says where the stream stopped
             raise TruncatedError("%s stream ends early (the file is cut short)" % self.kind, self.path) from error
         except self._errors as error:  # BadGzipFile, corrupt deflate/xz/bzip2 data, bad CRC
@@ -233,6 +260,51 @@ def write_file_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> 
         # named by the file asked for: the temporary file's name would mean nothing to the caller
         raise FileSystemError("cannot write the file (%s)" % (error.strerror or error), file,
                               errno=error.errno) from None
+
+
+def gunzip_into(file: BinaryIO, buffer: Any, skip: int, path: Optional[str]) -> int:
+    """Decompress the gzip file ``file`` (seekable, read again from its start) with zlib itself:
+    output bytes ``skip .. skip + len(buffer)`` go straight into ``buffer``, a piece at a time.
+
+    ``GzipFile`` would decompress in small steps, check the CRC a second time and copy each piece
+    once more; zlib checks each member's CRC and size. Members follow one another as in ``GzipFile``;
+    anything else after a member is bad data. Returns the count of bytes the stream holds after
+    those (0 when it ends there; counted up to one piece). A :class:`TruncatedError` when the
+    stream stops early, a :class:`FormatError` for bad data."""
+    view = memoryview(buffer).cast("B")
+    size = len(view)
+    position = -skip  # where the next decompressed byte goes in ``view``
+    extra = 0
+    file.seek(0)
+    decompressor = zlib.decompressobj(31)
+    pending = b""
+    try:
+        while not extra:
+            if not pending:
+                pending = file.read(_READINTO_CHUNK)
+                if not pending:
+                    if not decompressor.eof:
+                        raise TruncatedError("gzip stream ends early (the file is cut short)", path)
+                    break
+            if decompressor.eof:
+                if pending[:2] != GZIP_MAGIC:
+                    raise FormatError("bad gzip data (not a gzip member after the end of the one before)", path)
+                decompressor = zlib.decompressobj(31)
+            piece = decompressor.decompress(pending, _READINTO_CHUNK)
+            pending = decompressor.unconsumed_tail or decompressor.unused_data
+            start = max(0, -position)  # the header's bytes, skipped
+            stored = max(0, min(len(piece) - start, size - max(position, 0)))
+            if stored:
+                view[position + start:position + start + stored] = memoryview(piece)[start:start + stored]
+            extra = max(0, len(piece) - start - stored) if position + len(piece) > 0 else 0
+            position += len(piece)
+    except zlib.error as error:
+        raise FormatError("bad gzip data (%s)" % error, path) from error
+    except OSError as error:
+        raise FileSystemError.from_os_error(error, path, "cannot read the file") from None
+    if position < size:
+        raise TruncatedError("values end after %d of %d bytes" % (max(position, 0), size), path)
+    return extra
 
 
 class GzipWriter:

@@ -33,6 +33,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
+    from .arrays import Arrays
     from .sources import SubsetCounts
 
     ItemKey = Tuple[str, str]
@@ -650,6 +651,24 @@ class DatasetSubset:
         dataset = Dataset(SubsetSource(self.parent.source, self.name, len(self)))
         dataset._path, dataset._format = self.parent.path, self.parent.format
         return dataset
+
+    def to_arrays(self, *, writable: bool = True, no_label: int = -1) -> Arrays:
+        """``(images, labels)``: this subset's pixels as one uint8 array ``(N, H, W[, C])`` and its
+        labels as an int64 array ``(N,)``, each ``numpy.asarray``-able with no copy, writable unless
+        ``writable=False``; ``no_label`` for items without a label (``mnistio.model.arrays``)."""
+        from .arrays import arrays_of_items, check_no_label  # here: ``import mnistio`` stays cheap
+
+        where = "subset %r" % self.name
+        fast = self.parent.source.read_arrays(self.name, no_label=check_no_label(no_label), writable=writable)
+        if fast is not None:
+            return fast
+        counts = self.parent.source.known_counts()
+        return arrays_of_items(self, where, count=counts.get(self.name) if counts else None, no_label=no_label,
+                               writable=writable)
+
+    def to_numpy(self, *, no_label: int = -1) -> Tuple[Any, Any]:
+        """:meth:`to_arrays` as numpy arrays (a UsageError when numpy is not installed)."""
+        return self.to_arrays(no_label=no_label).to_numpy()
 
     def __repr__(self) -> str:
         return "DatasetSubset(%r, %d items)" % (self.name, len(self))

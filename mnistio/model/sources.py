@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
     from ..errors import MnistioError
+    from .arrays import Arrays
     from .policy import ImportContext
 
     SubsetCounts = Dict[str, int]
@@ -79,6 +80,12 @@ class ItemSource:
 
     def known_counts(self) -> Optional[SubsetCounts]:
         """:meth:`subset_counts` when it costs no reading, else None."""
+        return None
+
+    def read_arrays(self, subset: str, *, no_label: int, writable: bool) -> Optional[Arrays]:
+        """A subset's :class:`~mnistio.model.arrays.Arrays` read the layout's fast way (IDX payloads
+        straight into the buffer), or None: then they are built item by item. A layout returns None
+        whenever the fast way could differ from iterating (ids, faults, transposed images)."""
         return None
 
     def inputs(self) -> List[str]:
