@@ -10,7 +10,7 @@ import os
 import random
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 import mnistio as dm
@@ -345,9 +345,12 @@ def test_a_headerless_file_is_read_right_or_refused(tmp_path_factory, case):
 @settings(max_examples=30)
 @given(labels=st.lists(st.integers(0, 9), min_size=2, max_size=30).filter(lambda ls: len(set(ls)) > 1),
        where=st.sampled_from(["first", "last"]), index=st.booleans(), seed=st.integers(0, 2 ** 16))
+@example(labels=[0, 1], where="first", index=False, seed=0)  # labels that look like an index: may be refused
 def test_synthetic_digits_are_read_right(tmp_path_factory, labels, where, index, seed):
     """Digits drawn on a blank 28 x 28 field (a margin of 4 pixels, as MNIST centres them), labels
-    of more than one value: always read right, with or without pandas' index column."""
+    of more than one value: always read right, with or without pandas' index column, except labels
+    that are the line numbers (0, 1, 2, ...) in a file without an index: they are an index column
+    just as well, so the read may be refused, asking for the option (found by hypothesis: [0, 1])."""
     generator = random.Random(seed)
     rows = []
     for label in labels:
@@ -361,7 +364,12 @@ def test_synthetic_digits_are_read_right(tmp_path_factory, labels, where, index,
         values = [label] + list(pixels) if where == "first" else list(pixels) + [label]
         lines.append(line(([number] if index else []) + values))
     write(str(folder / "digits.csv"), lines)
-    assert contents(dm.Dataset.import_from(str(folder / "digits.csv"))) == {"digits": rows}
+    try:
+        dataset = dm.Dataset.import_from(str(folder / "digits.csv"))
+    except UsageError as error:
+        assert not index and labels == list(range(len(labels))) and "--label-column" in str(error)
+        return
+    assert contents(dataset) == {"digits": rows}
 
 
 # -- reading it all: parallel blocks, in-place saving, the command line -------------------------------
