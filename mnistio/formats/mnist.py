@@ -35,7 +35,7 @@ from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from . import _idxfamily as family
 from ._catalogue import known_label_names
 from ._export import SubsetWriter, export_one_channel
@@ -161,7 +161,7 @@ class MnistSource(ItemSource):
         super().__init__(categories, path, NAME)
         self.folder = folder
         self.group = group
-        self._subsets = groups.get(group, {})
+        self._subsets = in_subset_order(groups.get(group, {}))  # train, test, then the others sorted
         if not self._subsets:
             raise FormatError("no MNIST labels file (expected e.g. train-labels-idx1-ubyte.gz)", path)
         self._transpose = upright == "yes" or (upright == "auto" and family.is_emnist_group(group))

@@ -35,7 +35,7 @@ from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DEFAULT_LABEL_NAMES, check_label, item_label, read_label_categories, write_label_files
 from ._paths import check_subset_name
@@ -238,7 +238,7 @@ class NpzSource(ItemSource):
         subsets: Dict[str, _Subset] = {}
         for file in files:
             _archive_subsets(os.path.join(folder, file), subsets)
-        self._subsets = subsets
+        self._subsets = in_subset_order(subsets)  # train, test, then the others sorted
         self._shapes = {subset: _Shapes(subset, arrays) for subset, arrays in subsets.items()}
         categories, self._names_source = read_label_categories(folder)
         if self._names_source is None:
