@@ -182,6 +182,104 @@ class MnistSource(ItemSource):
             return iter(())
         return _iter_items(name, files, self.categories, self._names_source, self.item_fault, self._transpose)
 
+    grouped = True
+
+    # -- random access (docs/api.rst, "Random access") ---------------------------------
+
+    def item_at(self, subset, index):
+        """One seek per file when the subset has no meta file and uint8 labels (raw files; compressed
+        ones are decompressed once into a temporary file); else a read up to the item."""
+        count = self._counts.get(subset, 0)
+        if not 0 <= index < count:
+            raise IndexError("subset %r has no item %d (%s)" % (subset, index, counted(count, "item")))
+        if not self._seeks(subset):
+            return super().item_at(subset, index)
+        files = self._subsets[subset]
+        with self._reader(files.labels, LABELS_MAGIC, count) as labels:
+            value = labels.record_at(index)[0]
+        image = None
+        if files.images:
+            with self._reader(files.images, IMAGES_MAGIC, count) as images:
+                _, rows, cols = images.header.dims
+                data = images.record_at(index)
+            image = Image._wrap(family.transposed(data, rows, cols), cols, rows) if self._transpose \
+                else Image._wrap(data, rows, cols)
+        if value == NO_LABEL:
+            annotations = []
+        elif value < len(self.categories):
+            annotations = [Label._make(value)]
+        else:  # the error iteration meets there (no policy: _seeks)
+            raise _label_error(value, len(self.categories), self._names_source, files.labels, index)
+        return DatasetItem._make(str(index), subset, image, annotations)
+
+    @property
+    def random_access(self):
+        return all(self._seeks(subset) for subset in self._subsets)
+
+    def lookup(self, id, subset):
+        """Without a meta file the ids are the positions: ``item_at``. With one, a scan."""
+        files = self._subsets.get(subset)
+        if files is None:
+            return None
+        if files.meta is None and self.context is None:
+            if not (id.isdigit() and str(int(id)) == id and int(id) < self._counts[subset]):
+                return None
+            return self.item_at(subset, int(id))
+        return super().lookup(id, subset)
+
+    def _seeks(self, subset):
+        """Whether :meth:`item_at` seeks in ``subset``: no meta file (ids and sizes are the defaults),
+        uint8 labels, no error policy (whose skipped items would move the others)."""
+        files = self._subsets[subset]
+        return self.context is None and files.meta is None and _labels_magic(files.labels) == LABELS_MAGIC
+
+    def _reader(self, path, magic, count):
+        """An IDX reader of a subset of ``count`` items that can seek: the file itself when raw, else
+        its decompressed copy, made the first time (one pass; the copy is a temporary file as large as
+        the raw file, deleted when the source is)."""
+        reader = _open_checked(path, magic)
+        if not reader.seekable:
+            copies = self.__dict__.setdefault("_copies", {})
+            copy = copies.get(path)
+            if copy is None:
+                if magic == IMAGES_MAGIC:
+                    reader.payload_size = _images_payload(reader.header, count, False, path)
+                copy = copies[path] = _decompressed_copy(reader)
+            reader.close()
+            copy.seek(0)
+            reader = idx.Reader(copy)
+        if magic == IMAGES_MAGIC:  # Datumaro's headers count pixels: the labels' count decides
+            reader.payload_size = _images_payload(reader.header, count, False, path)
+        return reader
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_copies", None)  # temporary files: made again when needed
+        return state
+
+
+def _decompressed_copy(reader):
+    """A temporary file holding ``reader``'s IDX file decompressed (header and values), read once and
+    checked as iteration checks it (its size, its end)."""
+    import struct
+    import tempfile
+
+    header = reader.header
+    copy = tempfile.TemporaryFile()
+    try:
+        with reader:
+            copy.write(struct.pack(">I%dI" % len(header.dims), header.magic, *header.dims))
+            remaining = reader.payload_size
+            while remaining:
+                chunk = reader.read(min(1 << 20, remaining))
+                copy.write(chunk)
+                remaining -= len(chunk)
+            reader.finish()
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
 
 def _choose_group(groups, split, path):
     """The one group (EMNIST split, ``qmnist``, ``plain``) to read."""

@@ -256,7 +256,7 @@ class SubsetSource(DerivedSource):
     def iter_subset(self, name: str) -> Iterator[DatasetItem]:
         return self.parent.iter_subset(name) if name == self.name else iter(())
 
-    grouped = True  # type: ignore[assignment]
+    grouped = True
 
     def item_at(self, subset: str, index: int) -> DatasetItem:
         if subset != self.name:
@@ -308,7 +308,7 @@ class EditedSource(DerivedSource):
             return self.edits[key]
         return self.parent.lookup(id, subset)
 
-    grouped = False  # type: ignore[assignment]  # items put under new keys come last
+    grouped = False  # items put under new keys come last
 
     @property
     def in_memory(self) -> bool:
