@@ -257,6 +257,10 @@ class MnistSource(ItemSource):
         state.pop("_copies", None)  # temporary files: made again when needed
         return state
 
+    def __del__(self):
+        for copy in self.__dict__.get("_copies", {}).values():
+            copy.close()  # and so deleted
+
 
 def _decompressed_copy(reader):
     """A temporary file holding ``reader``'s IDX file decompressed (header and values), read once and

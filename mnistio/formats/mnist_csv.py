@@ -170,6 +170,11 @@ class MnistCsvSource(FilePerSubsetSource):
         state.pop("_line_indexes", None)  # temporary files: made again when needed
         return state
 
+    def __del__(self):
+        for _, _, copy in self.__dict__.get("_line_indexes", {}).values():
+            if copy is not None:
+                copy.close()  # and so deleted
+
 
 class _Shape:
     """What is decided once about a data file: gzip or not, and the row layout (``csvrows.LABEL_FIRST``...)."""

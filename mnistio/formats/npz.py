@@ -239,7 +239,7 @@ class NpzSource(ItemSource):
         for file in files:
             _archive_subsets(os.path.join(folder, file), subsets)
         self._subsets = in_subset_order(subsets)  # train, test, then the others sorted
-        self._shapes = {subset: _Shapes(subset, arrays) for subset, arrays in subsets.items()}
+        self._shapes = {subset: _Shapes(subset, arrays) for subset, arrays in self._subsets.items()}
         categories, self._names_source = read_label_categories(folder)
         if self._names_source is None:
             categories = LabelCategories(_default_names(self._largest_label()))
