@@ -210,3 +210,12 @@ def test_the_order_rule(names):
     rest = sorted(name for name in names if name not in ("train", "test"))
     assert ordered == [name for name in ("train", "test") if name in names] + rest
     assert sorted(names, key=subset_order_key) == ordered
+
+
+def test_a_transform_that_moves_items_between_subsets_is_read_up_to_the_item(exported):
+    dataset, _ = exported["mnist-raw"]
+    split = dm.Dataset.import_from(dataset.path).transform("random_split", splits=[("a", 0.5), ("b", 0.5)], seed=3)
+    items = list(split)
+    assert [split[i] for i in range(len(items))] == items and split[-3:] == items[-3:]
+    for name in ("a", "b"):
+        assert split.get_subset(name)[:] == [item for item in items if item.subset == name]

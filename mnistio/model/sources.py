@@ -187,10 +187,6 @@ class DerivedSource(ItemSource):
     def inputs(self) -> List[str]:
         return self.parent.inputs()
 
-    @property
-    def grouped(self) -> bool:  # type: ignore[override]
-        return self.parent.grouped
-
 
 class MappedSource(DerivedSource):
     """``function(item)`` for every item of ``parent``, in order; None drops the item.
@@ -223,6 +219,10 @@ class MappedSource(DerivedSource):
 
     def known_counts(self) -> Optional[SubsetCounts]:
         return self.parent.known_counts() if self.keeps_count else None
+
+    @property
+    def grouped(self) -> bool:  # type: ignore[override]
+        return self.parent.grouped  # each item stays in its subset
 
     def item_at(self, subset: str, index: int) -> DatasetItem:
         if not self.keeps_count:  # an item dropped before it moves it: read up to it
@@ -361,3 +361,7 @@ class CheckedSource(DerivedSource):
         return self.parent.lookup(id, subset)
 
     # item_at: ItemSource's, which reads up to the item (items the policy skipped move the others)
+
+    @property
+    def grouped(self) -> bool:  # type: ignore[override]
+        return self.parent.grouped
