@@ -51,7 +51,9 @@ LAYOUTS = [
     ("mnist-transposed", "mnist", {"compress": "none", "transpose": True}, True, None),
     ("mnist_csv", "mnist_csv", {}, True, None),
     ("mnist_csv-gzip", "mnist_csv", {}, True, _gzip_csv),
-    ("npz", "npz", {}, False, None),
+    ("npz", "npz", {}, True, None),
+    ("npz-stored-medmnist", "npz", {"stored": True, "style": "medmnist"}, True, None),
+    ("npz-kmnist", "npz", {"style": "kmnist"}, True, None),
     ("imagenet_txt", "imagenet_txt", {}, False, None),
     ("imagenet_with_subset_dirs", "imagenet_with_subset_dirs", {}, False, None),
 ]
@@ -78,7 +80,7 @@ def test_every_layout_yields_train_then_test_then_the_others_sorted(exported, na
     order = list(dict.fromkeys(item.subset for item in items))
     assert order == EXPECTED_ORDER
     assert list(dataset.subset_counts()) == EXPECTED_ORDER == list(dataset.subsets())
-    if name.startswith("mnist"):  # items in file order: the ids are the positions in the files
+    if name.startswith(("mnist", "npz")):  # items in file order: the ids are the positions in the files
         for subset in EXPECTED_ORDER:
             assert [item.id for item in items if item.subset == subset] == [str(i) for i in range(SIZES[subset])]
 
@@ -219,3 +221,26 @@ def test_a_transform_that_moves_items_between_subsets_is_read_up_to_the_item(exp
     assert [split[i] for i in range(len(items))] == items and split[-3:] == items[-3:]
     for name in ("a", "b"):
         assert split.get_subset(name)[:] == [item for item in items if item.subset == name]
+
+
+@pytest.mark.parametrize("format, options", [("npz", {}), ("npz", {"stored": True})])
+def test_npz_ids_array_found_by_scan(tmp_path, format, options):
+    _dataset(ids=lambda subset, index: "%s-%d" % (subset, index)).export(tmp_path / "n", format, save_media=True,
+                                                                          **options)
+    dataset = dm.Dataset.import_from(tmp_path / "n")
+    items = list(dataset)
+    assert dataset.get("train-22", "train") == items[22] and dataset.get("22", "train") is None
+    assert [dataset[i] for i in range(len(items))] == items
+
+
+def test_a_numpy_savez_archive_seeks_in_its_stored_members(tmp_path):
+    np = pytest.importorskip("numpy")
+    images = np.arange(50 * 28 * 28, dtype=np.uint8).reshape(50, 28, 28)
+    labels = np.arange(50, dtype=np.int64) % 10
+    np.savez(tmp_path / "mnist.npz", x_train=images, y_train=labels.reshape(50, 1), x_test=images[:7],
+             y_test=labels[:7].astype(np.uint8))
+    dataset = dm.Dataset.import_from(tmp_path)
+    items = list(dataset)
+    assert [dataset[i] for i in range(len(items))] == items and dataset.source.random_access
+    assert np.array_equal(np.asarray(dataset.get_subset("train")[-1].media), images[-1])
+    assert dataset.get("49", "train").labels == [9]
