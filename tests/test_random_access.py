@@ -134,13 +134,33 @@ def test_get_by_id_is_the_scan(exported, name):
     assert dataset.get("0", "nothing") is None
 
 
-def test_ids_from_a_meta_file_are_found_by_scan(tmp_path):
-    _dataset(ids=lambda subset, index: "%s-%d" % (subset, index)).export(tmp_path / "m", "mnist", save_media=True)
+@pytest.mark.parametrize("compress", ["gzip", "none"])
+def test_ids_and_sizes_from_a_meta_file_are_indexed(tmp_path, compress):
+    _dataset(ids=lambda subset, index: "%s-%d" % (subset, index)).export(tmp_path / "m", "mnist", save_media=True,
+                                                                          compress=compress)
     dataset = dm.Dataset.import_from(tmp_path / "m")
     items = list(dataset)
-    assert not dataset.source.random_access
+    assert dataset.source.random_access
     assert dataset.get("train-22", "train") == items[22] and dataset.get("22", "train") is None
     assert dataset.get_subset("val")[-1] == items[-1] and dataset[:3] == items[:3]
+    assert [dataset[i] for i in range(len(items))] == items
+
+
+@pytest.mark.parametrize("compress", ["gzip", "none"])
+def test_images_of_several_sizes_and_none_are_found_by_their_meta_sizes(tmp_path, compress):
+    shapes = [(28, 28), (3, 5), None, (7, 2), (28, 28), None]
+    dm.Dataset.from_iterable(
+        [dm.DatasetItem(id="i%d" % index, subset="train", annotations=[dm.Label(index % 2)],
+                        media=dm.Image(bytes(range(index, index + shape[0] * shape[1])) if shape[0] * shape[1] < 200
+                                       else bytes(shape[0] * shape[1]), shape=shape) if shape else None)
+         for index, shape in enumerate(shapes)], categories=["a", "b"]).export(
+        tmp_path / "s", "mnist", save_media=True, compress=compress)
+    dataset = dm.Dataset.import_from(tmp_path / "s")
+    items = list(dataset)
+    assert [item.media.shape if item.media is not None else None for item in items] == shapes
+    view = dataset.get_subset("train")
+    assert [view[i] for i in range(len(items))] == items == view[::-1][::-1]
+    assert dataset.get("i3", "train") == items[3] and dataset.get("3", "train") is None
 
 
 def test_in_memory_edited_and_transformed_datasets(tmp_path):
