@@ -532,7 +532,7 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers, fau
         rows = _gzip_rows(path, workers, shape.layout)
     else:
         rows = _parallel_rows(path, workers, shape.layout)
-    return _items(subset, path, rows, meta, meta_path, names_count, names_source, fault)
+    yield from _items(subset, path, rows, meta, meta_path, names_count, names_source, fault)  # lazy, as before
 
 
 def _items(subset, path, rows, meta, meta_path, names_count, names_source, fault, start=0):
