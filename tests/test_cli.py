@@ -19,7 +19,7 @@ def test_convert_with_datumaro_flags_and_round_trip(tmp_path, sample_dir):
     code, out, err = run("convert", "-if", "mnist", "-i", sample_dir, "-f", "mnist_csv", "-o",
                          str(tmp_path / "csv"), "--", "--save-media")
     assert (code, err) == (0, "")
-    assert "wrote 600 items (test: 100, train: 500) as mnist_csv" in out
+    assert "wrote 600 items (train: 500, test: 100) as mnist_csv" in out
     assert main(["convert", "--input-path", str(tmp_path / "csv"), "--output-format", "mnist",
                  "--output-dir", str(tmp_path / "back"), "--", "--save-media", "--save-dataset-meta"]) == 0
     assert sorted(os.listdir(tmp_path / "back")) == [

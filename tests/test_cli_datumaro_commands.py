@@ -27,7 +27,7 @@ def test_dinfo_prints_datumaros_layout(sample_dir, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:5] == ["length: 600", "categories: label", "  label:", "    count: 10",
                          "    labels: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9"]
-    assert lines[5] == "subsets: test, train" and lines[6] == "  'test':" and lines[7] == "    length: 100"
+    assert lines[5] == "subsets: train, test" and lines[6] == "  'train':" and lines[7] == "    length: 500"
 
 
 def test_format_lists_the_names(capsys):
@@ -72,4 +72,4 @@ def test_stats_and_validate_take_datumaros_words(sample_dir, capsys):
     assert main(["validate", "-t", "detection", sample_dir, "-q"]) == 1
     assert "use -t classification" in capsys.readouterr().err
     assert main(["stats", sample_dir, "-s", "val", "-q"]) == 1
-    assert "no subset 'val' (it has test, train)" in capsys.readouterr().err
+    assert "no subset 'val' (it has train, test)" in capsys.readouterr().err

@@ -351,3 +351,13 @@ def test_export_to_a_new_folder_inside_the_dataset_folder_is_refused_not_skipped
     with pytest.raises(dm.UsageError, match="would replace or write into the input"):
         dataset.export(tmp_path / "sample" / "out", "mnist", save_media=True)
     assert not os.path.exists(str(tmp_path / "sample" / "out"))
+
+
+def test_mnist_yields_train_first_and_get_finds_by_position(lib):
+    """The order rule (docs/formats.rst, "Order"): the same first item on both libraries."""
+    dataset = lib.Dataset.import_from(SAMPLE, "mnist")
+    first = next(iter(dataset))
+    assert (first.id, first.subset, [a.label for a in first.annotations]) == ("0", "train", [5])
+    assert list(dataset.subsets()) == ["train", "test"]
+    assert [a.label for a in dataset.get("499", "train").annotations] == [8]
+    assert dataset.get("500", "train") is None and len(dataset.get_subset("test")) == 100

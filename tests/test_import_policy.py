@@ -393,8 +393,8 @@ def test_progress_is_reported_at_import_only(tmp_path):
             return (self,) * count
 
     dataset = dm.Dataset.import_from(SAMPLE, "mnist", progress_reporter=Record())
-    assert log == [("split", 2), ("start", 100, "Importing 'test'"), ("status", 0), ("status", 60), ("finish",),
-                   ("start", 500, "Importing 'train'"), ("status", 0), ("status", 300), ("finish",)]
+    assert log == [("split", 2), ("start", 500, "Importing 'train'"), ("status", 0), ("status", 300), ("finish",),
+                   ("start", 100, "Importing 'test'"), ("status", 0), ("status", 60), ("finish",)]
     assert len(list(dataset)) == 600 and len(log) == 9
 
 

@@ -223,9 +223,9 @@ def test_cli_merges_two_formats_renaming_every_clash(tmp_path, sample_dir, sampl
                  "--", "--save-media"])
     text = capsys.readouterr().out
     assert code == 0
-    assert "merged 2 inputs into 1,200 items (test: 200, train: 1,000), written as mnist to" in text
+    assert "merged 2 inputs into 1,200 items (train: 1,000, test: 200), written as mnist to" in text
     assert "input 2: %s (mnist_csv): 600 items, 600 renamed" % sample_csv in text
-    assert "renamed 600 items whose ids clashed, e.g. test/0 -> 0~2" in text
+    assert "renamed 600 items whose ids clashed, e.g. train/0 -> 0~2" in text
     back = dm.Dataset.import_from(str(out))
     assert back.subset_counts() == {"test": 200, "train": 1000}
     original = {(i.subset, i.id): (i.labels, i.media) for i in dm.Dataset.import_from(sample_dir)}
@@ -238,7 +238,7 @@ def test_cli_exact_refuses_and_writes_nothing(tmp_path, sample_dir, sample_csv, 
     out = tmp_path / "merged"
     assert main(["merge", sample_dir, sample_csv, "-o", str(out), "--exact", "-q"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("mnistio: error: item id '0' of subset 'test' is in input 1 (%s) and input 2 (%s)"
+    assert err.startswith("mnistio: error: item id '0' of subset 'train' is in input 1 (%s) and input 2 (%s)"
                           % (sample_dir, sample_csv))
     assert not out.exists()
 

@@ -58,10 +58,10 @@ def test_create_import_info_export(tmp_path, proj, cli, sample_dir):
     assert out.splitlines() == [
         "project: %s" % proj,
         "sources: 1",
-        "  digits: mnist at %s (detected: mnist), 600 items (test: 100, train: 500)" % sample_dir,
+        "  digits: mnist at %s (detected: mnist), 600 items (train: 500, test: 100)" % sample_dir,
         "operations: 0",
         "labels: 10 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)",
-        "items: 600 (test: 100, train: 500)",
+        "items: 600 (train: 500, test: 100)",
     ]
     code, out, _ = cli("project", "info", "-p", proj, "--json")
     assert code == 0 and json.loads(out)["sources"][0]["subsets"] == {"test": 100, "train": 500}
@@ -69,7 +69,7 @@ def test_create_import_info_export(tmp_path, proj, cli, sample_dir):
     out_dir = tmp_path / "out"
     code, out, err = cli("export", "-p", proj, "-f", "mnist_csv", "-o", out_dir, "--", "--save-media")
     assert (code, err) == (0, "")
-    assert out == "wrote 600 items (test: 100, train: 500) as mnist_csv to %s\n" % out_dir
+    assert out == "wrote 600 items (train: 500, test: 100) as mnist_csv to %s\n" % out_dir
     exported = Dataset.import_from(str(out_dir), "mnist_csv")
     assert rows(exported) == rows(Dataset.import_from(sample_dir))
     assert exported.label_names == [str(digit) for digit in range(10)]
@@ -90,10 +90,10 @@ def test_two_sources_are_merged_at_export(tmp_path, proj, cli, sample_dir, csv_c
     assert cli("import", "-p", proj, "-n", "csv", csv_copy)[0] == 0
     code, out, err = cli("project", "info", "-p", proj)
     assert (code, err) == (0, "")
-    assert "  csv: mnist_csv at %s (detected: mnist_csv), 600 items (test: 100, train: 500)" % csv_copy in out
+    assert "  csv: mnist_csv at %s (detected: mnist_csv), 600 items (train: 500, test: 100)" % csv_copy in out
     expected = Dataset.import_from(sample_dir).merge(Dataset.import_from(str(csv_copy)))
     code, out, err = cli("export", "-p", proj, "-f", "mnist", "-o", tmp_path / "out", "--", "--save-media")
-    assert (code, out, err) == (0, "wrote 1,200 items (test: 200, train: 1,000) as mnist to %s\n" % (tmp_path / "out"), "")
+    assert (code, out, err) == (0, "wrote 1,200 items (train: 1,000, test: 200) as mnist to %s\n" % (tmp_path / "out"), "")
     exported = rows(Dataset.import_from(str(tmp_path / "out")))
     assert sorted(exported) == sorted(rows(expected))  # the mnist layout groups the items by subset
     assert ("0~2", "test") in {row[:2] for row in exported}  # the merge renames clashing ids
@@ -104,7 +104,7 @@ def test_filter_stored_in_the_project_is_applied_at_export(tmp_path, proj, cli, 
     code, out, err = cli("project", "filter", "-p", proj, "-e", '/item[annotation/label="3"]')
     assert (code, out, err) == (0, "added operation 1: filter -m i -e '/item[annotation/label=\"3\"]'\n", "")
     code, out, err = cli("export", "-p", proj, "-f", "mnist_csv", "-o", tmp_path / "threes", "--", "--save-media")
-    assert (code, out) == (0, "wrote 57 items (test: 11, train: 46) as mnist_csv to %s\n" % (tmp_path / "threes"))
+    assert (code, out) == (0, "wrote 57 items (train: 46, test: 11) as mnist_csv to %s\n" % (tmp_path / "threes"))
     threes = [row for row in rows(Dataset.import_from(sample_dir)) if row[2] == [3]]
     assert rows(Dataset.import_from(str(tmp_path / "threes"))) == threes
     # -e at export is one more filter, for this export only
@@ -363,12 +363,12 @@ def test_build_is_lazy(proj, sample_dir, monkeypatch):
     monkeypatch.setattr(Dataset, "import_from", classmethod(counting_import))
     project = Project.load(str(proj))
     project.add_source(sample_dir)
-    project.add_filter('/item[annotation/label="6"]')
+    project.add_filter('/item[annotation/label="5"]')
     del reads[:]
     dataset = project.build()
     assert reads == []
     first = next(iter(dataset))
-    assert first.labels == [6] and len(reads) == 1  # the sample's first item is a 6
+    assert first.labels == [5] and len(reads) == 1  # the sample's first item (train's) is a 5
 
 
 def test_api_refusals(proj, sample_dir):

@@ -254,9 +254,9 @@ def test_no_label_names_is_an_error():
 def test_stats_text_and_json(capsys):
     assert main(["stats", SAMPLE]) == 0
     out = capsys.readouterr().out
-    assert "items: 600 (test: 100, train: 500)" in out
+    assert "items: 600 (train: 500, test: 100)" in out
     assert "pixels over [0, 1]: mean 0.1307, std 0.3079 (470,400 values)" in out
-    assert "  label   test  train  total\n  0          7     55     62\n" in out
+    assert "  label  train   test  total\n  0         55      7     62\n" in out
     assert "#" not in out and "duplicates: none" in out and "blank images: none" in out
     assert main(["stats", SAMPLE, "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)

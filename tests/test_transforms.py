@@ -627,7 +627,7 @@ def test_cli_resize_to_32_with_saved_media(tmp_path, sample_dir, capsys):
     out = tmp_path / "big"
     assert main(["transform", "-t", "resize", "-i", sample_dir, "-o", str(out), "-f", "mnist_csv", "--",
                  "-dw", "32", "-dh", "32", "--save-media"]) == 0
-    assert "wrote 600 items (test: 100, train: 500) as mnist_csv" in capsys.readouterr().out
+    assert "wrote 600 items (train: 500, test: 100) as mnist_csv" in capsys.readouterr().out
     back = list(dm.Dataset.import_from(str(out)))
     source = list(dm.Dataset.import_from(sample_dir))
     assert len(back) == 600 and {item.media.shape for item in back} == {(32, 32)}

@@ -83,6 +83,60 @@ def iter_lines(file: Any, path: Optional[str] = None) -> Iterator[Tuple[int, byt
             yield number, line
 
 
+def iter_line_offsets(file: Any, path: Optional[str] = None) -> Iterator[Tuple[int, int]]:
+    """``(line number, byte offset)`` of every line :func:`iter_lines` yields, in the same order and
+    with the same numbers and refusals: the offset is where the line starts in the stream read
+    (a byte-order mark counted), for :func:`line_at` to read it again."""
+    number = 0
+    offset = 0
+    rest = b""
+    first = True
+    while True:
+        chunk = file.read(_CHUNK)
+        if not chunk:
+            break
+        if first:
+            first = False
+            if chunk.startswith(BOM):
+                chunk, offset = chunk[len(BOM):], len(BOM)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            rest += chunk
+            if len(rest) > limits.MAX_LINE_BYTES:
+                raise line_too_long(path, number + 1)
+            continue
+        lines = (rest + chunk[:cut]).splitlines(True)
+        rest = chunk[cut:]
+        for line in lines:
+            number += 1
+            if len(line) > limits.MAX_LINE_BYTES + 2 and len(line.rstrip(b"\r\n")) > limits.MAX_LINE_BYTES:
+                raise line_too_long(path, number)
+            if line.strip():
+                yield number, offset
+            offset += len(line)
+    if len(rest) > limits.MAX_LINE_BYTES:
+        raise line_too_long(path, number + 1)
+    for line in rest.splitlines(True):
+        number += 1
+        if line.strip():
+            yield number, offset
+        offset += len(line)
+
+
+def line_at(file: Any, offset: int) -> bytes:
+    """The line starting at byte ``offset`` of a seekable binary file, without its line break (an
+    offset :func:`iter_line_offsets` gave: the line is at most ``MAX_LINE_BYTES`` long)."""
+    file.seek(offset)
+    data = b""
+    while True:
+        piece = file.read(1 << 16)
+        data += piece
+        if not piece or b"\n" in piece or b"\r" in piece or len(data) > limits.MAX_LINE_BYTES + 2:
+            break
+    lines = data.splitlines()
+    return lines[0] if lines else b""
+
+
 def line_too_long(path: Optional[str], number: Optional[int]) -> LimitError:
     """The refusal of a line longer than ``mnistio.limits.MAX_LINE_BYTES`` (``number`` None: not counted)."""
     return LimitError("a line longer than mnistio.limits.MAX_LINE_BYTES (%d bytes)" % limits.MAX_LINE_BYTES,

@@ -296,6 +296,48 @@ class Reader:
                     yield values[start:start + step]
         self.finish()
 
+    @property
+    def seekable(self) -> bool:
+        """Whether :meth:`record_at` can seek to a record: a raw (uncompressed) file that seeks."""
+        if self._compressed:
+            return False
+        try:
+            return bool(self._file.seekable())
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    def record_at(self, index: int) -> bytes:
+        """The bytes of record ``index`` of a :attr:`seekable` file, in the file's byte order: one seek
+        to ``header + index * record size`` (the file's size checked against the header first, as
+        reading checks it). An IndexError past the last record. Do not mix with :meth:`read`."""
+        header = self.header
+        size = header.record_size
+        count = self.payload_size // size if size and self.payload_size is not None else header.count
+        if not 0 <= index < count:
+            raise IndexError("record %d of %d" % (index, count))
+        return self.bytes_at(index * size, size)
+
+    def bytes_at(self, start: int, size: int) -> bytes:
+        """``size`` payload bytes from payload byte ``start`` of a :attr:`seekable` file (records of
+        several sizes: Datumaro's meta sizes). Do not mix with :meth:`read`."""
+        if not self.seekable:
+            raise UsageError("only a raw (uncompressed), seekable IDX file can seek to a record", self.path)
+        if start < 0 or (self.payload_size is not None and start + size > self.payload_size):
+            raise UsageError("bytes %d..%d are past the %s payload bytes" % (start, start + size, self.payload_size),
+                             self.path)
+        if not self._checked:
+            self._check_available()
+        offset = self.header.size + start
+        try:
+            self._file.seek(offset)
+            data = self._file.read(size)
+        except OSError as error:
+            raise FileSystemError.from_os_error(error, self.path, "cannot read the file") from None
+        if len(data) < size:
+            raise TruncatedError("values end after %d bytes (expected %d)" % (start + len(data), start + size),
+                                 self.path, "byte %d" % (offset + len(data)))
+        return data
+
     def read_all(self) -> Union[bytes, array]:
         """The whole payload: ``bytes`` for uint8, native ``array`` otherwise."""
         data = self.read(self.payload_size)

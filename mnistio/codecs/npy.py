@@ -328,6 +328,11 @@ class Reader:
             self.close()
             raise
         self._position = 0
+        self._record_base: Optional[int] = None  # where record 0 is, once record_at has asked
+
+    def _start(self) -> int:
+        """Where the array starts in the file (the reader was made there)."""
+        return self._file.tell() - self.header.size - self._position
 
     def _file_size(self) -> Optional[int]:
         """The bytes from where the reader started to the end of a real or seekable file, or None."""
@@ -426,6 +431,28 @@ class Reader:
             return list(values if dtype.kind != "u" or dtype.itemsize > 1 else data)
         step = len(values) // batch
         return [values[start:start + step] for start in range(0, len(values), step)]
+
+    def record_at(self, index: int) -> Any:
+        """Record ``index`` (as :meth:`iter_records` yields it) of an array in a seekable file: one seek
+        to ``header + index * record size``, from where the reader started. An IndexError past the last
+        record. Do not mix with :meth:`read`."""
+        header = self.header
+        if not 0 <= index < header.count:
+            raise IndexError("record %d of %d" % (index, header.count))
+        size = header.record_size
+        if self._record_base is None:
+            self._record_base = self._start() + header.size
+        self._file.seek(self._record_base + index * size)
+        data = self._file.read(size)
+        if len(data) < size:
+            raise TruncatedError("record %d ends after %d of %d bytes" % (index, len(data), size), self.path,
+                                 "byte %d" % (header.size + index * size + len(data)))
+        if not size:
+            return self._records(b"", 1, index)[0] if header.record_shape else None
+        try:
+            return self._records(data, 1, index)[0]
+        except FormatError as error:  # text that is no Unicode
+            raise error.at(self.path) from None
 
     def read_all(self) -> Any:
         """Every value: ``bytes`` for 1-byte numbers, a native ``array`` for wider ones, a list of ``str``."""

@@ -29,6 +29,7 @@ naming the archive and the member (``mnist.npz/x_train.npy``, as
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
 
 from .. import limits
@@ -38,7 +39,7 @@ from .streams import open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Union
+    from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["Archive", "Writer", "is_zip", "MEMBER_SUFFIX"]
 
@@ -127,6 +128,23 @@ class Archive:
     def keys(self) -> List[str]:
         """The arrays' keys (member names less ``.npy``), in archive order, as ``numpy.load`` lists them."""
         return list(self._members)
+
+    def stored_span(self, key: str) -> Optional[Tuple[int, int]]:
+        """``(offset, size)`` of the array ``key``'s bytes in the archive file when it is stored
+        uncompressed (numpy's ``savez``), so that a reader may seek in it; None when compressed."""
+        info = self._info(key)
+        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1:
+            return None
+        try:
+            self._file.seek(info.header_offset)
+            local = self._file.read(30)
+        except OSError as error:
+            raise FileSystemError.from_os_error(error, self.path, "cannot read the archive") from None
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise FormatError("no local header where the directory says member %r starts" % info.filename,
+                              self.path, "byte %d" % info.header_offset)
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        return info.header_offset + 30 + name_length + extra_length, info.file_size
 
     def member_name(self, key: str) -> str:
         """``archive.npz/member.npy``: how errors name a member."""

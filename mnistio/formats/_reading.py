@@ -9,7 +9,7 @@ import stat
 from ..codecs.streams import file_state, kind_of_mode
 from ..errors import FileSystemError, UsageError
 from ..model.items import DatasetItem, LabelCategories
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class FilePerSubsetSource(ItemSource):
 
     def __init__(self, files: Dict[str, str], categories: LabelCategories, path: str, format: str) -> None:
         super().__init__(categories, path, format)
-        self._files = dict(files)
+        self._files = in_subset_order(files)  # train, test, then the others sorted
         self._counts: Optional[SubsetCounts] = None
 
     def _count_items(self, path: str) -> int:

@@ -24,7 +24,7 @@ from ..codecs.streams import open_input
 from ..errors import FormatError, LimitError, UsageError
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from ._export import ExportReport
 from ._imagefiles import ImageFileWriter, image_file_ext, lazy_image, normalize_ext, require_media
 from ._labels import (
@@ -106,8 +106,8 @@ class ImagenetTxtSource(ItemSource):
         skipped = {LABELS_FILE, _GENERIC_LABELS_FILE}
         if os.path.dirname(os.path.normpath(names_path)) == os.path.normpath(path):
             skipped.add(os.path.basename(names_path))
-        self._lists = {name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
-                       if name.endswith(".txt") and name not in skipped}
+        self._lists = in_subset_order({name[:-4]: os.path.join(path, name) for name in sorted(os.listdir(path))
+                                       if name.endswith(".txt") and name not in skipped})
         self.root = path
         if labels == "generate":
             self._names_source = None

@@ -11,7 +11,7 @@ are those of every subset, sorted.
 import os
 
 from ..errors import FormatError
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from . import imagenet
 from ._imagefiles import IMAGE_EXTENSIONS, FolderProfile, walk_tree
 from ._paths import relative_path_to_id
@@ -44,9 +44,9 @@ class SubsetDirsSource(ItemSource):
         trees = {folder: imagenet.Tree(os.path.join(path, folder)) for folder in folders}
         parents = {name: parent for tree in trees.values() for name, parent in tree.label_parents().items()}
         super().__init__(imagenet.label_categories(parents), path, NAME)
-        self._subsets = {relative_path_to_id(folder): imagenet.ImagenetSource(
+        self._subsets = in_subset_order({relative_path_to_id(folder): imagenet.ImagenetSource(
             os.path.join(path, folder), relative_path_to_id(folder), self.categories, tree)
-            for folder, tree in trees.items()}
+            for folder, tree in trees.items()})
 
     def __iter__(self):
         for source in self._subsets.values():

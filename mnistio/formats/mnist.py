@@ -35,7 +35,7 @@ from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from . import _idxfamily as family
 from ._catalogue import known_label_names
 from ._export import SubsetWriter, export_one_channel
@@ -161,7 +161,7 @@ class MnistSource(ItemSource):
         super().__init__(categories, path, NAME)
         self.folder = folder
         self.group = group
-        self._subsets = groups.get(group, {})
+        self._subsets = in_subset_order(groups.get(group, {}))  # train, test, then the others sorted
         if not self._subsets:
             raise FormatError("no MNIST labels file (expected e.g. train-labels-idx1-ubyte.gz)", path)
         self._transpose = upright == "yes" or (upright == "auto" and family.is_emnist_group(group))
@@ -181,6 +181,160 @@ class MnistSource(ItemSource):
         if not files:
             return iter(())
         return _iter_items(name, files, self.categories, self._names_source, self.item_fault, self._transpose)
+
+    grouped = True
+
+    # -- random access (docs/api.rst, "Random access") ---------------------------------
+
+    def item_at(self, subset, index):
+        """One seek per file when the subset has uint8 labels (raw files; compressed ones are
+        decompressed once into a temporary file; a meta file's ids and sizes indexed once); else a
+        read up to the item."""
+        count = self._counts.get(subset, 0)
+        if not 0 <= index < count:
+            raise IndexError("subset %r has no item %d (%s)" % (subset, index, counted(count, "item")))
+        if not self._seeks(subset):
+            return super().item_at(subset, index)
+        files = self._subsets[subset]
+        meta = self._meta_index(subset) if files.meta else None
+        with self._reader(files.labels, LABELS_MAGIC, count) as labels:
+            value = labels.record_at(index)[0]
+        image = None
+        item_id = meta.ids[index] if meta is not None else None
+        if files.images:
+            with self._reader(files.images, IMAGES_MAGIC, count, meta) as images:
+                _, rows, cols = images.header.dims
+                if meta is None or meta.offsets is None:
+                    data = images.record_at(index)
+                elif (meta.heights[index], meta.widths[index]) != (0, 0):  # (0, 0): no image
+                    rows, cols = meta.heights[index], meta.widths[index]
+                    data = images.bytes_at(meta.offsets[index], rows * cols)
+                else:
+                    data = None
+            if data is not None:
+                image = Image._wrap(family.transposed(data, rows, cols), cols, rows) if self._transpose \
+                    else Image._wrap(data, rows, cols)
+        if value == NO_LABEL:
+            annotations = []
+        elif value < len(self.categories):
+            annotations = [Label._make(value)]
+        else:  # the error iteration meets there (no policy: _seeks)
+            raise _label_error(value, len(self.categories), self._names_source, files.labels, index)
+        return DatasetItem._make(item_id if item_id is not None else str(index), subset, image, annotations)
+
+    @property
+    def random_access(self):
+        return all(self._seeks(subset) for subset in self._subsets)
+
+    def lookup(self, id, subset):
+        """Without a meta file the ids are the positions: ``item_at``. With one, a dictionary of
+        the ids made in one pass (:meth:`_meta_index`). A scan when :meth:`item_at` cannot seek."""
+        files = self._subsets.get(subset)
+        if files is None:
+            return None
+        if not self._seeks(subset):
+            return super().lookup(id, subset)
+        if files.meta is not None:
+            position = self._meta_index(subset).positions.get(id)
+        elif id.isdigit() and str(int(id)) == id and int(id) < self._counts[subset]:
+            position = int(id)
+        else:
+            position = None
+        return self.item_at(subset, position) if position is not None else None
+
+    def _seeks(self, subset):
+        """Whether :meth:`item_at` seeks in ``subset``: uint8 labels (not QMNIST's rows), no error
+        policy (whose skipped items would move the others)."""
+        files = self._subsets[subset]
+        return self.context is None and _labels_magic(files.labels) == LABELS_MAGIC
+
+    def _meta_index(self, subset):
+        """The subset's meta file read once (:class:`_MetaIndex`)."""
+        indexes = self.__dict__.setdefault("_meta_indexes", {})
+        if subset not in indexes:
+            files = self._subsets[subset]
+            count = self._counts[subset]
+            indexes[subset] = _MetaIndex(files.meta, count, _meta_columns(files, count))
+        return indexes[subset]
+
+    def _reader(self, path, magic, count, meta=None):
+        """An IDX reader of a subset of ``count`` items that can seek: the file itself when raw, else
+        its decompressed copy, made the first time (one pass; the copy is a temporary file as large as
+        the raw file, deleted when the source is)."""
+        reader = _open_checked(path, magic)
+        sized = meta is not None and meta.offsets is not None
+        if not reader.seekable:
+            copies = self.__dict__.setdefault("_copies", {})
+            copy = copies.get(path)
+            if copy is None:
+                if magic == IMAGES_MAGIC:
+                    reader.payload_size = meta.total if sized else _images_payload(reader.header, count, False, path)
+                copy = copies[path] = _decompressed_copy(reader)
+            reader.close()
+            copy.seek(0)
+            reader = idx.Reader(copy)
+        if magic == IMAGES_MAGIC:  # Datumaro's headers count pixels: the labels' count decides
+            reader.payload_size = meta.total if sized else _images_payload(reader.header, count, False, path)
+        return reader
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_copies", None)  # temporary files: made again when needed
+        state.pop("_meta_indexes", None)
+        return state
+
+    def __del__(self):
+        for copy in self.__dict__.get("_copies", {}).values():
+            copy.close()  # and so deleted
+
+
+class _MetaIndex:
+    """A meta file's ids and image sizes, read in one pass: ``ids`` (the id of each item, None for
+    the default), ``positions`` (id -> first position), and with sizes ``heights``, ``widths`` and
+    ``offsets`` (where each image starts in the images file's values) and their ``total``. About
+    150 bytes an item, most of it the dictionary and the ids' text."""
+
+    def __init__(self, path, count, columns):
+        from array import array
+
+        self.ids = []
+        self.positions: Dict[str, int] = {}
+        self.offsets = array("q") if columns >= 2 else None
+        self.heights, self.widths = array("l"), array("l")
+        self.total = 0
+        for index, row in enumerate(_iter_meta_rows(path, count, columns) if columns else ()):
+            item_id, size = parse_meta_row(row, path, "item %d" % index)
+            self.ids.append(item_id)
+            self.positions.setdefault(item_id if item_id is not None else str(index), index)
+            if self.offsets is not None:
+                height, width = size
+                self.offsets.append(self.total)
+                self.heights.append(height)
+                self.widths.append(width)
+                self.total += height * width
+
+
+def _decompressed_copy(reader):
+    """A temporary file holding ``reader``'s IDX file decompressed (header and values), read once and
+    checked as iteration checks it (its size, its end)."""
+    import struct
+    import tempfile
+
+    header = reader.header
+    copy = tempfile.TemporaryFile()
+    try:
+        with reader:
+            copy.write(struct.pack(">I%dI" % len(header.dims), header.magic, *header.dims))
+            remaining = reader.payload_size
+            while remaining:
+                chunk = reader.read(min(1 << 20, remaining))
+                copy.write(chunk)
+                remaining -= len(chunk)
+            reader.finish()
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
     def read_arrays(self, subset, *, no_label, writable):

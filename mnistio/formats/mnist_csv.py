@@ -116,6 +116,65 @@ class MnistCsvSource(FilePerSubsetSource):
         return _iter_items(subset, path, self._metas[subset], len(self.categories), self._names_source,
                            self.workers, self.item_fault, self._shapes[path])
 
+    grouped = True
+
+    # -- random access (docs/api.rst, "Random access") ---------------------------------
+
+    def item_at(self, subset, index):
+        """A seek to the item's line once the file's lines are indexed (:meth:`_line_index`); a
+        subset with a meta file, or read with an error policy, is read up to the item."""
+        path = self._files.get(subset)
+        if path is None or not self._seeks(subset):
+            return super().item_at(subset, index)
+        offsets, numbers, copy = self._line_index(subset, path)
+        if not 0 <= index < len(offsets):
+            raise IndexError("subset %r has no item %d (%d items)" % (subset, index, len(offsets)))
+        if copy is not None:
+            line = csvrows.line_at(copy, offsets[index])
+        else:
+            with open_input(path) as file:
+                line = csvrows.line_at(file, offsets[index])
+        rows = _rows([(numbers[index], line)], path, self._shapes[path].layout)
+        return next(_items(subset, path, rows, None, None, len(self.categories), self._names_source,
+                           self.item_fault, index))
+
+    @property
+    def random_access(self):
+        return all(self._seeks(subset) for subset in self._files)
+
+    def lookup(self, id, subset):
+        """Without a meta file the ids are the positions: :meth:`item_at`. With one, a scan."""
+        path = self._files.get(subset)
+        if path is None:
+            return None
+        if not self._seeks(subset):
+            return super().lookup(id, subset)
+        if not (id.isdigit() and str(int(id)) == id and int(id) < len(self._line_index(subset, path)[0])):
+            return None
+        return self.item_at(subset, int(id))
+
+    def _seeks(self, subset):
+        return self.context is None and self._metas.get(subset) is None
+
+    def _line_index(self, subset, path):
+        """``(offsets, line numbers, copy or None)`` of the subset's data lines, made in one pass on
+        first use: 16 bytes an item (two ``array('q')``). A gzip file's text is decompressed once into
+        a temporary file (as large as the text, deleted with the source) that the offsets point into."""
+        index = self.__dict__.setdefault("_line_indexes", {})
+        if subset not in index:
+            index[subset] = _index_lines(path)
+        return index[subset]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_line_indexes", None)  # temporary files: made again when needed
+        return state
+
+    def __del__(self):
+        for _, _, copy in self.__dict__.get("_line_indexes", {}).values():
+            if copy is not None:
+                copy.close()  # and so deleted
+
 
 class _Shape:
     """What is decided once about a data file: gzip or not, and the row layout (``csvrows.LABEL_FIRST``...)."""
@@ -198,6 +257,50 @@ def _count_items(path):
         if first is None:
             return 0
         return sum(1 for _ in lines) + (0 if csvrows.is_header(first[1]) else 1)
+
+
+class _Tee:
+    """A stream whose every read is also written to ``copy``."""
+
+    def __init__(self, stream, copy):
+        self.stream, self.copy = stream, copy
+
+    def read(self, size):
+        data = self.stream.read(size)
+        self.copy.write(data)
+        return data
+
+
+def _index_lines(path):
+    """``(offsets, line numbers, copy or None)`` of the data lines of ``path`` (its header left out):
+    see :meth:`MnistCsvSource._line_index`."""
+    import tempfile
+    from array import array
+
+    offsets, numbers = array("q"), array("q")
+    with open_decompressed(path) as file:
+        copy = tempfile.TemporaryFile() if file.compressed else None
+        try:
+            lines = csvrows.iter_line_offsets(_Tee(file, copy) if copy is not None else file, path)
+            for number, offset in lines:
+                numbers.append(number)
+                offsets.append(offset)
+            if copy is not None:
+                copy.flush()
+        except BaseException:
+            if copy is not None:
+                copy.close()
+            raise
+    if offsets:  # the header, as _serial_rows leaves it out
+        reader = copy if copy is not None else open_input(path)
+        try:
+            first = csvrows.line_at(reader, offsets[0])
+        finally:
+            if copy is None:
+                reader.close()
+        if csvrows.is_header(first):
+            del offsets[0], numbers[0]
+    return offsets, numbers, copy
 
 
 def _serial_rows(path, layout=csvrows.LABEL_FIRST):
@@ -419,9 +522,6 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers, fau
     error policy lets the line be skipped: every line is an item of its own. A line over the length
     limit, text that cannot be read, or a meta file with fewer or more rows than lines stops the file."""
     meta = _iter_meta(meta_path) if meta_path else None
-    wrap, make = Image._wrap, DatasetItem._make
-    height, width = MNIST_SIZE
-    item_id = None
     if workers is None:
         workers = default_workers() if os.path.getsize(path) >= _PARALLEL_MIN_BYTES else 1
         if shape.compressed:  # its size is of the gzip stream: some 8 times less text
@@ -432,8 +532,16 @@ def _iter_items(subset, path, meta_path, names_count, names_source, workers, fau
         rows = _gzip_rows(path, workers, shape.layout)
     else:
         rows = _parallel_rows(path, workers, shape.layout)
+    yield from _items(subset, path, rows, meta, meta_path, names_count, names_source, fault)  # lazy, as before
+
+
+def _items(subset, path, rows, meta, meta_path, names_count, names_source, fault, start=0):
+    """The items of ``rows`` (:func:`_rows`), the first item ``start`` of its file."""
+    wrap, make = Image._wrap, DatasetItem._make
+    height, width = MNIST_SIZE
+    item_id = None
     try:
-        for index, (number, label, pixels) in enumerate(rows):
+        for index, (number, label, pixels) in enumerate(rows, start):
             if meta is not None:
                 meta_number, meta_row = _next_meta(meta, meta_path, index)
                 try:

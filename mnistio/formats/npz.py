@@ -27,7 +27,7 @@ import re
 import tempfile
 from array import array
 
-from ..codecs import npz
+from ..codecs import npy, npz
 from ..codecs._raster import check_size
 from ..codecs.npy import Dtype, Header, dtype_of, encode_values
 from ..codecs.streams import open_input
@@ -35,7 +35,7 @@ from ..errors import FormatError, UsageError
 from ..model.image import Image
 from ..model.items import DatasetItem, Label, LabelCategories
 from ..model.options import Option
-from ..model.sources import ItemSource
+from ..model.sources import ItemSource, in_subset_order
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DEFAULT_LABEL_NAMES, check_label, item_label, read_label_categories, write_label_files
 from ._paths import check_subset_name
@@ -238,8 +238,8 @@ class NpzSource(ItemSource):
         subsets: Dict[str, _Subset] = {}
         for file in files:
             _archive_subsets(os.path.join(folder, file), subsets)
-        self._subsets = subsets
-        self._shapes = {subset: _Shapes(subset, arrays) for subset, arrays in subsets.items()}
+        self._subsets = in_subset_order(subsets)  # train, test, then the others sorted
+        self._shapes = {subset: _Shapes(subset, arrays) for subset, arrays in self._subsets.items()}
         categories, self._names_source = read_label_categories(folder)
         if self._names_source is None:
             categories = LabelCategories(_default_names(self._largest_label()))
@@ -269,6 +269,68 @@ class NpzSource(ItemSource):
         files = self._subsets.get(name)
         return self._iter_items(name, files) if files is not None else iter(())
 
+    grouped = True
+
+    # -- random access (docs/api.rst, "Random access") ---------------------------------
+
+    def item_at(self, subset: str, index: int) -> DatasetItem:
+        """A seek in each array of the subset: in the archive when the array is stored (numpy's
+        ``savez``), else in a temporary copy of it, decompressed once (as large as the array)."""
+        files, shapes = self._subsets.get(subset), self._shapes.get(subset)
+        if files is None or shapes is None or not 0 <= index < shapes.count:
+            raise IndexError("subset %r has no item %d" % (subset, index))
+        if self.context is not None:  # items the policy leaves out move the others
+            return super().item_at(subset, index)
+        records = {kind: self._record(ref, index) for kind, ref in files.arrays.items()}
+        label = records.get("labels")
+        if label is not None and not isinstance(label, int):
+            label = label[0]  # an N x 1 array's record
+        found = {kind: iter([value]) for kind, value in records.items()}
+        return next(_items(subset, 1, shapes.image, found.get("images"), iter([label]) if label is not None else None,
+                           found.get("ids"), len(self.categories), self._names_source, files.arrays.get("labels"),
+                           self.item_fault, index))
+
+    @property
+    def random_access(self) -> bool:
+        return self.context is None
+
+    def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
+        """Without an ids array the ids are the positions: :meth:`item_at`. With one, a scan."""
+        files, shapes = self._subsets.get(subset), self._shapes.get(subset)
+        if files is None or shapes is None:
+            return None
+        if "ids" in files.arrays or self.context is not None:
+            return super().lookup(id, subset)
+        if not (id.isdigit() and str(int(id)) == id and int(id) < shapes.count):
+            return None
+        return self.item_at(subset, int(id))
+
+    def _record(self, ref: ArrayRef, index: int) -> Any:
+        path, key = ref
+        name = "%s/%s.npy" % ref
+        places = self.__dict__.setdefault("_places", {})
+        place = places.get(ref)
+        if place is None:
+            with npz.Archive(path) as archive:
+                place = places[ref] = archive.stored_span(key) or _decompressed_member(archive, key)
+        if isinstance(place, tuple):
+            offset, size = place
+            with open_input(path) as file:
+                file.seek(offset)
+                return npy.Reader(file, path=name, size=size).record_at(index)
+        place.seek(0)
+        return npy.Reader(place, path=name).record_at(index)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_places", None)  # temporary files: made again when needed
+        return state
+
+    def __del__(self) -> None:
+        for place in self.__dict__.get("_places", {}).values():
+            if not isinstance(place, tuple):
+                place.close()  # and so deleted
+
     def _iter_items(self, subset: str, files: _Subset) -> Iterator[DatasetItem]:
         shapes = self._shapes[subset]
         count, names_count = shapes.count, len(self.categories)
@@ -282,6 +344,26 @@ class NpzSource(ItemSource):
         finally:
             for archive in reversed(opened):
                 archive.close()
+
+
+def _decompressed_member(archive: Any, key: str) -> Any:
+    """A temporary file holding the array ``key`` decompressed (a ``.npy`` file), read once and
+    checked as iteration checks it."""
+    copy = tempfile.TemporaryFile()
+    try:
+        with archive.open(key) as reader:
+            header = reader.header
+            copy.write(npy.header_bytes(header.dtype, header.shape, header.fortran_order))
+            remaining = header.payload_size
+            while remaining:
+                chunk = reader.read(min(1 << 20, remaining))
+                copy.write(chunk)
+                remaining -= len(chunk)
+            reader.finish()
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
 def _default_names(largest: int) -> List[str]:
@@ -331,11 +413,13 @@ def _labels(ref: Optional[ArrayRef], opened: List[Any]) -> Optional[Iterator[int
 
 def _items(subset: str, count: int, shape: Optional[Tuple[int, int, int]], images: Optional[Iterator[Any]],
            labels: Optional[Iterator[int]], ids: Optional[Iterator[str]], names_count: int,
-           names_source: Optional[str], labels_ref: Optional[ArrayRef], fault: Any) -> Iterator[DatasetItem]:
+           names_source: Optional[str], labels_ref: Optional[ArrayRef], fault: Any,
+           start: int = 0) -> Iterator[DatasetItem]:
+    """The items ``start`` .. ``start + count - 1`` of a subset, from its arrays' records."""
     wrap, make, make_label = Image._wrap, DatasetItem._make, Label._make
     height, width, channels = shape if shape is not None else (0, 0, 0)
     where = "%s/%s.npy" % labels_ref if labels_ref is not None else None
-    for index in range(count):
+    for index in range(start, start + count):
         item_id = next(ids) if ids is not None else str(index)
         image = wrap(next(images), height, width, channels) if images is not None else None
         annotations = []

@@ -23,6 +23,8 @@ and the operations up when called, so the model imports nothing above it.
 
 from __future__ import annotations
 
+from itertools import islice
+
 from ..errors import RepeatedItemError, UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
@@ -332,16 +334,26 @@ class Dataset:
     def get_annotations(self) -> int:
         return sum(len(item.annotations) for item in self)
 
-    def __getitem__(self, index: int) -> DatasetItem:
-        """The item at ``index`` in iteration order (a scan: see issue 11 for random access)."""
-        if not isinstance(index, int) or isinstance(index, bool):
-            raise UsageError("a dataset is indexed by an integer position, not %r" % (index,))
-        if index < 0:
-            index += len(self)
-        for position, item in enumerate(self):
-            if position == index:
-                return item
-        raise IndexError("dataset index out of range")
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        """The item at ``index`` in iteration order (negative from the end; an IndexError past
+        it), or a list of items for a slice.
+
+        Found as its subset's item (:meth:`DatasetSubset.__getitem__`: a seek where the layout
+        allows, ``docs/api.rst``, "Random access"); a dataset whose iteration does not keep each
+        subset's items together (items put under new keys) is read up to the item.
+        """
+        source = self.source
+        if isinstance(index, slice):
+            return _take(source, None, range(*index.indices(len(self))))
+        position = _position(index, len(self))
+        if isinstance(source, ListSource):
+            return source.items[position]
+        if source.grouped:
+            for name, count in self.subset_counts().items():
+                if position < count:
+                    return source.item_at(name, position)
+                position -= count
+        return _take(source, None, range(position, position + 1))[0]
 
     # -- editing --------------------------------------------------------------
 
@@ -597,6 +609,15 @@ class DatasetSubset:
     def __len__(self) -> int:
         return self.parent.subset_counts().get(self.name, 0)
 
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        """The item at ``index`` of this subset in iteration order (negative from the end; an
+        IndexError past it), or a list of items for a slice. A seek on the layouts that allow it
+        (raw IDX, npz, CSV after one pass: ``docs/api.rst``, "Random access"), else a read up to it."""
+        source = self.parent.source
+        if isinstance(index, slice):
+            return _take(source, self.name, range(*index.indices(len(self))))
+        return source.item_at(self.name, _position(index, len(self)))
+
     def _check(self, subset: Optional[str]) -> None:
         if (subset or DEFAULT_SUBSET_NAME) != self.name:
             raise UsageError("subset %r is a view of subset %r only" % (subset, self.name))
@@ -672,6 +693,31 @@ class DatasetSubset:
 
     def __repr__(self) -> str:
         return "DatasetSubset(%r, %d items)" % (self.name, len(self))
+
+
+def _position(index: Any, count: int) -> int:
+    """``index`` as a position in ``0 .. count - 1`` (negative counts from the end)."""
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise UsageError("a dataset is indexed by an integer position or a slice, not %r" % (index,))
+    position = index + count if index < 0 else index
+    if not 0 <= position < count:
+        raise IndexError("index %d out of range (%d items)" % (index, count))
+    return position
+
+
+def _take(source: ItemSource, subset: Optional[str], positions: range) -> List[DatasetItem]:
+    """The items at ``positions`` of ``subset`` (None: the whole dataset, in iteration order): seeks
+    when the source can, else one read up to the last position."""
+    if not positions:
+        return []
+    if subset is not None and source.random_access:
+        return [source.item_at(subset, position) for position in positions]
+    low, high = min(positions), max(positions)
+    items = source.iter_subset(subset) if subset is not None else iter(source)
+    window = list(islice(items, low, high + 1))
+    if len(window) <= high - low:
+        raise IndexError("index %d out of range (%d items)" % (high, low + len(window)))
+    return [window[position - low] for position in positions]
 
 
 def _is_infos(value: Any) -> bool:

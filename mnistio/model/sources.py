@@ -12,7 +12,7 @@ from .items import DatasetItem, LabelCategories
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
     from ..errors import MnistioError
     from .arrays import Arrays
@@ -20,9 +20,24 @@ if TYPE_CHECKING:
 
     SubsetCounts = Dict[str, int]
     ItemKey = Tuple[str, str]
+    V = TypeVar("V")
 
 __all__ = ["ItemSource", "ListSource", "DerivedSource", "MappedSource", "SubsetSource", "EditedSource",
-           "CheckedSource"]
+           "CheckedSource", "subset_order_key", "in_subset_order"]
+
+#: the subsets that come first, in this order; every other subset follows, sorted by name
+_FIRST_SUBSETS = {"train": 0, "test": 1}
+
+
+def subset_order_key(name: str) -> Tuple[int, str]:
+    """The order every reader yields its subsets in (``docs/formats.rst``, "Order"): ``train``, then
+    ``test``, then the others sorted by name (``val`` after ``test``, as Datumaro lists ``train`` first)."""
+    return _FIRST_SUBSETS.get(name, len(_FIRST_SUBSETS)), name
+
+
+def in_subset_order(mapping: Dict[str, V]) -> Dict[str, V]:
+    """``mapping`` (subset name -> anything) with its keys in :func:`subset_order_key` order."""
+    return {name: mapping[name] for name in sorted(mapping, key=subset_order_key)}
 
 
 
@@ -100,6 +115,29 @@ class ItemSource:
                 return item
         return None
 
+    #: whether iteration yields each subset's items together, subsets in :meth:`subset_counts`
+    #: order, so that a position in the whole dataset is a position in one subset (every reader's
+    #: iteration is; a dataset with items put under new keys yields those last)
+    grouped = False
+
+    def item_at(self, subset: str, index: int) -> DatasetItem:
+        """The item at ``index`` (0 <= index < the subset's count) of ``subset``, in iteration order;
+        an IndexError past its end.
+
+        This reads the subset up to the item. Readers that can seek to it (raw IDX files, an index
+        of a CSV file's lines) override this, and :attr:`random_access` says so.
+        """
+        for position, item in enumerate(self.iter_subset(subset)):
+            if position == index:
+                return item
+        raise IndexError("subset %r has no item %d" % (subset, index))
+
+    @property
+    def random_access(self) -> bool:
+        """Whether :meth:`item_at` finds an item without reading those before it (after at most one
+        pass, ``docs/api.rst``, "Random access")."""
+        return type(self).item_at is not ItemSource.item_at
+
     @property
     def in_memory(self) -> bool:
         """Whether the items are held in memory (Datumaro's "cache initialized")."""
@@ -113,6 +151,7 @@ class ListSource(ItemSource):
         super().__init__(categories)
         self.items = items
         self._index: Optional[Dict[Tuple[str, str], int]] = None
+        self._by_subset: Optional[Dict[str, List[int]]] = None
 
     def __iter__(self) -> Iterator[DatasetItem]:
         return iter(self.items)
@@ -125,6 +164,17 @@ class ListSource(ItemSource):
             self._index = {(item.id, item.subset): position for position, item in enumerate(self.items)}
         position = self._index.get((id, subset))
         return self.items[position] if position is not None else None
+
+    def item_at(self, subset: str, index: int) -> DatasetItem:
+        if self._by_subset is None:  # built once: the list does not change
+            by_subset: Dict[str, List[int]] = {}
+            for position, item in enumerate(self.items):
+                by_subset.setdefault(item.subset, []).append(position)
+            self._by_subset = by_subset
+        positions = self._by_subset.get(subset, [])
+        if not 0 <= index < len(positions):
+            raise IndexError("subset %r has no item %d" % (subset, index))
+        return self.items[positions[index]]
 
     @property
     def in_memory(self) -> bool:
@@ -177,6 +227,21 @@ class MappedSource(DerivedSource):
     def known_counts(self) -> Optional[SubsetCounts]:
         return self.parent.known_counts() if self.keeps_count else None
 
+    @property
+    def grouped(self) -> bool:  # type: ignore[override]
+        return self.parent.grouped  # each item stays in its subset
+
+    def item_at(self, subset: str, index: int) -> DatasetItem:
+        if not self.keeps_count:  # an item dropped before it moves it: read up to it
+            return super().item_at(subset, index)
+        item = self.function(self.parent.item_at(subset, index))
+        assert item is not None  # keeps_count: the function drops none
+        return item
+
+    @property
+    def random_access(self) -> bool:
+        return self.keeps_count and self.parent.random_access
+
 
 class SubsetSource(DerivedSource):
     """One subset of ``parent``, whose item count is known."""
@@ -197,6 +262,17 @@ class SubsetSource(DerivedSource):
 
     def iter_subset(self, name: str) -> Iterator[DatasetItem]:
         return self.parent.iter_subset(name) if name == self.name else iter(())
+
+    grouped = True
+
+    def item_at(self, subset: str, index: int) -> DatasetItem:
+        if subset != self.name:
+            raise IndexError("subset %r has no item %d" % (subset, index))
+        return self.parent.item_at(subset, index)
+
+    @property
+    def random_access(self) -> bool:
+        return self.parent.random_access
 
 
 class EditedSource(DerivedSource):
@@ -238,6 +314,8 @@ class EditedSource(DerivedSource):
         if key in self.edits:
             return self.edits[key]
         return self.parent.lookup(id, subset)
+
+    grouped = False  # items put under new keys come last
 
     @property
     def in_memory(self) -> bool:
@@ -288,3 +366,9 @@ class CheckedSource(DerivedSource):
 
     def lookup(self, id: str, subset: str) -> Optional[DatasetItem]:
         return self.parent.lookup(id, subset)
+
+    # item_at: ItemSource's, which reads up to the item (items the policy skipped move the others)
+
+    @property
+    def grouped(self) -> bool:  # type: ignore[override]
+        return self.parent.grouped
