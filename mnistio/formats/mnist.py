@@ -287,6 +287,16 @@ class MnistSource(ItemSource):
         for copy in self.__dict__.get("_copies", {}).values():
             copy.close()  # and so deleted
 
+    def read_arrays(self, subset, *, no_label, writable):
+        """The fast way for plain IDX files (uint8 labels, no meta file, not transposed): the image
+        payload read straight into the array's buffer, the labels at once. None otherwise, or when a
+        label is out of range or an error policy is set: iterating reports those items as it should."""
+        files = self._subsets.get(subset)
+        if (files is None or not files.images or files.meta or self._transpose or self.context is not None
+                or _labels_magic(files.labels) != LABELS_MAGIC):
+            return None
+        return read_plain_arrays(files, len(self.categories), no_label, writable)
+
 
 class _MetaIndex:
     """A meta file's ids and image sizes, read in one pass: ``ids`` (the id of each item, None for
@@ -336,16 +346,6 @@ def _decompressed_copy(reader):
         raise
     return copy
 
-
-    def read_arrays(self, subset, *, no_label, writable):
-        """The fast way for plain IDX files (uint8 labels, no meta file, not transposed): the image
-        payload read straight into the array's buffer, the labels at once. None otherwise, or when a
-        label is out of range or an error policy is set: iterating reports those items as it should."""
-        files = self._subsets.get(subset)
-        if (files is None or not files.images or files.meta or self._transpose or self.context is not None
-                or _labels_magic(files.labels) != LABELS_MAGIC):
-            return None
-        return read_plain_arrays(files, len(self.categories), no_label, writable)
 
 
 def read_plain_arrays(files, names_count, no_label, writable):
