@@ -13,11 +13,33 @@ from ..model.sources import ItemSource, in_subset_order
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterator, Optional, Tuple
+    from typing import Any, Dict, Iterator, Optional, Tuple
 
     from ..model.sources import SubsetCounts
 
-__all__ = ["dataset_folder", "FilePerSubsetSource", "file_present", "folder_present"]
+__all__ = ["dataset_folder", "FilePerSubsetSource", "file_present", "folder_present", "decompressed_copy"]
+
+
+def decompressed_copy(reader: Any, header: bytes, size: int) -> Any:
+    """A temporary file of ``header`` then the ``size`` payload bytes of ``reader`` (an IDX or ``.npy``
+    reader, used as a context), read once in 1 MB steps and checked at its end as iteration checks it:
+    the seekable copy random access reads a compressed file through (deleted when closed)."""
+    import tempfile
+
+    copy = tempfile.TemporaryFile()
+    try:
+        with reader:
+            copy.write(header)
+            remaining = size
+            while remaining:
+                chunk = reader.read(min(1 << 20, remaining))
+                copy.write(chunk)
+                remaining -= len(chunk)
+            reader.finish()
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
 def file_present(path: str) -> bool:

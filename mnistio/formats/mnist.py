@@ -42,7 +42,7 @@ from ._export import SubsetWriter, export_one_channel
 from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
-from ._reading import dataset_folder, file_present
+from ._reading import dataset_folder, decompressed_copy, file_present
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -328,23 +328,10 @@ def _decompressed_copy(reader):
     """A temporary file holding ``reader``'s IDX file decompressed (header and values), read once and
     checked as iteration checks it (its size, its end)."""
     import struct
-    import tempfile
 
     header = reader.header
-    copy = tempfile.TemporaryFile()
-    try:
-        with reader:
-            copy.write(struct.pack(">I%dI" % len(header.dims), header.magic, *header.dims))
-            remaining = reader.payload_size
-            while remaining:
-                chunk = reader.read(min(1 << 20, remaining))
-                copy.write(chunk)
-                remaining -= len(chunk)
-            reader.finish()
-    except BaseException:
-        copy.close()
-        raise
-    return copy
+    return decompressed_copy(reader, struct.pack(">I%dI" % len(header.dims), header.magic, *header.dims),
+                             reader.payload_size)
 
 
 

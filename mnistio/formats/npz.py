@@ -39,7 +39,7 @@ from ..model.sources import ItemSource, in_subset_order
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DEFAULT_LABEL_NAMES, check_label, item_label, read_label_categories, write_label_files
 from ._paths import check_subset_name
-from ._reading import dataset_folder, file_present
+from ._reading import dataset_folder, decompressed_copy, file_present
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -349,21 +349,14 @@ class NpzSource(ItemSource):
 def _decompressed_member(archive: Any, key: str) -> Any:
     """A temporary file holding the array ``key`` decompressed (a ``.npy`` file), read once and
     checked as iteration checks it."""
-    copy = tempfile.TemporaryFile()
+    reader = archive.open(key)
     try:
-        with archive.open(key) as reader:
-            header = reader.header
-            copy.write(npy.header_bytes(header.dtype, header.shape, header.fortran_order))
-            remaining = header.payload_size
-            while remaining:
-                chunk = reader.read(min(1 << 20, remaining))
-                copy.write(chunk)
-                remaining -= len(chunk)
-            reader.finish()
+        header = reader.header
     except BaseException:
-        copy.close()
+        reader.close()
         raise
-    return copy
+    return decompressed_copy(reader, npy.header_bytes(header.dtype, header.shape, header.fortran_order),
+                             header.payload_size)
 
 
 def _default_names(largest: int) -> List[str]:
