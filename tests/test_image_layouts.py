@@ -308,12 +308,12 @@ def test_imagenet_with_subset_dirs_follows_linked_subsets_and_labels(tmp_path):
 def test_a_folder_reached_through_two_label_links_gives_its_images_both_labels(tmp_path):
     """Its images are in both label folders: copies of one item with two labels (Datumaro 1.13 reads
     each copy as an item, ids cat:a and dog:a, one label each)."""
-    (tmp_path / "shared").mkdir()
+    (tmp_path / "common").mkdir()
     dm.Dataset.from_iterable([dm.DatasetItem(id="a", image=dm.Image(bytes([1]), shape=(1, 1)))]) \
-        .export(str(tmp_path / "shared" / "images"), "image_dir")
+        .export(str(tmp_path / "common" / "images"), "image_dir")
     (tmp_path / "in").mkdir()
-    os.symlink("../shared/images", str(tmp_path / "in" / "cat"))
-    os.symlink("../shared/images", str(tmp_path / "in" / "dog"))
+    os.symlink("../common/images", str(tmp_path / "in" / "cat"))
+    os.symlink("../common/images", str(tmp_path / "in" / "dog"))
     assert [(item_id, labels) for _, item_id, labels, _ in read_all(tmp_path / "in")] == [("cat:a", ("cat", "dog"))]
 
 
