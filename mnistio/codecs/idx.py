@@ -42,6 +42,7 @@ from .streams import (
     DecompressingReader,
     GzipWriter,
     compression_of,
+    copy_spool,
     gunzip_into,
     is_gzip,
     open_input,
@@ -478,13 +479,7 @@ class Writer:
     def _copy_spool(self, spool):
         out = self._output()
         try:
-            out.write(Header(self.dtype, (self.count,) + self.record_shape).pack())
-            spool.seek(0)
-            while True:
-                chunk = spool.read(_BATCH_BYTES)
-                if not chunk:
-                    break
-                out.write(chunk)
+            copy_spool(spool, out, Header(self.dtype, (self.count,) + self.record_shape).pack(), _BATCH_BYTES)
         finally:
             spool.close()
             if out is not self._file:

@@ -50,7 +50,7 @@ from collections import namedtuple
 
 from .. import limits
 from ..errors import FileSystemError, FormatError, LimitError, TruncatedError, UsageError
-from .streams import open_input
+from .streams import copy_spool, open_input
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -545,7 +545,7 @@ class Writer:
         sink, self._sink = self._sink, None
         try:
             if self._declared is None:
-                _copy_spool(sink, self._file, header_bytes(self.dtype, (self.count,) + self.record_shape))
+                copy_spool(sink, self._file, header_bytes(self.dtype, (self.count,) + self.record_shape), _BATCH_BYTES)
             elif self.count != self._declared:
                 raise UsageError("%d records written, %d declared" % (self.count, self._declared), self.path)
         finally:
@@ -559,16 +559,6 @@ class Writer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _copy_spool(spool: Any, out: Any, header: bytes) -> None:
-    out.write(header)
-    spool.seek(0)
-    while True:
-        chunk = spool.read(_BATCH_BYTES)
-        if not chunk:
-            break
-        out.write(chunk)
 
 
 def _open_output(file: FileArg) -> Tuple[Any, bool, Optional[str]]:

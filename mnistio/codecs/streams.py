@@ -37,7 +37,19 @@ if TYPE_CHECKING:
 __all__ = ["GZIP_MAGIC", "XZ_MAGIC", "BZIP2_MAGIC", "MAGIC_BYTES", "is_gzip", "compression_of",
            "open_input", "kind_of_mode", "file_state", "not_a_file_reason",
            "DecompressingReader", "open_decompressed", "read_small_file",
-           "write_file_atomically", "GzipWriter"]
+           "write_file_atomically", "GzipWriter", "copy_spool"]
+
+
+def copy_spool(spool: Any, out: Any, header: bytes, batch: int = 1 << 20) -> None:
+    """Write ``header`` then everything in the temporary file ``spool`` to ``out``, ``batch`` bytes at a
+    time: how the IDX and ``.npy`` writers finish a file whose header needs the record count."""
+    out.write(header)
+    spool.seek(0)
+    while True:
+        chunk = spool.read(batch)
+        if not chunk:
+            break
+        out.write(chunk)
 
 GZIP_MAGIC = b"\x1f\x8b"
 XZ_MAGIC = b"\xfd7zXZ\x00"
