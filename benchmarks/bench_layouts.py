@@ -11,7 +11,12 @@ digits). Measured, as whole commands in one run:
    convert`` and ``datum convert`` (PNG for both, so pixels are lossless);
    wall time (best of N), peak memory (the largest of the process and its
    children, from ``os.wait4``), and the number of image files written;
-2. ``imagenet`` -> ``mnist`` back with mnistio, checking that every image
+2. the floor: a command (this script with ``--create-files``) that makes
+   the same folders and the same number of files, each of the same size as
+   mnistio's output (the sizes listed from a first mnistio run), with
+   ``os.open``/``os.write``/``os.close`` and no encoding; issue 11's goal is
+   mnistio within 1.5x of it;
+3. ``imagenet`` -> ``mnist`` back with mnistio, checking that every image
    and label comes back (the multiset of (label, pixels) equals the source's).
 
 ``--datumaro`` is the ``datum`` executable (default: the one on PATH, else
@@ -22,6 +27,7 @@ too, in the same run (runs alternate between the two). Unix only.
 import argparse
 import collections
 import compileall
+import json
 import os
 import shutil
 import subprocess
@@ -63,12 +69,47 @@ def best_of(repeat, runs):
     return {name: (min(r[0] for r in found), max(r[1] for r in found)) for name, found in results.items()}
 
 
+def list_files(folder):
+    """``[relative path, size]`` of every file under ``folder``, sorted."""
+    found = []
+    for top, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(top, name)
+            found.append([os.path.relpath(path, folder), os.path.getsize(path)])
+    return sorted(found)
+
+
+def create_files(listing, out):
+    """The floor (run as a command): make ``out`` and every listed file, of its size, from bytes in
+    memory; no encoding, no checks. Files are written in listing order, folder by folder."""
+    with open(listing) as file:
+        files = json.load(file)
+    largest = max((size for _, size in files), default=0)
+    data = bytes(range(256)) * (largest // 256 + 1)
+    made = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for relative, size in files:
+        path = os.path.join(out, relative)
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        descriptor = os.open(path, flags, 0o644)
+        try:
+            os.write(descriptor, data[:size])
+        finally:
+            os.close(descriptor)
+    return 0
+
+
 def content(dataset):
     names = dataset.label_names
     return collections.Counter((names[i.labels[0]] if i.labels else None, bytes(i.media.data)) for i in dataset)
 
 
 def main():
+    if sys.argv[1:2] == ["--create-files"]:
+        return create_files(*sys.argv[2:4])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data")
     parser.add_argument("--datumaro", default=shutil.which("datum"))
@@ -86,7 +127,15 @@ def main():
         return [sys.executable, "-m", "mnistio", "convert", "-if", "mnist", "-i", source, "-f", "imagenet",
                 "-o", out, "-q", "--", "--save-media"]
 
-    runs = {"mnistio convert": (convert(ours), ours, dict(os.environ, PYTHONPATH=os.path.dirname(HERE)))}
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+    run(convert(ours), env)  # a first run lists the files the floor makes
+    listing = os.path.join(work, "files.json")
+    with open(listing, "w") as file:
+        json.dump(list_files(ours), file)
+    floor = os.path.join(work, "floor")
+    runs = {"floor: create the files": ([sys.executable, os.path.abspath(__file__), "--create-files", listing, floor],
+                                        floor, None),
+            "mnistio convert": (convert(ours), ours, env)}
     if args.baseline:
         theirs_too = os.path.join(work, "baseline-imagenet")
         runs["mnistio@baseline"] = (convert(theirs_too), theirs_too,
@@ -99,9 +148,11 @@ def main():
     mine = measured["mnistio convert"]
     rows = [(name, measured[name], count_files(out)) for name, (_, out, _) in runs.items()]
     print("mnist -> imagenet --save-media, %s (70,000 digits), best of %d" % (source, args.repeat))
-    print("%-16s %9s %9s %10s %8s" % ("tool", "wall", "x mnistio", "peak MB", "files"))
+    print("%-24s %9s %9s %10s %8s" % ("tool", "wall", "x mnistio", "peak MB", "files"))
     for name, (wall, peak), files in rows:
-        print("%-16s %8.2fs %9.2f %10.1f %8d" % (name, wall, wall / mine[0], peak, files))
+        print("%-24s %8.2fs %9.2f %10.1f %8d" % (name, wall, wall / mine[0], peak, files))
+    floor_wall = measured["floor: create the files"][0]
+    print("mnistio over the floor: %.2fx (goal: at most 1.5x)" % (mine[0] / floor_wall))
 
     back = os.path.join(work, "back")
     dm.Dataset.import_from(ours, "imagenet").export(back, "mnist", save_media=True, overwrite=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from operator import itemgetter
 
 from .. import limits
 from ..errors import FormatError, LimitError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterator, List, Optional, Tuple
 
 __all__ = ["BOM", "LABEL_FIRST", "NO_LABEL", "iter_lines", "is_header", "cut_line", "decode_pixels", "decode_block",
-           "encode_pixels", "parse_label", "line_too_long"]
+           "encode_lines", "encode_pixels", "parse_label", "line_too_long"]
 
 _ZERO_RUN = b",0" * 8
 _ZERO_RUN_MARKER = b"z"
@@ -287,17 +288,30 @@ def _decode_slowly(text, path, line):
     return bytes(values)
 
 
+def encode_lines(rows: List[Tuple[bytes, Optional[bytes]]]) -> bytes:
+    """Whole lines ``label,p0,p1,...\n`` of ``(label text, pixels)`` rows; a row whose pixels
+    are None is its label alone (an item without an image)."""
+    encode = encode_pixels
+    return b"".join([label + b"," + encode(pixels) + b"\n" if pixels is not None else label + b"\n"
+                     for label, pixels in rows])
+
+
 def encode_pixels(data: Any) -> bytes:
     """uint8 values as ``b"0,12,255"``.
 
     Pixels are looked up two at a time (as native uint16) in a table of
-    the 65,536 ``b"a,b"`` pairs, which halves the Python-level steps.
+    the 65,536 ``b"a,b"`` pairs, which halves the steps; one ``itemgetter``
+    of all of them does the look-ups in C.
     """
     view = memoryview(data)
     if view.format != "B" or not view.c_contiguous:
         view = memoryview(view.tobytes())
     even = len(view) & ~1
-    text = b",".join(map(_pair_table().__getitem__, view[:even].cast("H")))
+    text = b""
+    if even:  # (an empty slice of a one-pixel view with a stride cannot be cast)
+        pairs = view[:even].cast("H")
+        # itemgetter of one index returns the item, not a tuple
+        text = b",".join(itemgetter(*pairs)(_pair_table())) if even > 2 else _pair_table()[pairs[0]]
     if even == len(view):
         return text
     last = _PIXEL_TEXT[view[even]]

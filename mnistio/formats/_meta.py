@@ -14,6 +14,10 @@ import tempfile
 from ..codecs._raster import check_size
 from ..errors import FormatError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Optional
+
 __all__ = ["MNIST_SIZE", "MetaSpool", "parse_meta_row"]
 
 MNIST_SIZE = (28, 28)
@@ -25,12 +29,15 @@ class MetaSpool:
     Rows go to a temporary file, not memory; :meth:`rows` gives them back as
     Datumaro's meta rows once the whole subset is known, or None when every
     id is its row index and every image 28 x 28 (then no meta file is due).
+    The file is started only at the first other row (the rows before it are
+    known without it): real MNIST never needs it.
     """
 
     _RECORD = struct.Struct("<Iii")
 
     def __init__(self, folder, sizes_for_missing_images=True):
-        self._file = tempfile.TemporaryFile(dir=folder)
+        self._folder = folder
+        self._file: Optional[IO[bytes]] = None
         self._sizes_for_missing = sizes_for_missing_images
         self.count = 0
         self.custom_ids = False
@@ -39,15 +46,34 @@ class MetaSpool:
 
     def add(self, item_id, size):
         """``size`` is ``(height, width)``, or None for an item without an image."""
-        if item_id != str(self.count):
+        plain = item_id == str(self.count)
+        if not plain:
             self.custom_ids = True
         if size is not None:
             self.with_image += 1
-            self.other_sizes = self.other_sizes or size != MNIST_SIZE
+            if size != MNIST_SIZE:
+                self.other_sizes = True
+                plain = False
+        else:
+            plain = False
+        spool = self._file
+        if spool is None:
+            if plain:
+                self.count += 1
+                return
+            spool = self._start_file()
         encoded = item_id.encode("utf-8", "surrogatepass")
         height, width = size if size is not None else (-1, -1)
-        self._file.write(self._RECORD.pack(len(encoded), height, width) + encoded)
+        spool.write(self._RECORD.pack(len(encoded), height, width) + encoded)
         self.count += 1
+
+    def _start_file(self) -> IO[bytes]:
+        """The temporary file, holding the plain rows (ids 0, 1, ..., 28 x 28) added so far."""
+        spool = self._file = tempfile.TemporaryFile(dir=self._folder)
+        for index in range(self.count):
+            encoded = str(index).encode()
+            spool.write(self._RECORD.pack(len(encoded), MNIST_SIZE[0], MNIST_SIZE[1]) + encoded)
+        return spool
 
     @property
     def needs_sizes(self):
@@ -63,8 +89,9 @@ class MetaSpool:
         return self._iter_rows(self.custom_ids, self.needs_sizes)
 
     def _iter_rows(self, with_ids, with_sizes):
-        self._file.seek(0)
-        read = self._file.read
+        spool = self._file if self._file is not None else self._start_file()
+        spool.seek(0)
+        read = spool.read
         for _ in range(self.count):
             length, height, width = self._RECORD.unpack(read(self._RECORD.size))
             item_id = read(length).decode("utf-8", "surrogatepass")
@@ -74,7 +101,8 @@ class MetaSpool:
             yield row
 
     def close(self):
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def parse_meta_row(row, path, where):

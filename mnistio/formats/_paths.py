@@ -124,6 +124,12 @@ class UniqueNames:
     taken whatever its extension: ``a.jpg`` takes ``a.png`` too, as both
     would read back as the id ``a``. What is taken is asked of the output
     folder itself (for each extension written so far), so memory stays flat.
+
+    Asking the folder costs a system call a file, as much as writing the
+    file. When the folder was empty at the start, every name in it came
+    through :meth:`claim`, so a fixed-size table of the claimed names'
+    hashes (a Bloom filter, 2 MB whatever the dataset's size) answers
+    "never claimed" at once, and only a possible clash asks the folder.
     """
 
     def __init__(self, root):
@@ -131,6 +137,7 @@ class UniqueNames:
         self.renamed = 0
         self._pending = set()
         self._extensions = []
+        self._claimed_hashes = bytearray(_CLAIMED_SLOTS) if _is_empty_folder(root) else None
 
     def claim(self, relative_stems, extension, subset):
         """``[(relative path, full path)]``, one per stem of ``relative_stems`` (the copies of one
@@ -149,11 +156,20 @@ class UniqueNames:
             self.renamed += 1
         for _, stem in claimed:
             # Lower case: two names differing in case are one file on Windows and macOS.
-            self._pending.add(stem.lower())
+            key = stem.lower()
+            self._pending.add(key)
+            if self._claimed_hashes is not None:
+                value = hash(key)
+                self._claimed_hashes[value & _SLOT_MASK] = self._claimed_hashes[(value >> 21) & _SLOT_MASK] = 1
         return [(relative, safe_join(self.root, relative)) for relative, _ in claimed]
 
     def _taken(self, stem):
-        if stem.lower() in self._pending:
+        key = stem.lower()
+        if self._claimed_hashes is not None:
+            value = hash(key)
+            if not (self._claimed_hashes[value & _SLOT_MASK] and self._claimed_hashes[(value >> 21) & _SLOT_MASK]):
+                return False  # never claimed, and the folder held nothing else
+        if key in self._pending:
             return True
         path = safe_join(self.root, stem)
         return any(os.path.lexists(path + extension) for extension in self._extensions)
@@ -161,6 +177,21 @@ class UniqueNames:
     def written(self, relative_stem):
         """The file of ``relative_stem`` (no extension) exists now: the folder answers for it from here on."""
         self._pending.discard(relative_stem.lower())
+
+
+_CLAIMED_SLOTS = 1 << 21
+_SLOT_MASK = _CLAIMED_SLOTS - 1
+
+
+def _is_empty_folder(path):
+    """Whether ``path`` holds nothing: an empty folder, or none yet (False when it cannot be read)."""
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def is_relative_inside(relative_path: str) -> bool:

@@ -38,7 +38,7 @@ from . import _csv_columns as columns
 from ._export import SubsetWriter, export_one_channel
 from ._labels import DATASET_META_FILE, DEFAULT_LABEL_NAMES, LABELS_FILE, item_label, label_error, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
-from ._parallel import default_workers, ordered_map
+from ._parallel import default_workers, fork_pool, ordered_map, shutdown
 from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
@@ -47,7 +47,7 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Deque, Dict, Optional, Tuple
+    from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
     Layout = Tuple[int, Optional[int]]
 
@@ -609,21 +609,62 @@ def _csv_field(text):
 
 # -- writing ------------------------------------------------------------------------
 
-def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False):
-    """Write every item; pixels only with ``save_media``."""
-    return export_one_channel(dataset, save_dir, NAME, save_dataset_meta, refuse_color,
-                              lambda subset, names_count, gray: _SubsetWriter(save_dir, subset, save_media,
-                                                                              names_count, gray))
+def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_meta=False, refuse_color=False,
+          workers=None):
+    """Write every item; pixels only with ``save_media``. ``workers``: processes writing the pixels
+    as text (default: every core, on Linux)."""
+    encoder = _LineEncoder(workers)
+    try:
+        return export_one_channel(dataset, save_dir, NAME, save_dataset_meta, refuse_color,
+                                  lambda subset, names_count, gray: _SubsetWriter(save_dir, subset, save_media,
+                                                                                  names_count, gray, encoder))
+    finally:
+        encoder.close()
+
+
+# Lines are encoded in batches of this many; each writer keeps at most
+# workers * _BATCHES_PER_WORKER batches in flight, so memory stays flat.
+_BATCH_LINES = 256
+_BATCHES_PER_WORKER = 2
+
+
+class _LineEncoder:
+    """Turns batches of rows into CSV text, in forked worker processes once an export has more than
+    one batch (writing pixels as text is most of a conversion's time); shared by the subsets' writers."""
+
+    def __init__(self, workers):
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self._batches = 0
+        self._pool = None
+
+    def submit(self, rows: List[Tuple[bytes, Optional[bytes]]]) -> Callable[[], bytes]:
+        """A call that returns the text of ``rows``, waiting for it if a worker has it."""
+        self._batches += 1
+        if self.workers == 1 or self._batches == 1:  # a small export never starts a process
+            text = csvrows.encode_lines(rows)
+            return lambda: text
+        if self._pool is None:
+            self._pool = fork_pool(self.workers)
+        return self._pool.submit(csvrows.encode_lines, rows).result
+
+    def close(self):
+        """Stop the workers; a batch not yet taken back is dropped (the export is failing then)."""
+        if self._pool is not None:
+            shutdown(self._pool)
+            self._pool = None
 
 
 class _SubsetWriter(SubsetWriter):
-    def __init__(self, folder, subset, save_media, names_count, gray):
+    def __init__(self, folder, subset, save_media, names_count, gray, encoder):
         check_subset_name(subset, NAME)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
         self.names_count = names_count
         self.gray = gray
+        self.encoder = encoder
+        self.batch: List[Tuple[bytes, Optional[bytes]]] = []
+        self.in_flight: Deque[Callable[[], bytes]] = deque()
         self.file = open(os.path.join(folder, "mnist_%s.csv" % subset), "wb")
         # A line with only the label already says "no image": no size needed for it.
         self.meta = MetaSpool(folder, sizes_for_missing_images=False)
@@ -637,20 +678,31 @@ class _SubsetWriter(SubsetWriter):
             # Python's csv module reads no NUL before 3.11: the meta file could not be read back there.
             raise UsageError("%s: an id holding NUL cannot be stored in a CSV meta file" % describe_item(item))
         label = item_label(item, self.names_count)
-        row = b"-1" if label is None else str(label).encode()
-        size = None
+        pixels = size = None
         image = item.media
         if image is not None and image.has_data:
             if not self.save_media:
                 self.images_not_saved += 1
             elif image.height * image.width:
                 image = self.gray.apply(item, NAME)
-                row += b"," + csvrows.encode_pixels(image.data)
+                pixels = bytes(image.data)
                 size = image.size
-        self.file.write(row + b"\n")
+        self.batch.append((b"-1" if label is None else str(label).encode(), pixels))
+        if len(self.batch) >= _BATCH_LINES:
+            self._send_batch()
         self.meta.add(item.id, size)
 
+    def _send_batch(self):
+        self.in_flight.append(self.encoder.submit(self.batch))
+        self.batch = []
+        while len(self.in_flight) > self.encoder.workers * _BATCHES_PER_WORKER:
+            self.file.write(self.in_flight.popleft()())
+
     def finish(self):
+        if self.batch:
+            self._send_batch()
+        while self.in_flight:
+            self.file.write(self.in_flight.popleft()())
         self.file.close()
         rows = self.meta.rows()
         if rows is not None:
@@ -659,6 +711,7 @@ class _SubsetWriter(SubsetWriter):
                 file.writelines(",".join(map(_csv_field, row)) + "\n" for row in rows)
 
     def close(self):
+        self.in_flight.clear()
         self.file.close()
         self.meta.close()
 
@@ -698,7 +751,8 @@ SPEC = FormatSpec(
     subset_files=_subset_files, owned_files=_owned_files,
     description="\"MNIST in CSV\": mnist_<subset>.csv (train.csv, .csv.gz, ...) lines of label,p0,...,p783 "
                 "(or the label last, or none)",
-    export_options=[REFUSE_COLOR],
+    export_options=[REFUSE_COLOR, Option("workers", int, help="processes writing pixels as text (default: every "
+                                                               "core, on Linux)")],
     import_options=[Option("workers", int, help="processes parsing a large file (default: every core, on Linux)"),
                     Option("label_column", columns.parse_option_text, metavar="first|last|none|NAME|N",
                            help="the column holding the label, N counted from 0 (default: from the header "
