@@ -42,9 +42,12 @@ import mnistio as dm  # noqa: E402  (after the path tweak, to run from a checkou
 
 
 def run(command, env=None):
-    """(wall seconds, peak RSS in MB of the command and its children)."""
+    """(wall seconds, peak RSS in MB of the command and its children). Run in the temporary folder:
+    ``python -m mnistio`` puts the working folder first on sys.path, and would run the checkout
+    found there for the baseline too."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                               cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
@@ -119,8 +122,8 @@ def main():
     args = parser.parse_args()
     for checkout in [os.path.dirname(HERE)] + ([args.baseline] if args.baseline else []):
         compileall.compile_dir(os.path.join(checkout, "mnistio"), quiet=1)  # as an install does
-    source = os.path.join(args.data, "idx")
-    work = args.keep or tempfile.mkdtemp(prefix="bench-layouts-")
+    source = os.path.abspath(os.path.join(args.data, "idx"))
+    work = os.path.abspath(args.keep or tempfile.mkdtemp(prefix="bench-layouts-"))
     ours = os.path.join(work, "mnistio-imagenet")
 
     def convert(out):
