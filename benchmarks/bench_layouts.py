@@ -131,6 +131,7 @@ def main():
                 "-o", out, "-q", "--", "--save-media"]
 
     env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+    shutil.rmtree(ours, ignore_errors=True)  # left by an earlier run with --keep
     run(convert(ours), env)  # a first run lists the files the floor makes
     listing = os.path.join(work, "files.json")
     with open(listing, "w") as file:

@@ -264,6 +264,27 @@ def test_saving_in_place_keeps_the_unchanged_subsets_files(tmp_path, fmt):
         "nothing changed since the dataset was read: nothing was written"]
 
 
+@pytest.mark.parametrize("fmt", ["mnist", "mnist_csv", "imagenet"])
+def test_exporting_again_to_a_folder_deleted_since_writes_it_whole(tmp_path, fmt):
+    """mnistio only: the dataset is bound to the folder it was exported to; once that folder is
+    deleted (or no longer holds the dataset), exporting there again is not a no-op patch."""
+    import shutil
+
+    import mnistio as dm
+
+    folder = str(tmp_path / fmt)
+    dataset = dm.Dataset.import_from(SAMPLE, "mnist")
+    assert dataset.export(folder, fmt, save_media=True).items == 600
+    shutil.rmtree(folder)
+    report = dataset.export(folder, fmt, save_media=True)
+    assert report.items == 600 and not any("nothing was written" in note for note in report.notes)
+    assert len(dm.Dataset.import_from(folder, fmt)) == 600
+    for name in os.listdir(folder):  # emptied by hand: the folder is written whole too
+        path = os.path.join(folder, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    assert dataset.export(folder, fmt, save_media=True).items == 600
+
+
 def test_user_defined_extractors(lib):
     class Digits(lib.SubsetBase):
         def __init__(self):

@@ -139,3 +139,110 @@ def test_many_names_in_a_fresh_folder_stay_unique(tmp_path):
     claimed = [names.claim(["d/%d" % (index % 3000)], ".png", "s")[0][0] for index in range(6000)]
     assert len(set(claimed)) == 6000
     assert names.renamed == 3000
+
+
+def _count_pools(monkeypatch, module):
+    started = []
+    real = module.fork_pool
+
+    def counting(workers):
+        started.append(workers)
+        return real(workers)
+    monkeypatch.setattr(module, "fork_pool", counting)
+    return started
+
+
+@pytest.mark.parametrize("fmt", ["mnist_csv", "imagenet"])
+def test_an_export_of_less_than_two_batches_starts_no_process(tmp_path, monkeypatch, fmt):
+    """Each subset's last batch is partial: several subsets of a few items each still fork nothing."""
+    from mnistio.formats import _imagefiles
+    module = mnist_csv if fmt == "mnist_csv" else _imagefiles
+    started = _count_pools(monkeypatch, module)
+    items = [dm.DatasetItem(id=str(index), subset=subset, media=dm.Image(bytes(784), shape=(28, 28)),
+                            annotations=[dm.Label(index % 10)])
+             for subset in ("train", "test", "val") for index in range(3)]
+    dm.Dataset.from_iterable(items, categories=[str(d) for d in range(10)]).export(
+        str(tmp_path / "few"), fmt, save_media=True, workers=2)
+    assert started == []
+    monkeypatch.setattr(module, "_BATCH_LINES" if fmt == "mnist_csv" else "_BATCH_ITEMS", 2)
+    dm.Dataset.from_iterable(items, categories=[str(d) for d in range(10)]).export(
+        str(tmp_path / "more"), fmt, save_media=True, workers=2)
+    assert started == [2]
+
+
+def test_batches_end_at_a_byte_budget_and_stay_byte_identical(tmp_path, monkeypatch):
+    """Large images make batches of a few lines; what is written does not change."""
+    monkeypatch.setattr(mnist_csv, "_BATCH_PIXEL_BYTES", 3 * 40 * 50)
+    started = _count_pools(monkeypatch, mnist_csv)
+    items = [dm.DatasetItem(id=str(index), media=dm.Image(bytes((index + p) % 256 for p in range(40 * 50)),
+                                                          shape=(40, 50)), annotations=[dm.Label(index % 3)])
+             for index in range(40)]
+    dataset = dm.Dataset.from_iterable(items, categories=["a", "b", "c"])
+    dataset.export(str(tmp_path / "serial"), "mnist_csv", save_media=True, workers=1)
+    dataset.export(str(tmp_path / "parallel"), "mnist_csv", save_media=True, workers=2)
+    assert started == [2]  # 14 batches of at most 3 lines: the workers did write them
+    assert _folder_bytes(tmp_path / "parallel") == _folder_bytes(tmp_path / "serial")
+
+
+def test_an_item_refused_while_batches_are_out_names_it_and_leaves_nothing(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(mnist_csv, "_BATCH_LINES", 5)
+    items = [dm.DatasetItem(id=str(index), media=dm.Image(bytes(784), shape=(28, 28)),
+                            annotations=[dm.Label(index % 10)]) for index in range(300)]
+    items[250] = dm.DatasetItem(id="colour", media=dm.Image(bytes(28 * 28 * 3), shape=(28, 28, 3)),
+                                annotations=[dm.Label(1)])
+    dataset = dm.Dataset.from_iterable(items, categories=[str(d) for d in range(10)])
+    with pytest.raises(dm.errors.UsageError, match="'colour'"):
+        dataset.export(str(tmp_path / "out"), "mnist_csv", save_media=True, workers=2, refuse_color=True)
+    assert os.listdir(str(tmp_path)) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_names_one_file_to_a_loose_file_system_clash_in_the_table_too(tmp_path):
+    """``café`` composed and decomposed, ``Σ``/``σ``/``ς``: one file on macOS. Pending or written, the
+    second is renamed (the table, keyed by the folded name, sends it to the folder or the pending set)."""
+    import unicodedata
+
+    names = _paths.UniqueNames(str(tmp_path))
+    composed, decomposed = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    assert names.claim([composed], ".png", "a")[0][0] == composed + ".png"
+    assert names.claim([decomposed], ".png", "b")[0][0] == decomposed + "~b.png"
+    assert names.claim(["Σx"], ".png", "a")[0][0] == "Σx.png"
+    assert names.claim(["σx"], ".png", "b")[0][0] == "σx~b.png"
+    assert names.claim(["ςx"], ".png", "c")[0][0] == "ςx~c.png"
+
+
+MEMORY_JOB = r"""
+import struct, gzip
+side, count = 300, int(sys.argv[3])
+folder = out + "-src"
+import os
+os.makedirs(folder)
+with gzip.open(os.path.join(folder, "train-labels-idx1-ubyte.gz"), "wb", compresslevel=1) as f:
+    f.write(struct.pack(">II", 0x801, count) + bytes(i % 10 for i in range(count)))
+with gzip.open(os.path.join(folder, "train-images-idx3-ubyte.gz"), "wb", compresslevel=1) as f:
+    f.write(struct.pack(">IIII", 0x803, count, side, side))
+    for i in range(count):
+        f.write(bytes(range(256)) * (side * side // 256) + bytes(side * side % 256))
+dm.Dataset.import_from(folder, "mnist").export(out + "-csv", "mnist_csv", save_media=True, workers=2)
+dm.Dataset.import_from(folder, "mnist").export(out + "-png", "imagenet", save_media=True, workers=2)
+"""
+
+
+def test_memory_stays_flat_with_large_images(tmp_path):
+    """300 x 300 digits: 90 KB an image, 330 KB a CSV line; ten times as many cost no more memory."""
+    import json
+    import subprocess
+    import sys
+
+    from memory_probe import _PEAK
+
+    def peak(count):
+        script = _PEAK + MEMORY_JOB + "\nprint(json.dumps(peak_kb()))\n"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        done = subprocess.run([sys.executable, "-c", script, "unused", str(tmp_path / ("o%d" % count)), str(count)],
+                              capture_output=True, text=True, env=env, check=True)
+        return json.loads(done.stdout)
+    small, large = peak(40), peak(400)
+    assert large - small < 6 * 1024, (small, large)  # (8 MB more before batches had a byte budget)

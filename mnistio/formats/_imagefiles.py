@@ -31,7 +31,7 @@ from ..errors import FileSystemError, UsageError
 from ..model.image import Image
 from ..model.items import describe_item
 from ._output import create_file, link_or_copy
-from ._parallel import default_workers, fork_pool, shutdown
+from ._parallel import IN_FLIGHT_LIMIT, default_workers, fork_pool, shutdown
 from ._paths import UniqueNames
 
 TYPE_CHECKING = False
@@ -42,11 +42,13 @@ __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_ima
            "walk_tree", "normalize_ext", "image_file_ext", "FolderProfile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
+# A batch of files ends at this many items or bytes of pixels, whichever comes first; at most
+# IN_FLIGHT_LIMIT batches are out with the workers, so memory stays flat whatever the images' size.
 _BATCH_ITEMS = 256
+_BATCH_PIXEL_BYTES = 256 << 10
 # zlib's fastest level, as OpenCV (and so Datumaro) writes PNGs: on digits the
 # files are 5% larger than at level 6 and written a third faster.
 _PNG_LEVEL = 1
-_IN_FLIGHT_PER_WORKER = 2
 
 
 def normalize_ext(image_ext):
@@ -217,13 +219,14 @@ class ImageFileWriter:
         self.root = root
         #: the extension every file gets (``--image-ext``), or None: each image's own
         self.ext = check_extension(normalize_ext(image_ext)) if image_ext else None
-        self.workers = default_workers() if workers is None else max(1, workers)
+        self.workers = min(default_workers() if workers is None else max(1, workers), IN_FLIGHT_LIMIT)
         self.names = UniqueNames(root)
         self.written = 0
         self.linked = 0
         self._writable = set() if self.ext is None else {self.ext}
         self._batch: List[Tuple[List[str], List[str], Any]] = []
-        self._flushed = 0
+        self._batch_bytes = 0
+        self._full_batches = 0
         self._in_flight: Deque[Future] = deque()
         self._pool = None
 
@@ -248,8 +251,9 @@ class ImageFileWriter:
         claimed = self.names.claim(stems, ext, item.subset)
         self._batch.append(([relative[:-len(ext)] for relative, _ in claimed], [path for _, path in claimed],
                             payload))
-        if len(self._batch) >= _BATCH_ITEMS:
-            self._flush()
+        self._batch_bytes += 0 if isinstance(payload, str) else len(payload[0])
+        if len(self._batch) >= _BATCH_ITEMS or self._batch_bytes >= _BATCH_PIXEL_BYTES:
+            self._flush(full=True)
         return claimed[0][0]
 
     def _check_writable(self, item, ext):
@@ -298,18 +302,18 @@ class ImageFileWriter:
         else:
             self.abort()
 
-    def _flush(self):
-        batch, self._batch = self._batch, []
+    def _flush(self, full=False):
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
         if not batch:
             return
-        self._flushed += 1
-        if self.workers == 1 or self._flushed == 1:
-            self._done(_write_batch(batch))
-            return
         if self._pool is None:
+            self._full_batches += full
+            if self.workers == 1 or self._full_batches < 2:  # a small export starts no process
+                self._done(_write_batch(batch))
+                return
             self._pool = fork_pool(self.workers)
         self._in_flight.append(self._pool.submit(_write_batch, batch))
-        while len(self._in_flight) > self.workers * _IN_FLIGHT_PER_WORKER:
+        while len(self._in_flight) > IN_FLIGHT_LIMIT:
             self._finish_oldest()
 
     def _finish_oldest(self):

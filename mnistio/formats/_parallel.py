@@ -23,7 +23,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Deque
 
-__all__ = ["default_workers", "fork_pool", "ordered_map"]
+__all__ = ["IN_FLIGHT_LIMIT", "default_workers", "fork_pool", "ordered_map"]
+
+#: Batches an export has out with its workers at once, at most, whatever the number of cores: it
+#: bounds the memory they hold (and so the workers worth starting).
+IN_FLIGHT_LIMIT = 8
 
 
 def default_workers():

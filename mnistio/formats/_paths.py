@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 
 from ..codecs.images import IMAGE_EXTENSIONS
 from ..errors import UsageError
@@ -130,6 +131,10 @@ class UniqueNames:
     through :meth:`claim`, so a fixed-size table of the claimed names'
     hashes (a Bloom filter, 2 MB whatever the dataset's size) answers
     "never claimed" at once, and only a possible clash asks the folder.
+    Names are compared folded (:func:`_fold`), at least as loosely as the
+    file systems that take two spellings for one file (macOS). Not on
+    Windows, whose short ``8.3`` names and dropped trailing dots no folding
+    covers: there the folder is always asked.
     """
 
     def __init__(self, root):
@@ -137,7 +142,7 @@ class UniqueNames:
         self.renamed = 0
         self._pending = set()
         self._extensions = []
-        self._claimed_hashes = bytearray(_CLAIMED_SLOTS) if _is_empty_folder(root) else None
+        self._claimed_hashes = bytearray(_CLAIMED_SLOTS) if os.name != "nt" and _is_empty_folder(root) else None
 
     def claim(self, relative_stems, extension, subset):
         """``[(relative path, full path)]``, one per stem of ``relative_stems`` (the copies of one
@@ -155,8 +160,7 @@ class UniqueNames:
         if attempt > 1:
             self.renamed += 1
         for _, stem in claimed:
-            # Lower case: two names differing in case are one file on Windows and macOS.
-            key = stem.lower()
+            key = _fold(stem)
             self._pending.add(key)
             if self._claimed_hashes is not None:
                 value = hash(key)
@@ -164,7 +168,7 @@ class UniqueNames:
         return [(relative, safe_join(self.root, relative)) for relative, _ in claimed]
 
     def _taken(self, stem):
-        key = stem.lower()
+        key = _fold(stem)
         if self._claimed_hashes is not None:
             value = hash(key)
             if not (self._claimed_hashes[value & _SLOT_MASK] and self._claimed_hashes[(value >> 21) & _SLOT_MASK]):
@@ -176,7 +180,14 @@ class UniqueNames:
 
     def written(self, relative_stem):
         """The file of ``relative_stem`` (no extension) exists now: the folder answers for it from here on."""
-        self._pending.discard(relative_stem.lower())
+        self._pending.discard(_fold(relative_stem))
+
+
+def _fold(stem):
+    """``stem`` as the loosest file systems compare names: case folded, and ``é`` one way whether
+    written as one character or two (macOS's normalisation); two names differing in case are one
+    file on Windows and macOS."""
+    return unicodedata.normalize("NFD", stem).casefold() if not stem.isascii() else stem.lower()
 
 
 _CLAIMED_SLOTS = 1 << 21

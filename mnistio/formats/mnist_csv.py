@@ -38,7 +38,7 @@ from . import _csv_columns as columns
 from ._export import SubsetWriter, export_one_channel
 from ._labels import DATASET_META_FILE, DEFAULT_LABEL_NAMES, LABELS_FILE, item_label, label_error, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
-from ._parallel import default_workers, fork_pool, ordered_map, shutdown
+from ._parallel import IN_FLIGHT_LIMIT, default_workers, fork_pool, ordered_map, shutdown
 from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
@@ -47,7 +47,8 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+    from concurrent.futures import Future
+    from typing import Any, Deque, Dict, List, Optional, Tuple
 
     Layout = Tuple[int, Optional[int]]
 
@@ -622,33 +623,48 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
         encoder.close()
 
 
-# Lines are encoded in batches of this many; each writer keeps at most
-# workers * _BATCHES_PER_WORKER batches in flight, so memory stays flat.
+# A batch ends at this many lines or bytes of pixels, whichever comes first.
 _BATCH_LINES = 256
-_BATCHES_PER_WORKER = 2
+_BATCH_PIXEL_BYTES = 256 << 10
 
 
 class _LineEncoder:
-    """Turns batches of rows into CSV text, in forked worker processes once an export has more than
-    one batch (writing pixels as text is most of a conversion's time); shared by the subsets' writers."""
+    """Has batches of rows written to their files as CSV text, in order, encoded by forked worker
+    processes (writing pixels as text is most of a conversion's time). Shared by the subsets' writers:
+    at most ``in_flight_limit`` batches of them all are out at once, so memory stays flat whatever
+    the number of subsets, cores or pixels. Until the second full batch, and with one worker, the
+    text is encoded and written here: a small export starts no process."""
 
     def __init__(self, workers):
-        self.workers = default_workers() if workers is None else max(1, workers)
-        self._batches = 0
+        self.workers = min(default_workers() if workers is None else max(1, workers), IN_FLIGHT_LIMIT)
+        self._full_batches = 0
         self._pool = None
+        self._in_flight: Deque[Tuple[Any, Future]] = deque()  # (file, its text to come), oldest first
 
-    def submit(self, rows: List[Tuple[bytes, Optional[bytes]]]) -> Callable[[], bytes]:
-        """A call that returns the text of ``rows``, waiting for it if a worker has it."""
-        self._batches += 1
-        if self.workers == 1 or self._batches == 1:  # a small export never starts a process
-            text = csvrows.encode_lines(rows)
-            return lambda: text
+    def send(self, file, rows: List[Tuple[bytes, Optional[bytes]]], full: bool) -> None:
+        """Have ``rows`` written to ``file`` after every batch sent for it before."""
         if self._pool is None:
+            self._full_batches += full
+            if self.workers == 1 or self._full_batches < 2:
+                file.write(csvrows.encode_lines(rows))  # nothing is in flight while there is no pool
+                return
             self._pool = fork_pool(self.workers)
-        return self._pool.submit(csvrows.encode_lines, rows).result
+        self._in_flight.append((file, self._pool.submit(csvrows.encode_lines, rows)))
+        while len(self._in_flight) > IN_FLIGHT_LIMIT:
+            self._write_oldest()
+
+    def drain(self, file) -> None:
+        """Write every batch sent for ``file``, and those sent before them for other files."""
+        while any(pending is file for pending, _ in self._in_flight):
+            self._write_oldest()
+
+    def _write_oldest(self):
+        file, text = self._in_flight.popleft()
+        file.write(text.result())
 
     def close(self):
-        """Stop the workers; a batch not yet taken back is dropped (the export is failing then)."""
+        """Stop the workers; a batch not yet written is dropped (the export is failing then)."""
+        self._in_flight.clear()
         if self._pool is not None:
             shutdown(self._pool)
             self._pool = None
@@ -664,7 +680,7 @@ class _SubsetWriter(SubsetWriter):
         self.gray = gray
         self.encoder = encoder
         self.batch: List[Tuple[bytes, Optional[bytes]]] = []
-        self.in_flight: Deque[Callable[[], bytes]] = deque()
+        self.batch_bytes = 0
         self.file = open(os.path.join(folder, "mnist_%s.csv" % subset), "wb")
         # A line with only the label already says "no image": no size needed for it.
         self.meta = MetaSpool(folder, sizes_for_missing_images=False)
@@ -687,22 +703,20 @@ class _SubsetWriter(SubsetWriter):
                 image = self.gray.apply(item, NAME)
                 pixels = bytes(image.data)
                 size = image.size
+                self.batch_bytes += len(pixels)
         self.batch.append((b"-1" if label is None else str(label).encode(), pixels))
-        if len(self.batch) >= _BATCH_LINES:
-            self._send_batch()
+        if len(self.batch) >= _BATCH_LINES or self.batch_bytes >= _BATCH_PIXEL_BYTES:
+            self._send_batch(full=True)
         self.meta.add(item.id, size)
 
-    def _send_batch(self):
-        self.in_flight.append(self.encoder.submit(self.batch))
-        self.batch = []
-        while len(self.in_flight) > self.encoder.workers * _BATCHES_PER_WORKER:
-            self.file.write(self.in_flight.popleft()())
+    def _send_batch(self, full):
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        self.encoder.send(self.file, batch, full)
 
     def finish(self):
         if self.batch:
-            self._send_batch()
-        while self.in_flight:
-            self.file.write(self.in_flight.popleft()())
+            self._send_batch(full=False)
+        self.encoder.drain(self.file)
         self.file.close()
         rows = self.meta.rows()
         if rows is not None:
@@ -711,7 +725,6 @@ class _SubsetWriter(SubsetWriter):
                 file.writelines(",".join(map(_csv_field, row)) + "\n" for row in rows)
 
     def close(self):
-        self.in_flight.clear()
         self.file.close()
         self.meta.close()
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from ..errors import RepeatedItemError, UsageError
+from ..errors import MnistioError, RepeatedItemError, UsageError
 from .items import DEFAULT_SUBSET_NAME, AnnotationType, DatasetItem, LabelCategories, as_label_categories
 from .patch import DatasetPatch, ItemStatus, PatchItems, update_status
 from .sources import CheckedSource, EditedSource, ItemSource, ListSource, MappedSource, SubsetSource
@@ -514,7 +514,8 @@ class Dataset:
         """
         from .. import formats  # the facade: the registry sits above, looked up at call time
 
-        in_place = format == self._format and formats.same_folder(save_dir, self._path)
+        in_place = format == self._format and formats.same_folder(save_dir, self._path) \
+            and self._bound_folder_holds(format)
         if in_place and not self.is_modified:
             report = formats.ExportReport(format)
             report.path = formats.folder_of(self._path)
@@ -545,6 +546,17 @@ class Dataset:
         return self.export(save_dir or self._path, self._format, **merged)
 
     # -- internal ---------------------------------------------------------------
+
+    def _bound_folder_holds(self, format: str) -> bool:
+        """Whether the bound folder still holds a dataset in ``format``: one deleted (or emptied)
+        since is written whole, not patched (a patch of nothing changed would write nothing)."""
+        from .. import formats
+
+        folder = formats.folder_of(self._path)
+        try:
+            return format in formats.detect(folder)
+        except MnistioError:  # gone
+            return False
 
     def _view(self) -> "Dataset":
         """A dataset over the current items that the operations may read (not change)."""
