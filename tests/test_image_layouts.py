@@ -47,6 +47,11 @@ def datasets(draw):
 @given(dataset=datasets())
 def test_round_trip_keeps_every_image_and_label(tmp_path_factory, layout, dataset):
     assume(not any(item.id.split(":", 1)[-1] in ("", ".", "..") for item in dataset))
+    if layout == "imagenet":
+        # Files of one name and the same bytes in two label folders are read back as one item with
+        # both labels, as Datumaro reads them (docs/formats.rst, imagenet): not this test's subject.
+        files = [(item.id.split(":", 1)[-1], item.media.shape, bytes(item.media.data)) for item in dataset]
+        assume(len(set(files)) == len(files))
     out = tmp_path_factory.mktemp(layout) / "out"
     report = dataset.export(out, layout, save_media=True, workers=1)
     loaded = dm.Dataset.import_from(out, layout)
