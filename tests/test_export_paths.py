@@ -141,14 +141,17 @@ def test_many_names_in_a_fresh_folder_stay_unique(tmp_path):
     assert names.renamed == 3000
 
 
-def _count_pools(monkeypatch, module):
+def _count_pools(monkeypatch):
+    """The worker counts of the pools an export starts (every export's pool comes from _parallel)."""
+    from mnistio.formats import _parallel
+
     started = []
-    real = module.fork_pool
+    real = _parallel.fork_pool
 
     def counting(workers):
         started.append(workers)
         return real(workers)
-    monkeypatch.setattr(module, "fork_pool", counting)
+    monkeypatch.setattr(_parallel, "fork_pool", counting)
     return started
 
 
@@ -157,7 +160,7 @@ def test_an_export_of_less_than_two_batches_starts_no_process(tmp_path, monkeypa
     """Each subset's last batch is partial: several subsets of a few items each still fork nothing."""
     from mnistio.formats import _imagefiles
     module = mnist_csv if fmt == "mnist_csv" else _imagefiles
-    started = _count_pools(monkeypatch, module)
+    started = _count_pools(monkeypatch)
     items = [dm.DatasetItem(id=str(index), subset=subset, media=dm.Image(bytes(784), shape=(28, 28)),
                             annotations=[dm.Label(index % 10)])
              for subset in ("train", "test", "val") for index in range(3)]
@@ -173,7 +176,7 @@ def test_an_export_of_less_than_two_batches_starts_no_process(tmp_path, monkeypa
 def test_batches_end_at_a_byte_budget_and_stay_byte_identical(tmp_path, monkeypatch):
     """Large images make batches of a few lines; what is written does not change."""
     monkeypatch.setattr(mnist_csv, "_BATCH_PIXEL_BYTES", 3 * 40 * 50)
-    started = _count_pools(monkeypatch, mnist_csv)
+    started = _count_pools(monkeypatch)
     items = [dm.DatasetItem(id=str(index), media=dm.Image(bytes((index + p) % 256 for p in range(40 * 50)),
                                                           shape=(40, 50)), annotations=[dm.Label(index % 3)])
              for index in range(40)]

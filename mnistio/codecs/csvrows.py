@@ -52,44 +52,29 @@ def iter_lines(file: Any, path: Optional[str] = None) -> Iterator[Tuple[int, byt
     A UTF-8 byte-order mark before the first line is dropped (spreadsheets
     write one); a line longer than ``mnistio.limits.MAX_LINE_BYTES`` is refused.
     """
-    number = 0
-    rest = b""
-    first = True
-    while True:
-        chunk = file.read(_CHUNK)
-        if not chunk:
-            break
-        if first:
-            chunk, first = chunk[len(BOM):] if chunk.startswith(BOM) else chunk, False
-        cut = chunk.rfind(b"\n") + 1
-        if not cut:
-            rest += chunk
-            if len(rest) > limits.MAX_LINE_BYTES:
-                raise line_too_long(path, number + 1)
-            continue
-        lines = (rest + chunk[:cut]).splitlines()
-        rest = chunk[cut:]
-        if max(map(len, lines)) > limits.MAX_LINE_BYTES:
-            raise line_too_long(path, number + next(n for n, line in enumerate(lines, 1)
-                                                     if len(line) > limits.MAX_LINE_BYTES))
-        for line in lines:
-            number += 1
-            if line and not line.isspace():
-                yield number, line
-    if len(rest) > limits.MAX_LINE_BYTES:
-        raise line_too_long(path, number + 1)
-    for line in rest.splitlines():
-        number += 1
-        if line and not line.isspace():
-            yield number, line
+    for first_number, _, lines in _line_runs(file, path):
+        for number, line in enumerate(lines, first_number):
+            text = _line_text(line, path, number)
+            if text is not None:
+                yield number, text
 
 
 def iter_line_offsets(file: Any, path: Optional[str] = None) -> Iterator[Tuple[int, int]]:
     """``(line number, byte offset)`` of every line :func:`iter_lines` yields, in the same order and
     with the same numbers and refusals: the offset is where the line starts in the stream read
     (a byte-order mark counted), for :func:`line_at` to read it again."""
-    number = 0
-    offset = 0
+    for first_number, offset, lines in _line_runs(file, path):
+        for number, line in enumerate(lines, first_number):
+            if _line_text(line, path, number) is not None:
+                yield number, offset
+            offset += len(line)
+
+
+def _line_runs(file, path):
+    """The lines of a stream with their line breaks, a chunk's worth at a time: ``(number of the first,
+    its byte offset, lines)``, after a byte-order mark (dropped, its bytes counted). A line that
+    grows past MAX_LINE_BYTES before its break is refused without reading the rest of it."""
+    number, offset = 1, 0
     rest = b""
     first = True
     while True:
@@ -104,24 +89,25 @@ def iter_line_offsets(file: Any, path: Optional[str] = None) -> Iterator[Tuple[i
         if not cut:
             rest += chunk
             if len(rest) > limits.MAX_LINE_BYTES:
-                raise line_too_long(path, number + 1)
-            continue
-        lines = (rest + chunk[:cut]).splitlines(True)
-        rest = chunk[cut:]
-        for line in lines:
-            number += 1
-            if len(line) > limits.MAX_LINE_BYTES + 2 and len(line.rstrip(b"\r\n")) > limits.MAX_LINE_BYTES:
                 raise line_too_long(path, number)
-            if line.strip():
-                yield number, offset
-            offset += len(line)
+            continue
+        run = rest + chunk[:cut]
+        rest = chunk[cut:]
+        lines = run.splitlines(True)
+        yield number, offset, lines
+        number, offset = number + len(lines), offset + len(run)
     if len(rest) > limits.MAX_LINE_BYTES:
-        raise line_too_long(path, number + 1)
-    for line in rest.splitlines(True):
-        number += 1
-        if line.strip():
-            yield number, offset
-        offset += len(line)
+        raise line_too_long(path, number)
+    if rest:
+        yield number, offset, rest.splitlines(True)
+
+
+def _line_text(line, path, number):
+    """A line without its break, or None when it is blank; refused when longer than the limit."""
+    text = line.rstrip(b"\r\n")
+    if len(text) > limits.MAX_LINE_BYTES:
+        raise line_too_long(path, number)
+    return text if text and not text.isspace() else None
 
 
 def line_at(file: Any, offset: int) -> bytes:

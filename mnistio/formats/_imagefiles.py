@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections import deque
-from concurrent.futures import Future
 
 from .._words import count
 from ..codecs.images import IMAGE_EXTENSIONS, check_extension, encode_image
@@ -31,19 +29,19 @@ from ..errors import FileSystemError, UsageError
 from ..model.image import Image
 from ..model.items import describe_item
 from ._output import create_file, link_or_copy
-from ._parallel import IN_FLIGHT_LIMIT, default_workers, fork_pool, shutdown
+from ._parallel import BatchPool
 from ._paths import UniqueNames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Deque, Dict, FrozenSet, Iterator, List, Tuple
+    from typing import Any, Dict, FrozenSet, Iterator, List, Tuple
 
 __all__ = ["IMAGE_EXTENSIONS", "DEFAULT_IMAGE_EXT", "ImageFileWriter", "lazy_image", "iter_image_files",
            "walk_tree", "normalize_ext", "image_file_ext", "FolderProfile", "require_media"]
 
 DEFAULT_IMAGE_EXT = ".png"
-# A batch of files ends at this many items or bytes of pixels, whichever comes first; at most
-# IN_FLIGHT_LIMIT batches are out with the workers, so memory stays flat whatever the images' size.
+# A batch of files ends at this many items or bytes of pixels, whichever comes first (BatchPool
+# bounds how many are out), so memory stays flat whatever the images' size.
 _BATCH_ITEMS = 256
 _BATCH_PIXEL_BYTES = 256 << 10
 # zlib's fastest level, as OpenCV (and so Datumaro) writes PNGs: on digits the
@@ -219,16 +217,13 @@ class ImageFileWriter:
         self.root = root
         #: the extension every file gets (``--image-ext``), or None: each image's own
         self.ext = check_extension(normalize_ext(image_ext)) if image_ext else None
-        self.workers = min(default_workers() if workers is None else max(1, workers), IN_FLIGHT_LIMIT)
         self.names = UniqueNames(root)
         self.written = 0
         self.linked = 0
         self._writable = set() if self.ext is None else {self.ext}
         self._batch: List[Tuple[List[str], List[str], Any]] = []
         self._batch_bytes = 0
-        self._full_batches = 0
-        self._in_flight: Deque[Future] = deque()
-        self._pool = None
+        self._batches = BatchPool(_write_batch, workers, lambda result, _: self._done(result))
 
     def write(self, relative_stem, item, copies=()):
         """Queue the item's image as ``relative_stem`` + extension, and as each of ``copies`` (other
@@ -279,8 +274,7 @@ class ImageFileWriter:
         """Write what is queued and wait for every file."""
         try:
             self._flush()
-            while self._in_flight:
-                self._finish_oldest()
+            self._batches.finish()
         finally:
             self.abort()
 
@@ -288,10 +282,7 @@ class ImageFileWriter:
         """Stop: drop what is queued, cancel what has not started, wait for the rest. The caller is
         about to remove the folder, and no worker may write into it after that."""
         self._batch = []
-        self._in_flight.clear()
-        if self._pool is not None:
-            shutdown(self._pool)
-            self._pool = None
+        self._batches.close()
 
     def __enter__(self):
         return self
@@ -304,20 +295,8 @@ class ImageFileWriter:
 
     def _flush(self, full=False):
         batch, self._batch, self._batch_bytes = self._batch, [], 0
-        if not batch:
-            return
-        if self._pool is None:
-            self._full_batches += full
-            if self.workers == 1 or self._full_batches < 2:  # a small export starts no process
-                self._done(_write_batch(batch))
-                return
-            self._pool = fork_pool(self.workers)
-        self._in_flight.append(self._pool.submit(_write_batch, batch))
-        while len(self._in_flight) > IN_FLIGHT_LIMIT:
-            self._finish_oldest()
-
-    def _finish_oldest(self):
-        self._done(self._in_flight.popleft().result())
+        if batch:
+            self._batches.send(batch, full)
 
     def _done(self, result):
         stems, linked = result

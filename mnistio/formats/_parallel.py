@@ -21,9 +21,9 @@ from concurrent.futures import Future
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Deque
+    from typing import Any, Callable, Deque, Tuple
 
-__all__ = ["IN_FLIGHT_LIMIT", "default_workers", "fork_pool", "ordered_map"]
+__all__ = ["BatchPool", "default_workers", "fork_pool", "ordered_map"]
 
 #: Batches an export has out with its workers at once, at most, whatever the number of cores: it
 #: bounds the memory they hold (and so the workers worth starting).
@@ -84,3 +84,51 @@ def ordered_map(function, tasks, workers, window_per_worker=2):
             yield pending.popleft().result()
     finally:
         shutdown(pool)
+
+
+class BatchPool:
+    """The batches of an export's work, each run by ``function(batch)``, their results handed to
+    ``take(result, tag)`` in the order sent.
+
+    Batches run here until the second full one, and with one worker: a
+    small export starts no process. Then forked workers run them, at most
+    IN_FLIGHT_LIMIT out at once, so memory stays flat whatever the number
+    of cores. ``tag`` says whose batch it is (the file it is for, say).
+    """
+
+    def __init__(self, function: Callable[[Any], Any], workers: Any, take: Callable[[Any, Any], None]) -> None:
+        self.workers = min(default_workers() if workers is None else max(1, workers), IN_FLIGHT_LIMIT)
+        self._function = function
+        self._take = take
+        self._full_batches = 0
+        self._pool: Any = None
+        self._in_flight: Deque[Tuple[Any, Future]] = deque()  # (tag, its result to come), oldest first
+
+    def send(self, batch: Any, full: bool, tag: Any = None) -> None:
+        """Run ``batch`` (``full``: it reached its size, rather than ending a subset or the export)."""
+        if self._pool is None:
+            self._full_batches += full
+            if self.workers == 1 or self._full_batches < 2:
+                self._take(self._function(batch), tag)  # nothing is out while there is no pool
+                return
+            self._pool = fork_pool(self.workers)
+        self._in_flight.append((tag, self._pool.submit(self._function, batch)))
+        while len(self._in_flight) > IN_FLIGHT_LIMIT:
+            self._take_oldest()
+
+    def finish(self, tag: Any = None) -> None:
+        """Take the results of every batch out, or (``tag`` given) up to the last one sent with it."""
+        while self._in_flight and (tag is None or any(sent is tag for sent, _ in self._in_flight)):
+            self._take_oldest()
+
+    def _take_oldest(self) -> None:
+        tag, result = self._in_flight.popleft()
+        self._take(result.result(), tag)
+
+    def close(self) -> None:
+        """Stop: drop what is out (the export is failing then), cancel what has not started, and
+        wait for the rest, so that no worker writes after this returns."""
+        self._in_flight.clear()
+        if self._pool is not None:
+            shutdown(self._pool)
+            self._pool = None

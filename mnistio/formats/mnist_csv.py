@@ -38,7 +38,7 @@ from . import _csv_columns as columns
 from ._export import SubsetWriter, export_one_channel
 from ._labels import DATASET_META_FILE, DEFAULT_LABEL_NAMES, LABELS_FILE, item_label, label_error, read_label_categories
 from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
-from ._parallel import IN_FLIGHT_LIMIT, default_workers, fork_pool, ordered_map, shutdown
+from ._parallel import BatchPool, default_workers, ordered_map
 from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name
 from ._reading import FilePerSubsetSource, dataset_folder, file_present
@@ -47,7 +47,6 @@ from .mnist import REFUSE_COLOR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from concurrent.futures import Future
     from typing import Any, Deque, Dict, List, Optional, Tuple
 
     Layout = Tuple[int, Optional[int]]
@@ -614,13 +613,19 @@ def write(dataset, save_dir, *, save_media=False, image_ext=None, save_dataset_m
           workers=None):
     """Write every item; pixels only with ``save_media``. ``workers``: processes writing the pixels
     as text (default: every core, on Linux)."""
-    encoder = _LineEncoder(workers)
+    # Writing pixels as text is most of a conversion's time: the subsets' lines are encoded in
+    # batches, by worker processes once the export is large, each batch's text written to its file.
+    lines = BatchPool(csvrows.encode_lines, workers, _write_text)
     try:
         return export_one_channel(dataset, save_dir, NAME, save_dataset_meta, refuse_color,
                                   lambda subset, names_count, gray: _SubsetWriter(save_dir, subset, save_media,
-                                                                                  names_count, gray, encoder))
+                                                                                  names_count, gray, lines))
     finally:
-        encoder.close()
+        lines.close()
+
+
+def _write_text(text, file):
+    file.write(text)
 
 
 # A batch ends at this many lines or bytes of pixels, whichever comes first.
@@ -628,57 +633,15 @@ _BATCH_LINES = 256
 _BATCH_PIXEL_BYTES = 256 << 10
 
 
-class _LineEncoder:
-    """Has batches of rows written to their files as CSV text, in order, encoded by forked worker
-    processes (writing pixels as text is most of a conversion's time). Shared by the subsets' writers:
-    at most ``in_flight_limit`` batches of them all are out at once, so memory stays flat whatever
-    the number of subsets, cores or pixels. Until the second full batch, and with one worker, the
-    text is encoded and written here: a small export starts no process."""
-
-    def __init__(self, workers):
-        self.workers = min(default_workers() if workers is None else max(1, workers), IN_FLIGHT_LIMIT)
-        self._full_batches = 0
-        self._pool = None
-        self._in_flight: Deque[Tuple[Any, Future]] = deque()  # (file, its text to come), oldest first
-
-    def send(self, file, rows: List[Tuple[bytes, Optional[bytes]]], full: bool) -> None:
-        """Have ``rows`` written to ``file`` after every batch sent for it before."""
-        if self._pool is None:
-            self._full_batches += full
-            if self.workers == 1 or self._full_batches < 2:
-                file.write(csvrows.encode_lines(rows))  # nothing is in flight while there is no pool
-                return
-            self._pool = fork_pool(self.workers)
-        self._in_flight.append((file, self._pool.submit(csvrows.encode_lines, rows)))
-        while len(self._in_flight) > IN_FLIGHT_LIMIT:
-            self._write_oldest()
-
-    def drain(self, file) -> None:
-        """Write every batch sent for ``file``, and those sent before them for other files."""
-        while any(pending is file for pending, _ in self._in_flight):
-            self._write_oldest()
-
-    def _write_oldest(self):
-        file, text = self._in_flight.popleft()
-        file.write(text.result())
-
-    def close(self):
-        """Stop the workers; a batch not yet written is dropped (the export is failing then)."""
-        self._in_flight.clear()
-        if self._pool is not None:
-            shutdown(self._pool)
-            self._pool = None
-
-
 class _SubsetWriter(SubsetWriter):
-    def __init__(self, folder, subset, save_media, names_count, gray, encoder):
+    def __init__(self, folder, subset, save_media, names_count, gray, lines):
         check_subset_name(subset, NAME)
         self.folder = folder
         self.subset = subset
         self.save_media = save_media
         self.names_count = names_count
         self.gray = gray
-        self.encoder = encoder
+        self.lines = lines
         self.batch: List[Tuple[bytes, Optional[bytes]]] = []
         self.batch_bytes = 0
         self.file = open(os.path.join(folder, "mnist_%s.csv" % subset), "wb")
@@ -711,12 +674,12 @@ class _SubsetWriter(SubsetWriter):
 
     def _send_batch(self, full):
         batch, self.batch, self.batch_bytes = self.batch, [], 0
-        self.encoder.send(self.file, batch, full)
+        self.lines.send(batch, full, self.file)
 
     def finish(self):
         if self.batch:
             self._send_batch(full=False)
-        self.encoder.drain(self.file)
+        self.lines.finish(self.file)
         self.file.close()
         rows = self.meta.rows()
         if rows is not None:
