@@ -42,6 +42,14 @@ def decompressed_copy(reader: Any, header: bytes, size: int) -> Any:
     return copy
 
 
+def position_of_id(item_id: str, count: int) -> Optional[int]:
+    """The position ``item_id`` names in a subset of ``count`` items whose ids are their positions
+    (``"0"``, ``"1"``, ... as Datumaro writes them: no sign, no leading zero), or None."""
+    if item_id.isdigit() and str(int(item_id)) == item_id and int(item_id) < count:
+        return int(item_id)
+    return None
+
+
 def file_present(path: str) -> bool:
     """Whether a file a layout would read (an optional names file, a subset's meta file) is there.
 

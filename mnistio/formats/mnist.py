@@ -42,7 +42,7 @@ from ._export import SubsetWriter, export_one_channel
 from ._labels import item_label, label_error, read_label_categories
 from ._meta import MetaSpool, parse_meta_row
 from ._paths import check_subset_name
-from ._reading import dataset_folder, decompressed_copy, file_present
+from ._reading import dataset_folder, decompressed_copy, file_present, position_of_id
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -236,10 +236,8 @@ class MnistSource(ItemSource):
             return super().lookup(id, subset)
         if files.meta is not None:
             position = self._meta_index(subset).positions.get(id)
-        elif id.isdigit() and str(int(id)) == id and int(id) < self._counts[subset]:
-            position = int(id)
         else:
-            position = None
+            position = position_of_id(id, self._counts[subset])
         return self.item_at(subset, position) if position is not None else None
 
     def _seeks(self, subset):

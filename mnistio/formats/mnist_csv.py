@@ -41,7 +41,7 @@ from ._meta import MNIST_SIZE, MetaSpool, parse_meta_row
 from ._parallel import BatchPool, default_workers, ordered_map
 from ._patch import subset_files_by_pattern
 from ._paths import check_subset_name
-from ._reading import FilePerSubsetSource, dataset_folder, file_present
+from ._reading import FilePerSubsetSource, dataset_folder, file_present, position_of_id
 from ._spec import FormatSpec
 from .mnist import REFUSE_COLOR
 
@@ -149,9 +149,8 @@ class MnistCsvSource(FilePerSubsetSource):
             return None
         if not self._seeks(subset):
             return super().lookup(id, subset)
-        if not (id.isdigit() and str(int(id)) == id and int(id) < len(self._line_index(subset, path)[0])):
-            return None
-        return self.item_at(subset, int(id))
+        position = position_of_id(id, len(self._line_index(subset, path)[0]))
+        return self.item_at(subset, position) if position is not None else None
 
     def _seeks(self, subset):
         return self.context is None and self._metas.get(subset) is None

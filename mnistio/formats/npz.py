@@ -39,7 +39,7 @@ from ..model.sources import ItemSource, in_subset_order
 from ._export import ExportReport, SubsetWriter, export_subsets
 from ._labels import DEFAULT_LABEL_NAMES, check_label, item_label, read_label_categories, write_label_files
 from ._paths import check_subset_name
-from ._reading import dataset_folder, decompressed_copy, file_present
+from ._reading import dataset_folder, decompressed_copy, file_present, position_of_id
 from ._spec import FormatSpec
 
 TYPE_CHECKING = False
@@ -301,9 +301,8 @@ class NpzSource(ItemSource):
             return None
         if "ids" in files.arrays or self.context is not None:
             return super().lookup(id, subset)
-        if not (id.isdigit() and str(int(id)) == id and int(id) < shapes.count):
-            return None
-        return self.item_at(subset, int(id))
+        position = position_of_id(id, shapes.count)
+        return self.item_at(subset, position) if position is not None else None
 
     def _record(self, ref: ArrayRef, index: int) -> Any:
         path, key = ref
