@@ -33,6 +33,7 @@ import os
 import stat
 from collections import namedtuple
 
+from ..model.sources import subset_order_key
 from ._labels import DEFAULT_LABEL_NAMES
 
 TYPE_CHECKING = False
@@ -306,10 +307,6 @@ def identify(path: str, catalogue: Optional[Iterable[FileSet]] = None) -> List[M
     return matches
 
 
-def _subset_order(subset: str) -> Tuple[int, str]:
-    return ({"train": 0, "test": 1, "nist": 2}.get(subset, 3), subset)
-
-
 def describe_matches(matches: Iterable[Match]) -> List[str]:
     """One phrase per file set matched: ``"Fashion-MNIST train, test, original files"``
     (``"...: 3 of 4 original files"`` when some are missing)."""
@@ -320,7 +317,7 @@ def describe_matches(matches: Iterable[Match]) -> List[str]:
             entry[1].append(match.file)
     phrases = []
     for fileset, files in by_set.values():
-        subsets = sorted({known.subset for known in files if known.subset is not None}, key=_subset_order)
+        subsets = sorted({known.subset for known in files if known.subset is not None}, key=subset_order_key)
         what = ("original files" if len(files) == len(fileset.files)
                 else "%d of %d original files" % (len(files), len(fileset.files)))
         phrases.append("%s %s" % (fileset.title, ", ".join(subsets + [what])))

@@ -108,14 +108,6 @@ _EMNIST_NAMES = {
 }
 
 
-def subset_of_prefix(prefix):
-    return family.group_and_subset(prefix)[1]
-
-
-def prefix_of_subset(subset):
-    return family.prefix_for(subset)
-
-
 def _has_labels(folder):
     try:
         return any(_LABELS_FILE.match(name) for name in os.listdir(folder))
@@ -212,8 +204,7 @@ class MnistSource(ItemSource):
                 else:
                     data = None
             if data is not None:
-                image = Image._wrap(family.transposed(data, rows, cols), cols, rows) if self._transpose \
-                    else Image._wrap(data, rows, cols)
+                image = _image(data, rows, cols, self._transpose)
         if value == NO_LABEL:
             annotations = []
         elif value < len(self.categories):
@@ -259,21 +250,27 @@ class MnistSource(ItemSource):
         """An IDX reader of a subset of ``count`` items that can seek: the file itself when raw, else
         its decompressed copy, made the first time (one pass; the copy is a temporary file as large as
         the raw file, deleted when the source is)."""
-        reader = _open_checked(path, magic)
-        sized = meta is not None and meta.offsets is not None
-        if not reader.seekable:
-            copies = self.__dict__.setdefault("_copies", {})
-            copy = copies.get(path)
-            if copy is None:
-                if magic == IMAGES_MAGIC:
-                    reader.payload_size = meta.total if sized else _images_payload(reader.header, count, False, path)
-                copy = copies[path] = _decompressed_copy(reader)
+        copies = self.__dict__.setdefault("_copies", {})
+        copy = copies.get(path)
+        if copy is None:
+            reader = _open_checked(path, magic)
+            self._set_payload(reader, magic, count, meta, path)
+            if reader.seekable:
+                return reader
+            copy = copies[path] = _decompressed_copy(reader)
             reader.close()
-            copy.seek(0)
-            reader = idx.Reader(copy)
-        if magic == IMAGES_MAGIC:  # Datumaro's headers count pixels: the labels' count decides
-            reader.payload_size = meta.total if sized else _images_payload(reader.header, count, False, path)
+        copy.seek(0)
+        reader = idx.Reader(copy)
+        self._set_payload(reader, magic, count, meta, path)
         return reader
+
+    @staticmethod
+    def _set_payload(reader, magic, count, meta, path):
+        """Datumaro's image headers count pixels: the labels' count (or the meta file's sizes) decides
+        how many bytes an images file holds."""
+        if magic == IMAGES_MAGIC:
+            sized = meta is not None and meta.offsets is not None
+            reader.payload_size = meta.total if sized else _images_payload(reader.header, count, False, path)
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -322,14 +319,17 @@ class _MetaIndex:
                 self.total += height * width
 
 
+def _image(data, height, width, transpose):
+    """An image of the stored pixels, upright when they are stored transposed (EMNIST)."""
+    if transpose:
+        return Image._wrap(family.transposed(data, height, width), width, height)
+    return Image._wrap(data, height, width)
+
+
 def _decompressed_copy(reader):
     """A temporary file holding ``reader``'s IDX file decompressed (header and values), read once and
     checked as iteration checks it (its size, its end)."""
-    import struct
-
-    header = reader.header
-    return decompressed_copy(reader, struct.pack(">I%dI" % len(header.dims), header.magic, *header.dims),
-                             reader.payload_size)
+    return decompressed_copy(reader, reader.header.pack(), reader.payload_size)
 
 
 
@@ -599,9 +599,7 @@ def _iter_with_meta(subset, labels, images, meta, names_count, names_source, fil
         if images is not None:
             height, width = size if size is not None else default_size  # type: ignore[misc]  # set with images
             if size != (0, 0):
-                data = images.read(height * width)
-                image = Image._wrap(family.transposed(data, height, width), width, height) if transpose \
-                    else Image._wrap(data, height, width)
+                image = _image(images.read(height * width), height, width, transpose)
         if value == NO_LABEL:
             annotations = []
         elif 0 <= value < names_count:

@@ -27,7 +27,6 @@ import sys
 from array import array
 
 from ..errors import UsageError
-from .items import AnnotationType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -233,7 +232,7 @@ def arrays_of_items(items: Iterable[DatasetItem], where: str, *, count: Optional
 
 
 def _label_of(item: DatasetItem, no_label: int, where: str) -> int:
-    found = [annotation.label for annotation in item.annotations if annotation.type == AnnotationType.label]
+    found = item.labels
     if len(found) > 1:
         raise UsageError("item %r of %s has %d labels: a label array holds one a item"
                          % (item.id, where, len(found)))

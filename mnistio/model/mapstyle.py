@@ -154,9 +154,6 @@ class MNIST:
         state["_arrays"] = None
         return state
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
     def __repr__(self) -> str:
         loaded = "%d items" % len(self._arrays[1]) if self._arrays is not None else "not loaded"
         return "%s(%r, subset=%r, %s)" % (type(self).__name__, self.root, self.subset, loaded)
